@@ -1,0 +1,63 @@
+// The token function: POST /token, and the well-known metadata and JWKS documents.
+import { type ClientAuthenticator, createClientAuthenticator } from '../../shared/client-auth.ts';
+import type { TokenConfig } from '../../shared/config.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import { readForm } from '../../shared/http/params.ts';
+import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
+import type { App, RequestContext } from '../../shared/http/scf.ts';
+import { buildJwks } from '../../shared/jwt/keys.ts';
+import { handleClientCredentials } from './client-credentials.ts';
+import type { TokenDeps } from './issue.ts';
+import { buildMetadata } from './metadata.ts';
+
+export interface TokenAppOptions {
+  now?: () => number;
+}
+
+export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppOptions = {}): App {
+  const deps: TokenDeps = { config, now: options.now ?? Date.now };
+  const authenticate = createClientAuthenticator(config.clients);
+  // Built once per instance: these documents change only with the configuration.
+  const metadataBody = JSON.stringify(buildMetadata(config));
+  const jwksBody = JSON.stringify(buildJwks([config.signingKey, ...config.retiredKeys]));
+  const documentHeaders = {
+    'content-type': 'application/json;charset=UTF-8',
+    'cache-control': 'public, max-age=300',
+  };
+
+  return async (req, ctx) => {
+    const path = routePath(req);
+    switch (path) {
+      case '/token':
+        if (req.method !== 'POST') methodNotAllowed(['POST']);
+        return handleToken(deps, authenticate, req, ctx);
+      case '/.well-known/oauth-authorization-server':
+        if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
+        return new Response(metadataBody, { headers: documentHeaders });
+      case '/.well-known/jwks.json':
+        if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
+        return new Response(jwksBody, { headers: documentHeaders });
+      default:
+        return notFound();
+    }
+  };
+}
+
+async function handleToken(
+  deps: TokenDeps,
+  authenticate: ClientAuthenticator,
+  req: Request,
+  ctx: RequestContext,
+): Promise<Response> {
+  const params = await readForm(req);
+  const client = await authenticate(req, params);
+  ctx.log.clientId = client.clientId;
+  const grantType = params.grant_type;
+  if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');
+  switch (grantType) {
+    case 'client_credentials':
+      return handleClientCredentials(deps, client, params);
+    default:
+      throw new OAuthError('unsupported_grant_type', 'this grant type is not supported');
+  }
+}

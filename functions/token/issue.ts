@@ -1,0 +1,65 @@
+// Issuing access tokens and the RFC 6749 §5.1 token response.
+import type { Client } from '../../shared/clients.ts';
+import { splitScope } from '../../shared/clients.ts';
+import type { TokenConfig } from '../../shared/config.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import { json, NO_STORE } from '../../shared/http/respond.ts';
+import { signAccessToken } from '../../shared/jwt/sign.ts';
+
+export interface TokenDeps {
+  config: Readonly<TokenConfig>;
+  now: () => number;
+}
+
+/**
+ * RFC 6749 §3.3: the granted scope is the requested one if every token of it is registered for the
+ * client; with no request, the client's registered scope.
+ */
+export function grantScope(client: Client, requested: string | undefined): string {
+  if (requested === undefined) return client.scopes.join(' ');
+  const tokens = splitScope(requested);
+  if (tokens.length === 0) return client.scopes.join(' ');
+  const unknown = tokens.find((s) => !client.scopes.includes(s));
+  if (unknown !== undefined)
+    throw new OAuthError('invalid_scope', 'a requested scope is not allowed for this client');
+  return [...new Set(tokens)].join(' ');
+}
+
+export interface Grant {
+  subject: string;
+  clientId: string;
+  scope: string;
+}
+
+export async function issueAccessToken(deps: TokenDeps, grant: Grant) {
+  const { config } = deps;
+  return signAccessToken(config.signingKey, {
+    issuer: config.issuer,
+    audience: config.audience,
+    subject: grant.subject,
+    clientId: grant.clientId,
+    scope: grant.scope,
+    ttlSeconds: config.accessTokenTtl,
+    now: deps.now(),
+    typ: config.accessTokenTyp,
+  });
+}
+
+export async function issueTokenResponse(
+  deps: TokenDeps,
+  grant: Grant,
+  extra: Record<string, string> = {},
+): Promise<Response> {
+  const { token } = await issueAccessToken(deps, grant);
+  return json(
+    {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: deps.config.accessTokenTtl,
+      ...(grant.scope ? { scope: grant.scope } : {}),
+      ...extra,
+    },
+    200,
+    NO_STORE,
+  );
+}

@@ -1,0 +1,77 @@
+// npm start — the local API Gateway on 127.0.0.1:$PORT, serving serverless.yml's routes.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { loadProject, ProjectConfigError } from '../serverless/project.ts';
+import { makeDevEnvironment } from './dev-env.ts';
+import { checkFunctionEnvironments } from './preflight.ts';
+import { startGateway } from './server.ts';
+
+const CONFIG_VARIABLES = ['OAUTH_ISSUER', 'OAUTH_PRIVATE_KEY', 'OAUTH_CLIENTS', 'OAUTH_SECRET'];
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const fileEnv = existsSync('.env')
+    ? (parseEnv(readFileSync('.env', 'utf8')) as Record<string, string>)
+    : {};
+  const env: Record<string, string | undefined> = { ...fileEnv, ...process.env };
+  const portText = env.PORT ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65_535)
+    fail(`PORT must be an integer 1–65535, got "${portText}"`);
+
+  const configured = CONFIG_VARIABLES.filter((name) => env[name]);
+  let banner = '';
+  if (configured.length === 0) {
+    const dev = await makeDevEnvironment(port);
+    Object.assign(env, dev.env);
+    banner = [
+      '',
+      '  ************************************************************************',
+      '  *  DEVELOPMENT ONLY: no OAUTH_* variables are set, so a signing key,     *',
+      '  *  a secret, a demo client and a demo user were generated for this run. *',
+      '  *  They change at every start. Never use them for anything real.       *',
+      '  ************************************************************************',
+      '',
+      `  client_id      ${dev.clientId}`,
+      `  client_secret  ${dev.clientSecret}`,
+      `  redirect_uri   ${dev.redirectUri}`,
+      `  user           ${dev.username} / ${dev.password}`,
+      '',
+      '  Try it:',
+      `    export CLIENT_SECRET=${dev.clientSecret}`,
+      '',
+    ].join('\n');
+  }
+  env.OAUTH_STORE ??= 'memory';
+
+  try {
+    const project = loadProject('.', { env });
+    const problems = await checkFunctionEnvironments(project.functions);
+    if (problems.length > 0) fail(`Configuration problems:\n  ${problems.join('\n  ')}`);
+  } catch (error) {
+    if (error instanceof ProjectConfigError) fail(error.message);
+    throw error;
+  }
+
+  const gateway = await startGateway({ env, port, host: '127.0.0.1' });
+  process.stdout.write(`${banner}\n  Local API Gateway listening on ${gateway.url}\n\n`);
+  for (const e of gateway.project.endpoints) {
+    const auth =
+      e.authType === 'OAUTH'
+        ? e.businessType === 'OAUTH'
+          ? 'OAuth authorization API'
+          : 'OAuth business API'
+        : '';
+    process.stdout.write(`    ${e.method.padEnd(5)} ${e.path.padEnd(42)} → ${e.functionName}  ${auth}\n`);
+  }
+  process.stdout.write('\n');
+  const stop = () => void gateway.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+await main();

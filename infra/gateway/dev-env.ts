@@ -1,0 +1,52 @@
+// The development environment `npm start` makes up when nothing is configured: a fresh key and secret,
+// a demo client and a demo user. For development only: every value changes at each start.
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../../shared/password.ts';
+import { generateSecret, generateSigningKeys, keyEnvLines } from '../keys/generate.ts';
+
+export interface DevEnvironment {
+  env: Record<string, string>;
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  password: string;
+  redirectUri: string;
+}
+
+export const DEV_CLIENT_ID = 'demo-client';
+export const DEV_USERNAME = 'demo';
+
+export async function makeDevEnvironment(port: number): Promise<DevEnvironment> {
+  const issuer = `http://127.0.0.1:${port}`;
+  const keys = await generateSigningKeys();
+  const clientSecret = randomBytes(24).toString('base64url');
+  const password = randomBytes(12).toString('base64url');
+  const redirectUri = 'http://127.0.0.1:9000/callback';
+  const clients = [
+    {
+      client_id: DEV_CLIENT_ID,
+      client_secret: clientSecret,
+      redirect_uris: [redirectUri],
+      grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+      scope: 'read write',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+  ];
+  const users = [{ username: DEV_USERNAME, password_hash: await hashPassword(password), sub: 'user-demo' }];
+  return {
+    env: {
+      OAUTH_ISSUER: issuer,
+      OAUTH_AUDIENCE: `${issuer}/work`,
+      ...keyEnvLines(keys),
+      OAUTH_SECRET: generateSecret(),
+      OAUTH_CLIENTS: JSON.stringify(clients),
+      OAUTH_USERS: JSON.stringify(users),
+      OAUTH_STORE: 'memory',
+    },
+    clientId: DEV_CLIENT_ID,
+    clientSecret,
+    username: DEV_USERNAME,
+    password,
+    redirectUri,
+  };
+}

@@ -1,0 +1,96 @@
+// What API Gateway does for an OAuth 2.0 business API before calling the backend: find the token in
+// the configured location and verify it with the related authorization API's public key.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { compactVerify, decodeJwt } from 'jose';
+
+/** The gateway's own messages (API Gateway error-code page); the body format is our assumption. */
+export const GATEWAY_MESSAGES = {
+  noHeader: 'Oauth found no authorization header',
+  headerFormat: 'Oauth authorization header format error',
+  noToken: 'Oauth found no id_token',
+  verify: 'Oauth id_token verify error',
+  noRelatedApi: 'Oauth found no related Oauth api',
+  publicKey: 'Oauth public key error',
+  noPublicKey: 'Oauth found no public key',
+  location: 'Oauth id_token location forbidden',
+} as const;
+
+export interface GatewayRefusal {
+  status: 401 | 481;
+  message: string;
+}
+
+export interface GatewayVerifier {
+  check(headers: Record<string, string>, nowMs: number): Promise<GatewayRefusal | undefined>;
+}
+
+export function importGatewayPublicKey(publicKey: string): KeyObject {
+  const jwk = JSON.parse(publicKey) as { kty?: string; n?: string; e?: string };
+  if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) throw new Error('not an RSA public JWK');
+  return createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' });
+}
+
+const BEARER_ID_TOKEN = /^Bearer\s+id_token="([^"]+)"\s*$/i;
+const BEARER = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/i;
+
+function fromCookie(cookie: string): string | undefined {
+  for (const part of cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === 'id_token') return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export function createGatewayVerifier(config: {
+  publicKey?: string;
+  tokenLocation?: string;
+}): GatewayVerifier {
+  let key: KeyObject | undefined;
+  let keyProblem: string | undefined;
+  if (!config.publicKey) keyProblem = GATEWAY_MESSAGES.noPublicKey;
+  else {
+    try {
+      key = importGatewayPublicKey(config.publicKey);
+    } catch {
+      keyProblem = GATEWAY_MESSAGES.publicKey;
+    }
+  }
+  const location = (config.tokenLocation ?? 'authorization').toLowerCase();
+
+  return {
+    async check(headers, nowMs) {
+      if (keyProblem || !key) return { status: 481, message: keyProblem ?? GATEWAY_MESSAGES.noPublicKey };
+      let token: string | undefined;
+      if (location === 'authorization') {
+        const header = headers.authorization;
+        if (!header) return { status: 401, message: GATEWAY_MESSAGES.noHeader };
+        // The documented form is `Bearer id_token="<jwt>"`; a plain `Bearer <jwt>` is accepted too.
+        const match = BEARER_ID_TOKEN.exec(header) ?? BEARER.exec(header);
+        if (!/^Bearer\s/i.test(header)) return { status: 401, message: GATEWAY_MESSAGES.headerFormat };
+        if (!match) return { status: 401, message: GATEWAY_MESSAGES.noToken };
+        token = match[1];
+      } else if (location === 'cookie') {
+        token = headers.cookie ? fromCookie(headers.cookie) : undefined;
+        if (!token) return { status: 401, message: GATEWAY_MESSAGES.noToken };
+      } else {
+        return { status: 481, message: GATEWAY_MESSAGES.location };
+      }
+      try {
+        const { protectedHeader } = await compactVerify(token!, key, { algorithms: ['RS256'] });
+        if (protectedHeader.alg !== 'RS256') return { status: 401, message: GATEWAY_MESSAGES.verify };
+        const claims = decodeJwt(token!);
+        // The gateway requires iat and exp and refuses an expired token.
+        if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') {
+          return { status: 401, message: GATEWAY_MESSAGES.verify };
+        }
+        if (claims.exp * 1000 <= nowMs) return { status: 401, message: GATEWAY_MESSAGES.verify };
+        if (typeof claims.nbf === 'number' && claims.nbf * 1000 > nowMs + 60_000) {
+          return { status: 401, message: GATEWAY_MESSAGES.verify };
+        }
+        return undefined;
+      } catch {
+        return { status: 401, message: GATEWAY_MESSAGES.verify };
+      }
+    },
+  };
+}

@@ -1,0 +1,258 @@
+// The local API Gateway: serves the routes of serverless.yml on loopback, applies the gateway's
+// OAuth 2.0 rules, builds an API Gateway trigger event per request and calls the real main_handler.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bundleFunctions } from '../build/bundle.ts';
+import { type Endpoint, loadProject, type Project } from '../serverless/project.ts';
+import { FunctionHost } from './function-host.ts';
+import { createGatewayVerifier, GATEWAY_MESSAGES, type GatewayVerifier } from './oauth.ts';
+
+/** API Gateway's request size limit for an SCF backend is 6 MB (SCF sync invocation payload). */
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+export interface GatewayOptions {
+  /** Project root (where serverless.yml is). */
+  root?: string;
+  /** Variables that ${env:…} in serverless.yml resolve against. */
+  env: Readonly<Record<string, string | undefined>>;
+  host?: string;
+  port?: number;
+  /** Function output (their JSON log lines). Default: this process's stdout. */
+  onOutput?: (functionName: string, chunk: string) => void;
+  /** Bundles to run instead of building from source (e.g. dist/ from npm run build). */
+  prebuilt?: boolean;
+  now?: () => number;
+}
+
+export interface Gateway {
+  url: string;
+  project: Project;
+  /** How many times each function was invoked (tests check the backend was not reached). */
+  invocations: Map<string, number>;
+  close(): Promise<void>;
+}
+
+interface Route {
+  endpoint: Endpoint;
+  host: FunctionHost;
+  oauth?: GatewayVerifier;
+}
+
+function gatewayError(res: ServerResponse, status: number, message: string): void {
+  const body = JSON.stringify({ message });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolveBody(undefined);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The event API Gateway sends an SCF function (SCF doc 583/12513). */
+export function buildEvent(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  endpoint: Endpoint,
+  sourceIp: string,
+) {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  headers['x-forwarded-proto'] = 'http';
+  const queryString: Record<string, string | string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    const existing = queryString[name];
+    if (existing === undefined) queryString[name] = value;
+    else queryString[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  const isText = body.length === 0 || isUtf8(body);
+  const requestId = randomUUID();
+  return {
+    requestId,
+    event: {
+      httpMethod: req.method ?? 'GET',
+      path: url.pathname,
+      headers,
+      queryString,
+      queryStringParameters: queryString,
+      pathParameters: {},
+      headerParameters: {},
+      body: isText ? body.toString('utf8') : body.toString('base64'),
+      isBase64Encoded: !isText,
+      requestContext: {
+        serviceId: 'service-local',
+        path: endpoint.path,
+        httpMethod: endpoint.method,
+        requestId,
+        identity: {},
+        sourceIp,
+        stage: 'release',
+      },
+    },
+  };
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Integrated {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean | string;
+}
+
+function isIntegrated(value: unknown): value is Integrated {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return (
+    Number.isInteger(v.statusCode) &&
+    (v.headers === undefined || (typeof v.headers === 'object' && v.headers !== null)) &&
+    (v.body === undefined || typeof v.body === 'string')
+  );
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const root = resolve(options.root ?? '.');
+  const now = options.now ?? Date.now;
+  const project = loadProject(root, { env: options.env });
+  const onOutput = options.onOutput ?? ((_name: string, chunk: string) => process.stdout.write(chunk));
+
+  // Bundle from source so local runs exercise the same code SCF runs.
+  let buildDir: string | undefined;
+  const bundles = new Map<string, string>();
+  if (options.prebuilt) {
+    for (const fn of project.functions) bundles.set(fn.functionName, join(fn.src, 'index.js'));
+  } else {
+    buildDir = mkdtempSync(join(tmpdir(), 'scf-oauth2-gateway-'));
+    const built = await bundleFunctions({ root, outdir: buildDir, minify: false });
+    for (const fn of project.functions) {
+      const name = fn.src.split(/[\\/]/).pop()!;
+      const bundle = built.find((b) => b.name === name);
+      if (bundle) bundles.set(fn.functionName, bundle.file);
+    }
+  }
+
+  const hosts = new Map<string, FunctionHost>();
+  const invocations = new Map<string, number>();
+  for (const fn of project.functions) {
+    const file = bundles.get(fn.functionName);
+    if (!file) throw new Error(`no bundle for function ${fn.functionName} (${fn.file})`);
+    const handler = fn.handler.split('.').pop() ?? 'main_handler';
+    hosts.set(
+      fn.functionName,
+      new FunctionHost({ name: fn.functionName, file, handler, env: fn.environment, onOutput }),
+    );
+    invocations.set(fn.functionName, 0);
+  }
+
+  const routes = new Map<string, Route>();
+  for (const endpoint of project.endpoints) {
+    const host = hosts.get(endpoint.functionName);
+    if (!host)
+      throw new Error(`${endpoint.method} ${endpoint.path}: no function named ${endpoint.functionName}`);
+    routes.set(`${endpoint.method} ${endpoint.path}`, { endpoint, host });
+  }
+  // A business API is verified with the public key of its related authorization API.
+  for (const route of routes.values()) {
+    const { endpoint } = route;
+    if (endpoint.authType !== 'OAUTH' || endpoint.businessType !== 'NORMAL') continue;
+    const relation = endpoint.authRelationApi;
+    const related = relation ? routes.get(`${relation.method.toUpperCase()} ${relation.path}`) : undefined;
+    if (related?.endpoint.businessType !== 'OAUTH') {
+      route.oauth = { check: async () => ({ status: 401, message: GATEWAY_MESSAGES.noRelatedApi }) };
+      continue;
+    }
+    route.oauth = createGatewayVerifier(related.endpoint.oauthConfig ?? { publicKey: '' });
+  }
+
+  const server: Server = createServer({ maxHeaderSize: 16 * 1024 }, async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://gateway.local');
+      const route = routes.get(`${req.method} ${url.pathname}`);
+      if (!route) return gatewayError(res, 404, 'There is no api match the request');
+      const body = await readBody(req);
+      if (!body) return gatewayError(res, 413, 'Request entity too large');
+      if (route.oauth) {
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+        );
+        const refusal = await route.oauth.check(headers, now());
+        if (refusal) return gatewayError(res, refusal.status, refusal.message);
+      }
+      const { event, requestId } = buildEvent(
+        req,
+        url,
+        body,
+        route.endpoint,
+        req.socket.remoteAddress ?? '127.0.0.1',
+      );
+      const fnName = route.endpoint.functionName;
+      invocations.set(fnName, (invocations.get(fnName) ?? 0) + 1);
+      const outcome = await route.host.invoke(event, { request_id: requestId, function_name: fnName });
+      if (outcome.error !== undefined) return gatewayError(res, 502, 'Function invocation failed');
+      if (!isIntegrated(outcome.result)) {
+        return gatewayError(res, 403, 'Invalid scf response format. please check your scf response format.');
+      }
+      const out = outcome.result;
+      const payload =
+        out.isBase64Encoded === true || String(out.isBase64Encoded).toLowerCase() === 'true'
+          ? Buffer.from(out.body ?? '', 'base64')
+          : Buffer.from(out.body ?? '', 'utf8');
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(out.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+      headers['content-length'] = String(payload.length);
+      res.writeHead(out.statusCode, headers);
+      res.end(req.method === 'HEAD' ? undefined : payload);
+    } catch {
+      if (!res.headersSent) gatewayError(res, 500, 'Internal gateway error');
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 10_000;
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => ok());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+
+  return {
+    url,
+    project,
+    invocations,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await Promise.all([...hosts.values()].map((h) => h.close()));
+      if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+    },
+  };
+}

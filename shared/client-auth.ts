@@ -1,0 +1,56 @@
+// Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3).
+import { type Client, type ClientRegistry, secretMatches } from './clients.ts';
+import { OAuthError } from './errors.ts';
+import { type Params, parseBasicAuth } from './http/params.ts';
+
+export type ClientAuthenticator = (req: Request, params: Params) => Promise<Client>;
+
+function invalidClient(basic: boolean, description = 'client authentication failed'): OAuthError {
+  // RFC 6749 §5.2: 401 with WWW-Authenticate naming the scheme the client tried.
+  return new OAuthError('invalid_client', description, {
+    status: 401,
+    headers: basic ? { 'www-authenticate': 'Basic realm="token", charset="UTF-8"' } : {},
+  });
+}
+
+export function createClientAuthenticator(clients: ClientRegistry): ClientAuthenticator {
+  return async (req, params) => {
+    const authorization = req.headers.get('authorization');
+    const basic = parseBasicAuth(authorization);
+    if (authorization !== null && !basic) {
+      throw invalidClient(false, 'the Authorization header must use the Basic scheme here');
+    }
+    const viaPost = params.client_secret !== undefined;
+    const viaAssertion = params.client_assertion !== undefined || params.client_assertion_type !== undefined;
+    // RFC 6749 §2.3: a client MUST NOT use more than one authentication method in each request.
+    if ([basic !== undefined, viaPost, viaAssertion].filter(Boolean).length > 1) {
+      throw new OAuthError('invalid_request', 'use exactly one client authentication method');
+    }
+    if (viaAssertion) throw invalidClient(false, 'client assertions are not accepted for this client');
+
+    if (basic) {
+      if (params.client_id !== undefined && params.client_id !== basic.clientId) {
+        throw new OAuthError('invalid_request', 'client_id differs from the authenticated client');
+      }
+      const client = clients.get(basic.clientId);
+      if (client?.authMethod !== 'client_secret_basic' || !secretMatches(client, basic.clientSecret)) {
+        throw invalidClient(true);
+      }
+      return client;
+    }
+
+    const clientId = params.client_id;
+    if (clientId === undefined) throw invalidClient(false, 'client authentication is required');
+    const client = clients.get(clientId);
+    if (!client) throw invalidClient(false);
+    if (viaPost) {
+      if (client.authMethod !== 'client_secret_post' || !secretMatches(client, params.client_secret!)) {
+        throw invalidClient(false);
+      }
+      return client;
+    }
+    // No credentials: only a public client may do that (RFC 6749 §2.1), and PKCE protects its grants.
+    if (client.authMethod !== 'none') throw invalidClient(false);
+    return client;
+  };
+}

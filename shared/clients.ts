@@ -1,0 +1,167 @@
+// Registered clients (RFC 7591 metadata names) from OAUTH_CLIENTS, and client authentication.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type EnvReader, isLoopbackHost, parseJsonSafely } from './env.ts';
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+export interface Client {
+  readonly clientId: string;
+  /** SHA-256 of the secret; secrets are compared by digest in constant time. */
+  readonly secretDigest?: Buffer;
+  readonly redirectUris: readonly string[];
+  readonly grantTypes: ReadonlySet<GrantType>;
+  readonly scopes: readonly string[];
+  readonly authMethod: AuthMethod;
+  readonly isPublic: boolean;
+}
+
+export type ClientRegistry = ReadonlyMap<string, Client>;
+
+const CLIENT_ID = /^[\x21-\x7E]{1,128}$/;
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
+const MIN_SECRET_LENGTH = 16;
+
+export function digestSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+/** Constant-time comparison of a presented secret with the registered digest. */
+export function secretMatches(client: Client, presented: string): boolean {
+  if (!client.secretDigest) return false;
+  return timingSafeEqual(digestSecret(presented), client.secretDigest);
+}
+
+export function splitScope(scope: string | undefined): string[] {
+  if (scope === undefined) return [];
+  return scope.split(' ').filter((s) => s !== '');
+}
+
+/** RFC 9700 §2.1 / §4.1.3: https, or http on loopback for native apps; never a fragment. */
+export function checkRedirectUri(uri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'is not an absolute URI';
+  }
+  if (url.hash || uri.includes('#')) return 'must not have a fragment';
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    return 'may use http only on a loopback address';
+  if (url.protocol === 'javascript:' || url.protocol === 'data:' || url.protocol === 'file:') {
+    return `must not use ${url.protocol}`;
+  }
+  return undefined;
+}
+
+export function readClients(reader: EnvReader, name = 'OAUTH_CLIENTS'): ClientRegistry {
+  const registry = new Map<string, Client>();
+  const raw = reader.required(name);
+  if (raw === undefined) return registry;
+  let list: unknown;
+  try {
+    list = parseJsonSafely(raw);
+  } catch {
+    reader.report(`${name} must be a JSON array of clients (it does not parse as JSON)`);
+    return registry;
+  }
+  if (!Array.isArray(list) || list.length === 0) {
+    reader.report(`${name} must be a non-empty JSON array of clients`);
+    return registry;
+  }
+  list.forEach((item, i) => {
+    const where = `${name}[${i}]`;
+    const client = readClient(reader, item, where);
+    if (!client) return;
+    if (registry.has(client.clientId)) reader.report(`${where}.client_id repeats an earlier client`);
+    registry.set(client.clientId, client);
+  });
+  return registry;
+}
+
+function readClient(reader: EnvReader, item: unknown, where: string): Client | undefined {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) {
+    reader.report(`${where} must be an object`);
+    return undefined;
+  }
+  const c = item as Record<string, unknown>;
+  const before = reader.problems.length;
+  const clientId = c.client_id;
+  if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
+    reader.report(`${where}.client_id must be 1–128 printable ASCII characters`);
+  }
+  const authMethod = c.token_endpoint_auth_method ?? 'client_secret_basic';
+  if (typeof authMethod !== 'string' || !(AUTH_METHODS as readonly string[]).includes(authMethod)) {
+    reader.report(`${where}.token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
+  }
+  const isPublic = authMethod === 'none';
+
+  let secretDigest: Buffer | undefined;
+  if (c.client_secret !== undefined && c.client_secret_hash !== undefined) {
+    reader.report(`${where} must have client_secret or client_secret_hash, not both`);
+  } else if (typeof c.client_secret === 'string') {
+    if (c.client_secret.length < MIN_SECRET_LENGTH) {
+      reader.report(`${where}.client_secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    secretDigest = digestSecret(c.client_secret);
+  } else if (typeof c.client_secret_hash === 'string') {
+    const match = /^sha256:([A-Za-z0-9_-]{43})$/.exec(c.client_secret_hash);
+    if (match) secretDigest = Buffer.from(match[1]!, 'base64url');
+    else reader.report(`${where}.client_secret_hash must be "sha256:" and 43 base64url characters`);
+  } else if (c.client_secret !== undefined || c.client_secret_hash !== undefined) {
+    reader.report(`${where}.client_secret must be a string`);
+  }
+  if (isPublic && secretDigest)
+    reader.report(`${where} is public (token_endpoint_auth_method none) but has a secret`);
+  if (
+    !isPublic &&
+    !secretDigest &&
+    typeof authMethod === 'string' &&
+    authMethod.startsWith('client_secret')
+  ) {
+    reader.report(`${where} needs client_secret or client_secret_hash for ${authMethod}`);
+  }
+
+  const grants = c.grant_types ?? ['authorization_code'];
+  if (!Array.isArray(grants) || grants.some((g) => !(GRANT_TYPES as readonly unknown[]).includes(g))) {
+    reader.report(`${where}.grant_types must be an array of ${GRANT_TYPES.join(', ')}`);
+  }
+  const grantTypes = new Set(Array.isArray(grants) ? (grants as GrantType[]) : []);
+  if (isPublic && grantTypes.has('client_credentials')) {
+    reader.report(`${where} is public and cannot use client_credentials`);
+  }
+
+  const redirects = c.redirect_uris ?? [];
+  if (!Array.isArray(redirects) || redirects.some((u) => typeof u !== 'string')) {
+    reader.report(`${where}.redirect_uris must be an array of strings`);
+  }
+  const redirectUris = Array.isArray(redirects) ? (redirects as string[]) : [];
+  redirectUris.forEach((uri, j) => {
+    if (typeof uri !== 'string') return;
+    const problem = checkRedirectUri(uri);
+    if (problem) reader.report(`${where}.redirect_uris[${j}] ${problem}`);
+  });
+  if (grantTypes.has('authorization_code') && redirectUris.length === 0) {
+    reader.report(`${where} uses authorization_code and needs at least one redirect_uris entry`);
+  }
+
+  const scope = c.scope ?? '';
+  if (typeof scope !== 'string') reader.report(`${where}.scope must be a space-separated string`);
+  const scopes = typeof scope === 'string' ? splitScope(scope) : [];
+  if (scopes.some((s) => !SCOPE_TOKEN.test(s)))
+    reader.report(`${where}.scope has a character RFC 6749 §3.3 forbids`);
+
+  if (reader.problems.length > before) return undefined;
+  return Object.freeze({
+    clientId: clientId as string,
+    ...(secretDigest ? { secretDigest } : {}),
+    redirectUris: Object.freeze([...redirectUris]),
+    grantTypes,
+    scopes: Object.freeze(scopes),
+    authMethod: authMethod as AuthMethod,
+    isPublic,
+  });
+}

@@ -1,0 +1,117 @@
+// Strict request parsing: media types, size limits, UTF-8, no repeated parameters, empty means absent.
+import { OAuthError } from '../errors.ts';
+
+export const MAX_FORM_BYTES = 64 * 1024;
+
+/** Parameters with null prototype: a parameter named `__proto__` is just a parameter. */
+export type Params = Readonly<Record<string, string>>;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function collect(pairs: Iterable<[string, string]>, where: string): Params {
+  const out: Record<string, string> = Object.create(null);
+  const seen = new Set<string>();
+  for (const [name, value] of pairs) {
+    // RFC 6749 §3.1, §3.2: request and response parameters MUST NOT be included more than once.
+    if (seen.has(name))
+      throw new OAuthError('invalid_request', `parameter ${safeName(name)} is repeated in ${where}`);
+    seen.add(name);
+    // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
+    if (value !== '') out[name] = value;
+  }
+  return Object.freeze(out);
+}
+
+function safeName(name: string): string {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : '(unnamed)';
+}
+
+export function mediaType(req: Request): string {
+  return (req.headers.get('content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
+/** Reads the body as bytes, refusing anything over `limit`. */
+export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > limit) throw new OAuthError('payload_too_large', `request body is over ${limit} bytes`);
+  const body = new Uint8Array(await req.arrayBuffer());
+  if (body.byteLength > limit)
+    throw new OAuthError('payload_too_large', `request body is over ${limit} bytes`);
+  return body;
+}
+
+/** An `application/x-www-form-urlencoded` body (RFC 6749 §4.1.3, §4.4.2). Anything else is refused. */
+export async function readForm(req: Request, limit = MAX_FORM_BYTES): Promise<Params> {
+  if (mediaType(req) !== 'application/x-www-form-urlencoded') {
+    throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
+  }
+  const bytes = await readBody(req, limit);
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new OAuthError('invalid_request', 'the body is not valid UTF-8');
+  }
+  return parseUrlEncoded(text, 'the body');
+}
+
+export function parseUrlEncoded(text: string, where: string): Params {
+  const pairs: [string, string][] = [];
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const rawName = eq < 0 ? part : part.slice(0, eq);
+    const rawValue = eq < 0 ? '' : part.slice(eq + 1);
+    try {
+      // decodeURIComponent throws on a malformed escape or an escape that is not UTF-8,
+      // where URLSearchParams would silently substitute U+FFFD.
+      pairs.push([formDecode(rawName), formDecode(rawValue)]);
+    } catch {
+      throw new OAuthError('invalid_request', `${where} has a malformed percent-escape or invalid UTF-8`);
+    }
+  }
+  return collect(pairs, where);
+}
+
+/** The query string of the request URL, with the same rules as a form body. */
+export function readQuery(req: Request): Params {
+  const url = new URL(req.url);
+  return parseUrlEncoded(url.search.slice(1), 'the query string');
+}
+
+export interface BasicCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * HTTP Basic client credentials. RFC 6749 §2.3.1: id and secret are form-urlencoded before being
+ * joined with ":" and base64-encoded, so both are decoded after the split.
+ */
+export function parseBasicAuth(header: string | null): BasicCredentials | undefined {
+  if (header === null) return undefined;
+  const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  if (!/^Basic /i.test(header)) return undefined;
+  if (!match) throw new OAuthError('invalid_request', 'the Basic credentials are not valid base64');
+  let decoded: string;
+  try {
+    decoded = utf8.decode(Buffer.from(match[1]!, 'base64'));
+  } catch {
+    throw new OAuthError('invalid_request', 'the Basic credentials are not valid UTF-8');
+  }
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new OAuthError('invalid_request', 'the Basic credentials have no ":" separator');
+  try {
+    const clientId = formDecode(decoded.slice(0, colon));
+    const clientSecret = formDecode(decoded.slice(colon + 1));
+    if (!clientId) throw new OAuthError('invalid_request', 'the Basic credentials have an empty client id');
+    return { clientId, clientSecret };
+  } catch (error) {
+    if (error instanceof OAuthError) throw error;
+    throw new OAuthError('invalid_request', 'the Basic credentials are not form-urlencoded');
+  }
+}
+
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}

@@ -1,0 +1,198 @@
+// The SCF adapter: API Gateway trigger event ⇄ Web Request/Response, with the one error boundary.
+import { randomUUID } from 'node:crypto';
+import { ConfigError, OAuthError } from '../errors.ts';
+import { logLine, type RequestLog } from '../log.ts';
+
+type HeaderMap = Record<string, string | string[] | undefined>;
+
+/** The API Gateway trigger event (SCF doc 583/12513); fields beyond these are ignored. */
+export interface ApiGatewayEvent {
+  httpMethod?: string;
+  path?: string;
+  headers?: HeaderMap;
+  queryString?: Record<string, string | string[] | undefined>;
+  queryStringParameters?: Record<string, string | string[] | undefined>;
+  body?: string | null;
+  isBase64Encoded?: boolean | string;
+  requestContext?: {
+    requestId?: string;
+    sourceIp?: string;
+    path?: string;
+    httpMethod?: string;
+    stage?: string;
+  };
+}
+
+/** The integrated response API Gateway expects; anything else is a 403 `Invalid scf response format`. */
+export interface IntegratedResponse {
+  isBase64Encoded: boolean;
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ScfContext {
+  request_id?: string;
+  function_name?: string;
+}
+
+export interface RequestContext {
+  requestId: string;
+  /** The route as the gateway saw it, for logs. */
+  route: string;
+  log: RequestLog;
+}
+
+export type App = (req: Request, ctx: RequestContext) => Promise<Response>;
+export type ScfHandler = (event: unknown, context?: ScfContext) => Promise<IntegratedResponse>;
+
+const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|javascript|xml)|[^;]*\+json)/i;
+
+function isTrue(flag: unknown): boolean {
+  return flag === true || (typeof flag === 'string' && flag.toLowerCase() === 'true');
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function buildQuery(query: Record<string, string | string[] | undefined> | undefined): string {
+  if (!query || typeof query !== 'object') return '';
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item !== 'string') continue;
+      parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(item)}`);
+    }
+  }
+  return parts.join('&');
+}
+
+/** Builds the Web Request; throws OAuthError for an event no client could have sent correctly. */
+export function eventToRequest(event: unknown): Request {
+  if (!event || typeof event !== 'object') throw new OAuthError('invalid_request', 'malformed request');
+  const e = event as ApiGatewayEvent;
+  const method = typeof e.httpMethod === 'string' ? e.httpMethod.toUpperCase() : '';
+  if (!/^[A-Z]{3,7}$/.test(method)) throw new OAuthError('invalid_request', 'malformed request method');
+  const path = typeof e.path === 'string' && e.path.startsWith('/') ? e.path : '/';
+
+  const headers = new Headers();
+  if (e.headers && typeof e.headers === 'object') {
+    for (const [name, raw] of Object.entries(e.headers)) {
+      for (const value of Array.isArray(raw) ? raw : [raw]) {
+        if (typeof value !== 'string') continue;
+        try {
+          headers.append(name, value);
+        } catch {
+          throw new OAuthError('invalid_request', 'malformed request header');
+        }
+      }
+    }
+  }
+  const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(headers.get('host') ?? '')
+    ? headers.get('host')!
+    : 'localhost';
+  const proto = firstValue(headers.get('x-forwarded-proto') ?? undefined) === 'http' ? 'http' : 'https';
+  const query = buildQuery(e.queryString ?? e.queryStringParameters);
+  let url: URL;
+  try {
+    url = new URL(
+      `${proto}://${host}${path.replace(/[?#]/g, encodeURIComponent)}${query ? `?${query}` : ''}`,
+    );
+  } catch {
+    throw new OAuthError('invalid_request', 'malformed request path');
+  }
+
+  let body: Uint8Array | undefined;
+  if (method !== 'GET' && method !== 'HEAD' && typeof e.body === 'string' && e.body.length > 0) {
+    body = isTrue(e.isBase64Encoded) ? Buffer.from(e.body, 'base64') : Buffer.from(e.body, 'utf8');
+    headers.set('content-length', String(body.byteLength));
+  }
+  return new Request(url, { method, headers, body: body ?? null });
+}
+
+export async function responseToIntegrated(res: Response): Promise<IntegratedResponse> {
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const cookies = res.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies[0]!;
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = TEXT_TYPES.test(headers['content-type'] ?? 'text/plain');
+  return {
+    isBase64Encoded: !text,
+    statusCode: res.status,
+    headers,
+    body: text ? bytes.toString('utf8') : bytes.toString('base64'),
+  };
+}
+
+/**
+ * Wraps an app as an SCF `main_handler`. `init` runs once per instance (cold start) and its result is
+ * reused; a failure there is reported by variable name in the log and retried on the next request.
+ */
+export function createScfHandler(init: () => Promise<App>): ScfHandler {
+  let app: Promise<App> | undefined;
+  return async (event, context) => {
+    const started = performance.now();
+    const e = (event && typeof event === 'object' ? event : {}) as ApiGatewayEvent;
+    const requestId =
+      (typeof context?.request_id === 'string' && context.request_id) ||
+      (typeof e.requestContext?.requestId === 'string' && e.requestContext.requestId) ||
+      randomUUID();
+    const ctx: RequestContext = {
+      requestId,
+      route: `${typeof e.httpMethod === 'string' ? e.httpMethod.slice(0, 10) : '?'} ${typeof e.path === 'string' ? e.path.slice(0, 200) : '?'}`,
+      log: {},
+    };
+    let res: Response;
+    try {
+      app ??= init();
+      const run = await app.catch((error: unknown) => {
+        app = undefined;
+        throw error;
+      });
+      res = await run(eventToRequest(event), ctx);
+    } catch (error) {
+      res = renderError(error, ctx);
+    }
+    const out = await responseToIntegrated(res);
+    logLine({
+      level: out.statusCode >= 500 ? 'error' : 'info',
+      request_id: requestId,
+      route: ctx.route,
+      status: out.statusCode,
+      latency_ms: Math.round((performance.now() - started) * 100) / 100,
+      ...(ctx.log.clientId ? { client_id: ctx.log.clientId } : {}),
+      ...(ctx.log.error ? { error: ctx.log.error } : {}),
+      ...(ctx.log.detail ? { detail: ctx.log.detail } : {}),
+    });
+    return out;
+  };
+}
+
+/** The one error boundary: known errors render themselves, anything else is a logged `server_error`. */
+export function renderError(error: unknown, ctx: RequestContext): Response {
+  if (error instanceof OAuthError) {
+    ctx.log.error = error.error;
+    if (error.cause !== undefined) ctx.log.detail = describeCause(error.cause);
+    return error.toResponse();
+  }
+  ctx.log.error = 'server_error';
+  if (error instanceof ConfigError) {
+    ctx.log.detail = error.message;
+  } else {
+    ctx.log.detail =
+      error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : 'non-error thrown';
+  }
+  const description =
+    error instanceof ConfigError
+      ? 'the server is not configured correctly'
+      : 'the server could not complete the request';
+  return new OAuthError('server_error', description).toResponse();
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}

@@ -1,0 +1,23 @@
+// One JSON line per request on stdout, as SCF hands stdout to CLS. Never a secret, code or token.
+
+export interface RequestLog {
+  clientId?: string;
+  error?: string;
+  /** Private detail of an error: a reason, never a credential. */
+  detail?: string;
+}
+
+export type LogSink = (line: string) => void;
+
+let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
+
+/** Tests capture lines here; production writes to stdout. */
+export function setLogSink(next: LogSink): LogSink {
+  const previous = sink;
+  sink = next;
+  return previous;
+}
+
+export function logLine(fields: Record<string, unknown>): void {
+  sink(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+}

@@ -1,0 +1,70 @@
+// Test fixtures: keys and environments made fresh in test setup (no key material in the repository).
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  type GeneratedKeys,
+  generateSecret,
+  generateSigningKeys,
+  keyEnvLines,
+} from '../../infra/keys/generate.ts';
+
+export const CONFIDENTIAL_SECRET = 'confidential-client-secret-0123456789';
+export const POST_SECRET = 'post-client-secret-0123456789abcdef';
+
+let cachedKeys: Promise<GeneratedKeys> | undefined;
+
+/** One RSA key per test file (generation costs ~50 ms). */
+export function testKeys(): Promise<GeneratedKeys> {
+  cachedKeys ??= generateSigningKeys();
+  return cachedKeys;
+}
+
+export const testClients = [
+  {
+    client_id: 'confidential',
+    client_secret: CONFIDENTIAL_SECRET,
+    redirect_uris: ['https://client.example/cb'],
+    grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+    scope: 'read write',
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
+  {
+    client_id: 'poster',
+    client_secret: POST_SECRET,
+    grant_types: ['client_credentials'],
+    scope: 'read',
+    token_endpoint_auth_method: 'client_secret_post',
+  },
+  {
+    client_id: 'public-app',
+    redirect_uris: ['http://127.0.0.1/cb'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    scope: 'read',
+    token_endpoint_auth_method: 'none',
+  },
+];
+
+export const ISSUER = 'https://auth.example';
+export const AUDIENCE = 'https://api.example/work';
+
+/** A complete environment for every function. */
+export async function testEnv(overrides: Record<string, string> = {}): Promise<Record<string, string>> {
+  const keys = await testKeys();
+  return {
+    OAUTH_ISSUER: ISSUER,
+    OAUTH_AUDIENCE: AUDIENCE,
+    ...keyEnvLines(keys),
+    OAUTH_SECRET: generateSecret(),
+    OAUTH_CLIENTS: JSON.stringify(testClients),
+    OAUTH_STORE: 'memory',
+    ...overrides,
+  };
+}
+
+/** An RSA key that is not ours, for forgery tests. */
+export function foreignKeyPair(bits = 2048) {
+  return generateKeyPairSync('rsa', { modulusLength: bits });
+}
+
+export function randomId(): string {
+  return randomBytes(8).toString('hex');
+}

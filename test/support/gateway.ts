@@ -1,0 +1,24 @@
+// Starts the local gateway for an integration test, on a free loopback port, logs captured.
+import { type Gateway, startGateway } from '../../infra/gateway/server.ts';
+import { freePort } from '../../infra/net.ts';
+import { testEnv } from './fixtures.ts';
+
+export interface TestGateway extends Gateway {
+  env: Record<string, string>;
+  /** Every line the functions printed (their JSON request logs). */
+  output: string[];
+}
+
+/** The issuer is the gateway's own URL, as it is when deployed behind the gateway. */
+export async function startTestGateway(overrides: Record<string, string> = {}): Promise<TestGateway> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const env = await testEnv({ OAUTH_ISSUER: issuer, OAUTH_AUDIENCE: `${issuer}/work`, ...overrides });
+  const output: string[] = [];
+  const gateway = await startGateway({
+    env,
+    port,
+    onOutput: (_name, chunk) => output.push(...chunk.split('\n').filter(Boolean)),
+  });
+  return Object.assign(gateway, { env, output });
+}

@@ -21,7 +21,7 @@ export interface Client {
 
 export type ClientRegistry = ReadonlyMap<string, Client>;
 
-const CLIENT_ID = /^[\x21-\x7E]{1,128}$/;
+const CLIENT_ID = /^[\x20-\x7E]{1,128}$/; // RFC 6749 Appendix A.1: VSCHAR
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
 const MIN_SECRET_LENGTH = 16;
 
@@ -72,12 +72,14 @@ export function readClients(reader: EnvReader, name = 'OAUTH_CLIENTS'): ClientRe
     reader.report(`${name} must be a non-empty JSON array of clients`);
     return registry;
   }
+  const seen = new Set<unknown>();
   list.forEach((item, i) => {
     const where = `${name}[${i}]`;
+    const id = (item as { client_id?: unknown } | null)?.client_id;
     const client = readClient(reader, item, where);
-    if (!client) return;
-    if (registry.has(client.clientId)) reader.report(`${where}.client_id repeats an earlier client`);
-    registry.set(client.clientId, client);
+    if (seen.has(id)) reader.report(`${where}.client_id repeats an earlier client`);
+    seen.add(id);
+    if (client) registry.set(client.clientId, client);
   });
   return registry;
 }

@@ -41,6 +41,14 @@ export const testClients = [
     scope: 'read',
     token_endpoint_auth_method: 'none',
   },
+  {
+    client_id: 'code-only',
+    client_secret: CONFIDENTIAL_SECRET,
+    redirect_uris: ['https://code.example/cb'],
+    grant_types: ['authorization_code'],
+    scope: 'read',
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
 ];
 
 export const ISSUER = 'https://auth.example';
@@ -67,4 +75,35 @@ export function foreignKeyPair(bits = 2048) {
 
 export function randomId(): string {
   return randomBytes(8).toString('hex');
+}
+
+/** Runs an app as the SCF boundary would: thrown OAuthErrors become their responses. */
+export async function runApp(
+  app: import('../../shared/http/scf.ts').App,
+  req: Request,
+): Promise<{ res: Response; log: import('../../shared/log.ts').RequestLog }> {
+  const { renderError } = await import('../../shared/http/scf.ts');
+  const ctx = { requestId: 'test', route: `${req.method} ${new URL(req.url).pathname}`, log: {} };
+  try {
+    return { res: await app(req, ctx), log: ctx.log };
+  } catch (error) {
+    return { res: renderError(error, ctx), log: ctx.log };
+  }
+}
+
+export function basic(id: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
+}
+
+export function form(
+  body: Record<string, string> | string,
+  headers: Record<string, string> = {},
+  url = `${ISSUER}/token`,
+) {
+  return new Request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: typeof body === 'string' ? body : new URLSearchParams(body).toString(),
+  });
 }

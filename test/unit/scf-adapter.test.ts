@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { OAuthError } from '../../shared/errors.ts';
+import { createScfHandler, eventToRequest, responseToIntegrated } from '../../shared/http/scf.ts';
+import { setLogSink } from '../../shared/log.ts';
+import { loadEvent } from '../support/events.ts';
+
+describe('API Gateway event → Request', () => {
+  it('reads the documented sample event: method, path, query, mixed-case headers, text body', async () => {
+    const req = eventToRequest(loadEvent('apigw-doc-sample'));
+    expect(req.method).toBe('POST');
+    const url = new URL(req.url);
+    expect(url.pathname).toBe('/test/value');
+    expect(url.host).toBe('service-3ei3tii4-251000691.ap-guangzhou.apigateway.myqloud.com');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ foo: 'bar', bob: 'alice' });
+    expect(req.headers.get('user-agent')).toBe('User Agent String');
+    expect(await req.text()).toBe('{"test":"body"}');
+  });
+
+  it('decodes a base64 body when isBase64Encoded is the boolean true', async () => {
+    const req = eventToRequest(loadEvent('token-base64-bool'));
+    expect(await req.text()).toBe('grant_type=client_credentials&scope=read');
+  });
+
+  it('decodes a base64 body when isBase64Encoded is the string "true"', async () => {
+    const req = eventToRequest(loadEvent('token-base64-string'));
+    expect(await req.text()).toBe('grant_type=client_credentials');
+    expect(req.headers.get('authorization')).toBe('__BASIC__');
+  });
+
+  it('keeps a repeated query parameter repeated', () => {
+    const req = eventToRequest({ httpMethod: 'GET', path: '/authorize', queryString: { state: ['a', 'b'] } });
+    expect(new URL(req.url).searchParams.getAll('state')).toEqual(['a', 'b']);
+  });
+
+  it('ignores a body on GET', async () => {
+    const req = eventToRequest({ httpMethod: 'GET', path: '/work', body: 'x' });
+    expect(req.body).toBeNull();
+  });
+
+  it.each([
+    ['not an object', 'nope'],
+    ['no method', { path: '/token' }],
+    ['a bad method', { httpMethod: 'P O S T', path: '/token' }],
+    ['a header with a newline', { httpMethod: 'GET', path: '/', headers: { 'x-a': 'a\nb' } }],
+    ['a header with a bad name', { httpMethod: 'GET', path: '/', headers: { 'bad name': 'x' } }],
+  ])('answers invalid_request for %s', (_name, event) => {
+    expect(() => eventToRequest(event)).toThrow(OAuthError);
+  });
+});
+
+describe('Response → integrated response', () => {
+  it('returns text bodies as text', async () => {
+    const out = await responseToIntegrated(
+      new Response('{"a":1}', { status: 201, headers: { 'Content-Type': 'application/json', 'X-A': 'b' } }),
+    );
+    expect(out).toEqual({
+      isBase64Encoded: false,
+      statusCode: 201,
+      headers: { 'content-type': 'application/json', 'x-a': 'b' },
+      body: '{"a":1}',
+    });
+  });
+
+  it('returns binary bodies base64-encoded', async () => {
+    const out = await responseToIntegrated(
+      new Response(new Uint8Array([0, 255, 1]), { headers: { 'content-type': 'application/octet-stream' } }),
+    );
+    expect(out.isBase64Encoded).toBe(true);
+    expect(Buffer.from(out.body, 'base64')).toEqual(Buffer.from([0, 255, 1]));
+  });
+});
+
+describe('the handler boundary', () => {
+  it('renders an OAuthError as its RFC 6749 response and logs one JSON line', async () => {
+    const lines: string[] = [];
+    const restore = setLogSink((l) => lines.push(l));
+    try {
+      const handler = createScfHandler(async () => async () => {
+        throw new OAuthError('invalid_grant', 'nope', { cause: new Error('private reason') });
+      });
+      const out = await handler(loadEvent('token-base64-bool'), { request_id: 'req-1' });
+      expect(out.statusCode).toBe(400);
+      expect(JSON.parse(out.body)).toEqual({ error: 'invalid_grant', error_description: 'nope' });
+      expect(out.headers['cache-control']).toBe('no-store');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({
+        request_id: 'req-1',
+        route: 'POST /token',
+        status: 400,
+        error: 'invalid_grant',
+        detail: 'Error: private reason',
+      });
+    } finally {
+      setLogSink(restore);
+    }
+  });
+
+  it('hides an unexpected error behind server_error', async () => {
+    const restore = setLogSink(() => {});
+    try {
+      const handler = createScfHandler(async () => async () => {
+        throw new Error('secret internals');
+      });
+      const out = await handler(loadEvent('work-get'));
+      expect(out.statusCode).toBe(500);
+      expect(out.body).not.toContain('secret internals');
+      expect(JSON.parse(out.body).error).toBe('server_error');
+    } finally {
+      setLogSink(restore);
+    }
+  });
+
+  it('retries initialisation after it failed once', async () => {
+    const restore = setLogSink(() => {});
+    try {
+      let attempts = 0;
+      const handler = createScfHandler(async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('first cold start failed');
+        return async () => new Response('ok');
+      });
+      expect((await handler(loadEvent('work-get'))).statusCode).toBe(500);
+      expect((await handler(loadEvent('work-get'))).statusCode).toBe(200);
+      expect((await handler(loadEvent('work-get'))).statusCode).toBe(200);
+      expect(attempts).toBe(2);
+    } finally {
+      setLogSink(restore);
+    }
+  });
+});

@@ -12,11 +12,20 @@ export interface GeneratedKeys {
 }
 
 export async function generateSigningKeys(bits = 2048): Promise<GeneratedKeys> {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: bits,
+    publicExponent: 0x10001,
+  });
   const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const key = await importSigningKey(privatePem);
-  return { privatePem, publicPem, publicJwk: key.publicJwk, gatewayJson: gatewayPublicKey(key.publicJwk), kid: key.kid };
+  return {
+    privatePem,
+    publicPem,
+    publicJwk: key.publicJwk,
+    gatewayJson: gatewayPublicKey(key.publicJwk),
+    kid: key.kid,
+  };
 }
 
 export function generateSecret(bytes = 32): string {

@@ -1,0 +1,247 @@
+// Negative catalogue: forged and misused access tokens at GET /work, through the local gateway and
+// at the business function with no gateway in front (it must be safe on its own).
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBusinessApp } from '../../functions/business/app.ts';
+import { loadBusinessConfig } from '../../shared/config.ts';
+import type { App } from '../../shared/http/scf.ts';
+import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
+import { signAccessToken } from '../../shared/jwt/sign.ts';
+import { foreignKeyPair, runApp, testKeys } from '../support/fixtures.ts';
+import { rawRs256, standardClaims, tamperPayload, tamperSignature, unsigned } from '../support/forge.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+let gw: TestGateway;
+let business: App;
+let key: SigningKey;
+let issuer: string;
+let audience: string;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  business = createBusinessApp(await loadBusinessConfig(gw.env));
+  key = await importSigningKey((await testKeys()).privatePem);
+  issuer = gw.env.OAUTH_ISSUER!;
+  audience = gw.env.OAUTH_AUDIENCE!;
+});
+afterAll(() => gw?.close());
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const claims = (extra: Record<string, unknown> = {}) => ({ ...standardClaims(issuer, audience), ...extra });
+const ours = (header: Record<string, unknown>, payload = claims()) =>
+  rawRs256({ alg: 'RS256', kid: key.kid, typ: 'at+jwt', ...header }, payload, key.privateKey);
+async function valid(): Promise<string> {
+  const { token } = await signAccessToken(key, {
+    issuer,
+    audience,
+    subject: 'alice',
+    clientId: 'confidential',
+    scope: 'read',
+    ttlSeconds: 300,
+    now: Date.now(),
+    typ: 'at+jwt',
+  });
+  return token;
+}
+
+/** Status at the gateway (and whether the backend ran), and at the business function alone. */
+async function attempt(headers: Record<string, string>, query = '') {
+  const before = gw.invocations.get('oauth-business') ?? 0;
+  const res = await fetch(`${gw.url}/work${query}`, { headers });
+  const viaGateway = res.status;
+  const backendRan = (gw.invocations.get('oauth-business') ?? 0) > before;
+  const direct = await runApp(business, new Request(`${issuer}/work${query}`, { headers }));
+  return { viaGateway, backendRan, direct: direct.res.status, body: await res.text() };
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer id_token="${token}"` });
+
+/** Refused before the backend runs, and refused by the backend on its own. */
+async function refusedEverywhere(token: string) {
+  const r = await attempt(bearer(token));
+  expect(r.viaGateway).toBe(401);
+  expect(r.backendRan).toBe(false);
+  expect(r.direct).toBe(401);
+}
+
+/** Let through by the gateway (which checks only signature and expiry), refused by the backend. */
+async function refusedByBackend(token: string) {
+  const r = await attempt(bearer(token));
+  expect(r.viaGateway).toBe(401);
+  expect(r.direct).toBe(401);
+}
+
+describe('forged access tokens at /work', () => {
+  it('control: a valid token is accepted through the gateway and directly', async () => {
+    const r = await attempt(bearer(await valid()));
+    expect(r).toMatchObject({ viaGateway: 200, backendRan: true, direct: 200, body: 'hello world' });
+  });
+
+  it('alg none with an empty signature is refused', async () => {
+    await refusedEverywhere(unsigned(claims()));
+  });
+
+  it('alg none with a signature part is refused', async () => {
+    await refusedEverywhere(`${unsigned(claims())}c2ln`);
+  });
+
+  it.each(['None', 'NONE', 'nOnE'])('alg %s (case trick on none) is refused', async (alg) => {
+    await refusedEverywhere(`${unsigned(claims(), alg)}c2ln`);
+  });
+
+  it.each(['rs256', 'Rs256', 'RS256 '])('alg %j (case or padding trick on RS256) is refused', async (alg) => {
+    await refusedEverywhere(ours({ alg }));
+  });
+
+  it('alg PS256 signed with our RSA key is refused (algorithm confusion within RSA)', async () => {
+    await refusedEverywhere(ours({ alg: 'PS256' }));
+  });
+
+  it('HS256 signed with our public key PEM as the HMAC secret is refused', async () => {
+    const input = `${b64({ alg: 'HS256', kid: key.kid, typ: 'at+jwt' })}.${b64(claims())}`;
+    const pem = key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const sig = createHmac('sha256', pem).update(input).digest('base64url');
+    await refusedEverywhere(`${input}.${sig}`);
+  });
+
+  it('HS256 signed with our public JWK modulus as the HMAC secret is refused', async () => {
+    const input = `${b64({ alg: 'HS256', kid: key.kid })}.${b64(claims())}`;
+    const sig = createHmac('sha256', key.publicJwk.n).update(input).digest('base64url');
+    await refusedEverywhere(`${input}.${sig}`);
+  });
+
+  it('an unknown kid signed by a foreign key is refused', async () => {
+    const foreign = foreignKeyPair();
+    await refusedEverywhere(rawRs256({ alg: 'RS256', kid: 'attacker' }, claims(), foreign.privateKey));
+  });
+
+  it('our kid on a token signed by a foreign key is refused', async () => {
+    const foreign = foreignKeyPair();
+    await refusedEverywhere(rawRs256({ alg: 'RS256', kid: key.kid }, claims(), foreign.privateKey));
+  });
+
+  it('an unknown kid on a token signed by our key is refused by the backend', async () => {
+    await refusedByBackend(ours({ kid: 'not-a-thumbprint' }));
+  });
+
+  it.each([[42], [null], [['x']], ['../../../etc/passwd']])(
+    'a non-string or path-like kid %j is refused',
+    async (kid) => {
+      await refusedByBackend(ours({ kid }));
+    },
+  );
+
+  it('an embedded jwk header carrying the attacker key is refused', async () => {
+    const foreign = foreignKeyPair();
+    const jwk = foreign.publicKey.export({ format: 'jwk' });
+    await refusedEverywhere(rawRs256({ alg: 'RS256', jwk }, claims(), foreign.privateKey));
+  });
+
+  it.each(['jku', 'x5u'])('a %s header pointing at an attacker URL is refused', async (name) => {
+    await refusedByBackend(ours({ [name]: 'https://attacker.example/keys.json' }));
+  });
+
+  it('an x5c header with an attacker certificate chain is refused', async () => {
+    await refusedByBackend(ours({ x5c: ['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'] }));
+  });
+
+  it('a crit header naming an unknown extension is refused', async () => {
+    await refusedByBackend(ours({ crit: ['exp-ext'], 'exp-ext': true }));
+  });
+
+  it('a tampered payload (scope widened) is refused', async () => {
+    await refusedEverywhere(tamperPayload(await valid(), (c) => ({ ...c, scope: 'admin' })));
+  });
+
+  it('a tampered payload (subject swapped) is refused', async () => {
+    await refusedEverywhere(tamperPayload(await valid(), (c) => ({ ...c, sub: 'root' })));
+  });
+
+  it('a tampered signature is refused', async () => {
+    await refusedEverywhere(tamperSignature(await valid()));
+  });
+
+  it('a stripped signature is refused', async () => {
+    const [h, p] = (await valid()).split('.');
+    await refusedEverywhere(`${h}.${p}.`);
+  });
+
+  it('a token with only two parts is refused', async () => {
+    const [h, p] = (await valid()).split('.');
+    await refusedEverywhere(`${h}.${p}`);
+  });
+
+  it('a JWE-shaped five-part token is refused', async () => {
+    await refusedEverywhere('eyJhbGciOiJkaXIifQ..aaaa.bbbb.cccc');
+  });
+
+  it('an expired token is refused', async () => {
+    await refusedEverywhere(ours({}, claims({ iat: 1_600_000_000, nbf: 1_600_000_000, exp: 1_600_000_300 })));
+  });
+
+  it('a token not valid yet (nbf in the future) is refused', async () => {
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    await refusedEverywhere(ours({}, claims({ iat: future, nbf: future, exp: future + 300 })));
+  });
+
+  it('a token without exp is refused (the gateway requires it)', async () => {
+    const { exp: _exp, ...rest } = claims();
+    await refusedEverywhere(ours({}, rest));
+  });
+
+  it('a token without iat is refused (the gateway requires it)', async () => {
+    const { iat: _iat, ...rest } = claims();
+    await refusedEverywhere(ours({}, rest));
+  });
+
+  it('a token from another issuer is refused by the backend', async () => {
+    await refusedByBackend(ours({}, claims({ iss: 'https://attacker.example' })));
+  });
+
+  it('a token for another audience is refused by the backend', async () => {
+    await refusedByBackend(ours({}, claims({ aud: 'https://other-api.example' })));
+  });
+
+  it('a token whose audience array omits ours is refused by the backend', async () => {
+    await refusedByBackend(ours({}, claims({ aud: ['https://a.example', 'https://b.example'] })));
+  });
+
+  it('an oversized token (10 KB of claims) is refused', async () => {
+    await refusedByBackend(ours({}, claims({ pad: 'x'.repeat(10_000) })));
+  });
+});
+
+describe('misplaced and doubled tokens at /work', () => {
+  it('a token in the access_token query parameter is refused', async () => {
+    const token = await valid();
+    const r = await attempt({}, `?access_token=${token}`);
+    expect(r.viaGateway).toBe(401);
+    expect(r.direct).toBe(400);
+  });
+
+  it('a token in the query string is refused even beside a valid header', async () => {
+    const token = await valid();
+    const r = await attempt(bearer(token), `?access_token=${token}`);
+    expect(r.viaGateway).toBe(400);
+    expect(r.direct).toBe(400);
+  });
+
+  it('two different tokens (header and cookie) are refused', async () => {
+    const token = await valid();
+    const r = await attempt({ ...bearer(token), cookie: `id_token=${await valid()}` });
+    expect(r.viaGateway).toBe(400);
+    expect(r.direct).toBe(400);
+  });
+
+  it('two tokens in one Authorization header are refused', async () => {
+    const r = await attempt({ authorization: `Bearer ${await valid()}, Bearer ${await valid()}` });
+    expect(r.viaGateway).toBe(401);
+    expect(r.direct).toBe(401);
+  });
+
+  it('a token sent with the Basic scheme is refused', async () => {
+    const r = await attempt({ authorization: `Basic ${await valid()}` });
+    expect(r.viaGateway).toBe(401);
+    expect(r.direct).toBe(400);
+  });
+});

@@ -206,6 +206,51 @@ describe('forged access tokens at /work', () => {
     await refusedByBackend(ours({}, claims({ aud: ['https://a.example', 'https://b.example'] })));
   });
 
+  it('alg RS512 signed with our key is refused (only RS256 is allowed)', async () => {
+    const input = `${b64({ alg: 'RS512', kid: key.kid })}.${b64(claims())}`;
+    const { createSign } = await import('node:crypto');
+    const sig = createSign('RSA-SHA512').update(input).sign(key.privateKey).toString('base64url');
+    await refusedByBackend(`${input}.${sig}`);
+  });
+
+  it('an empty kid is refused', async () => {
+    await refusedByBackend(ours({ kid: '' }));
+  });
+
+  it('a header that is not JSON is refused', async () => {
+    const [, p, s] = (await valid()).split('.');
+    await refusedEverywhere(`${Buffer.from('{alg:RS256').toString('base64url')}.${p}.${s}`);
+  });
+
+  it('a payload that is not JSON is refused', async () => {
+    const input = `${b64({ alg: 'RS256', kid: key.kid })}.${Buffer.from('not json').toString('base64url')}`;
+    const { createSign } = await import('node:crypto');
+    const sig = createSign('RSA-SHA256').update(input).sign(key.privateKey).toString('base64url');
+    await refusedEverywhere(`${input}.${sig}`);
+  });
+
+  it('a payload that is a JSON array is refused', async () => {
+    const input = `${b64({ alg: 'RS256', kid: key.kid })}.${b64([claims()])}`;
+    const { createSign } = await import('node:crypto');
+    const sig = createSign('RSA-SHA256').update(input).sign(key.privateKey).toString('base64url');
+    await refusedEverywhere(`${input}.${sig}`);
+  });
+
+  it('trailing garbage after the signature is refused', async () => {
+    await refusedEverywhere(`${await valid()}.extra`);
+  });
+
+  it('an exp given as a string is refused', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await refusedEverywhere(ours({}, claims({ exp: String(now + 300) })));
+  });
+
+  it('a token quoted with single quotes in the gateway form is refused', async () => {
+    const r = await attempt({ authorization: `Bearer id_token='${await valid()}'` });
+    expect(r.viaGateway).toBe(401);
+    expect(r.direct).toBe(401);
+  });
+
   it('an oversized token (10 KB of claims) is refused', async () => {
     await refusedByBackend(ours({}, claims({ pad: 'x'.repeat(10_000) })));
   });

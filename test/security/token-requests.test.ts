@@ -279,6 +279,40 @@ describe('request parsing at /token', () => {
     );
   });
 
+  it('a grant_type in another case is refused (values are case-sensitive)', async () => {
+    await refused(
+      token('grant_type=CLIENT_CREDENTIALS', { authorization: confidential }),
+      400,
+      'unsupported_grant_type',
+    );
+  });
+
+  it('parameters in the query string instead of the body are not read', async () => {
+    const res = await fetch(`${gw.url}/token?grant_type=client_credentials`, {
+      method: 'POST',
+      headers: { 'content-type': FORM, authorization: confidential },
+      body: '',
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toBe('invalid_request');
+  });
+
+  it('a NUL byte in client_id is refused', async () => {
+    await refused(
+      token(`grant_type=client_credentials&client_id=poster%00&client_secret=${POST_SECRET}`),
+      401,
+      'invalid_client',
+    );
+  });
+
+  it('__proto__ and constructor parameters pollute nothing', async () => {
+    const r = await token('__proto__=x&constructor=y&grant_type=client_credentials&scope=read', {
+      authorization: confidential,
+    });
+    expect(r.status).toBe(200);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
   it('an oversized body (over 64 KB) is refused with 413', async () => {
     const r = await token(`grant_type=client_credentials&pad=${'a'.repeat(70_000)}`, {
       authorization: confidential,

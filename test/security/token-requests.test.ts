@@ -294,7 +294,7 @@ describe('request parsing at /token', () => {
       body: '',
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toBe('invalid_request');
+    expect(((await res.json()) as { error?: string }).error).toBe('invalid_request');
   });
 
   it('a NUL byte in client_id is refused', async () => {

@@ -45,7 +45,7 @@ export function readCases(root: string): CatalogueCase[] {
         const title = titleOf(node.arguments[0]);
         if (callee && title !== undefined) {
           if (callee.name === 'describe') {
-            node.arguments.slice(1).forEach((a) => visit(a, title));
+            for (const a of node.arguments.slice(1)) visit(a, title);
             return;
           }
           if (callee.name === 'it' || callee.name === 'it.each' || callee.name === 'test') {

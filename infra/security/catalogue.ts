@@ -76,7 +76,7 @@ export function renderCatalogue(cases: readonly CatalogueCase[]): string {
       file = c.file;
       group = c.group;
     }
-    lines.push(`| ${c.title.replace(/\|/g, '\\|')} | ${c.variants} |`);
+    lines.push(`| ${c.title.replace(/[|_*]/g, '\\$&')} | ${c.variants} |`);
   }
   const total = cases.reduce((n, c) => n + c.variants, 0);
   lines.push('', `${cases.length} tests, ${total} cases in all.`);

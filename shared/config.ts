@@ -10,6 +10,7 @@ import {
   type VerificationKey,
 } from './jwt/keys.ts';
 import type { AccessTokenTyp } from './jwt/sign.ts';
+import { readUsers, type UserDirectory } from './users.ts';
 
 export interface TokenConfig {
   issuer: string;
@@ -23,6 +24,21 @@ export interface TokenConfig {
   accessTokenTtl: number;
   accessTokenTyp: AccessTokenTyp;
   clockTolerance: number;
+  /** Absolute life of a refresh-token family (rotation keeps the first expiry). */
+  refreshTokenTtl: number;
+}
+
+export interface AuthorizeConfig {
+  issuer: string;
+  secret: Uint8Array;
+  clients: ClientRegistry;
+  users: UserDirectory;
+  /** RFC 9700 §4.5 / OAuth 2.1 §4.1.2: authorization codes live briefly (default 60 s, never over 600). */
+  codeTtl: number;
+  /** Life of the login session cookie. */
+  sessionTtl: number;
+  /** Require PKCE of confidential clients too (public clients always need it). */
+  requirePkce: boolean;
 }
 
 export interface BusinessConfig {
@@ -93,6 +109,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   const accessTokenTtl = reader.integer('OAUTH_ACCESS_TOKEN_TTL', 300, 60, 86_400);
   const accessTokenTyp = reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);
   const clockTolerance = readTolerance(reader);
+  const refreshTokenTtl = readRefreshTokenTtl(reader);
   return reader.finish({
     issuer,
     audience,
@@ -104,7 +121,25 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
     accessTokenTtl,
     accessTokenTyp,
     clockTolerance,
+    refreshTokenTtl,
   });
+}
+
+export function readRefreshTokenTtl(reader: EnvReader): number {
+  return reader.integer('OAUTH_REFRESH_TOKEN_TTL', 14 * 86_400, 300, 365 * 86_400);
+}
+
+/** The authorize function: no private key and no store (its session is a sealed cookie, codes are sealed). */
+export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeConfig>> {
+  const reader = new EnvReader(env);
+  const issuer = readIssuer(reader);
+  const secret = readSecret(reader);
+  const clients = readClients(reader);
+  const users = readUsers(reader);
+  const codeTtl = reader.integer('OAUTH_CODE_TTL', 60, 10, 600);
+  const sessionTtl = reader.integer('OAUTH_SESSION_TTL', 1800, 60, 86_400);
+  const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
+  return reader.finish({ issuer, secret, clients, users, codeTtl, sessionTtl, requirePkce });
 }
 
 export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessConfig>> {

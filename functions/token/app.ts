@@ -6,16 +6,30 @@ import { readForm } from '../../shared/http/params.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
+import { openStore } from '../../shared/store/open.ts';
+import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';
+import { createAuthorizationCodeGrant, type GrantHandler } from './authorization-code.ts';
 import { handleClientCredentials } from './client-credentials.ts';
 import type { TokenDeps } from './issue.ts';
 import { buildMetadata } from './metadata.ts';
+import { createRefreshTokenGrant } from './refresh-token.ts';
 
 export interface TokenAppOptions {
   now?: () => number;
+  /** Default: the one OAUTH_STORE names. */
+  store?: Store;
 }
 
 export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppOptions = {}): App {
-  const deps: TokenDeps = { config, now: options.now ?? Date.now };
+  const deps: TokenDeps = {
+    config,
+    now: options.now ?? Date.now,
+    store: options.store ?? openStore(config.store),
+  };
+  const storeGrants: Record<string, GrantHandler> = {
+    authorization_code: createAuthorizationCodeGrant(deps),
+    refresh_token: createRefreshTokenGrant(deps),
+  };
   const authenticate = createClientAuthenticator(config.clients);
   // Built once per instance: these documents change only with the configuration.
   const metadataBody = JSON.stringify(buildMetadata(config));
@@ -30,7 +44,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     switch (path) {
       case '/token':
         if (req.method !== 'POST') methodNotAllowed(['POST']);
-        return handleToken(deps, authenticate, req, ctx);
+        return handleToken(deps, authenticate, storeGrants, req, ctx);
       case '/.well-known/oauth-authorization-server':
         if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
         return new Response(metadataBody, { headers: documentHeaders });
@@ -46,6 +60,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
 async function handleToken(
   deps: TokenDeps,
   authenticate: ClientAuthenticator,
+  storeGrants: Record<string, GrantHandler>,
   req: Request,
   ctx: RequestContext,
 ): Promise<Response> {
@@ -57,7 +72,23 @@ async function handleToken(
   switch (grantType) {
     case 'client_credentials':
       return handleClientCredentials(deps, client, params);
+    case 'authorization_code':
+    case 'refresh_token':
+      return withStore(() => storeGrants[grantType]!(client, params));
     default:
       throw new OAuthError('unsupported_grant_type', 'this grant type is not supported');
+  }
+}
+
+/** A grant that needs the store answers 503 when it is unreachable, and issues nothing. */
+async function withStore(grant: () => Promise<Response>): Promise<Response> {
+  try {
+    return await grant();
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    throw new OAuthError('temporarily_unavailable', 'the token store is unavailable; try again shortly', {
+      cause: error,
+      headers: { 'retry-after': '1' },
+    });
   }
 }

@@ -5,10 +5,13 @@ import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
+import type { Store } from '../../shared/store/store.ts';
 
 export interface TokenDeps {
   config: Readonly<TokenConfig>;
   now: () => number;
+  /** Single use, rotation and revocation across instances. */
+  store: Store;
 }
 
 /**

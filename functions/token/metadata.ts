@@ -17,9 +17,19 @@ export function buildMetadata(config: Readonly<TokenConfig>): Record<string, unk
     token_endpoint: `${base}/token`,
     jwks_uri: `${base}/.well-known/jwks.json`,
     scopes_supported: [...scopes].sort(),
-    response_types_supported: [],
-    grant_types_supported: ['client_credentials'].filter((g) => grants.has(g)),
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'].filter((m) =>
+    ...(grants.has('authorization_code')
+      ? {
+          authorization_endpoint: `${base}/authorize`,
+          code_challenge_methods_supported: ['S256'],
+          // RFC 9207 §3: every authorization response carries `iss`.
+          authorization_response_iss_parameter_supported: true,
+        }
+      : {}),
+    response_types_supported: grants.has('authorization_code') ? ['code'] : [],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'].filter((g) =>
+      grants.has(g),
+    ),
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'].filter((m) =>
       authMethods.has(m),
     ),
     access_token_signing_alg_values_supported: [SIGNING_ALG],

@@ -14,6 +14,7 @@ export interface DevEnvironment {
 }
 
 export const DEV_CLIENT_ID = 'demo-client';
+export const DEV_PUBLIC_CLIENT_ID = 'demo-public';
 export const DEV_USERNAME = 'demo';
 
 export async function makeDevEnvironment(port: number): Promise<DevEnvironment> {
@@ -30,6 +31,14 @@ export async function makeDevEnvironment(port: number): Promise<DevEnvironment> 
       grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
       scope: 'read write',
       token_endpoint_auth_method: 'client_secret_basic',
+    },
+    {
+      // A public client (a native or browser app): no secret, PKCE and rotating refresh tokens.
+      client_id: DEV_PUBLIC_CLIENT_ID,
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code', 'refresh_token'],
+      scope: 'read write',
+      token_endpoint_auth_method: 'none',
     },
   ];
   const users = [{ username: DEV_USERNAME, password_hash: await hashPassword(password), sub: 'user-demo' }];

@@ -1,7 +1,7 @@
 // Checks each function's environment with the function's own configuration parser before serving,
 // so a bad variable is reported at start, by name, rather than at the first request.
 import { basename } from 'node:path';
-import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig, loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
 import type { Env } from '../../shared/env.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { FunctionInstance } from '../serverless/project.ts';
@@ -10,6 +10,7 @@ export type ConfigLoader = (env: Env) => Promise<unknown>;
 
 /** The configuration parser of each function folder. */
 export const CONFIG_LOADERS: Record<string, ConfigLoader> = {
+  authorize: loadAuthorizeConfig,
   token: loadTokenConfig,
   business: loadBusinessConfig,
 };

@@ -6,6 +6,7 @@ import {
   generateSigningKeys,
   keyEnvLines,
 } from '../../infra/keys/generate.ts';
+import { hashPassword } from '../../shared/password.ts';
 
 export const CONFIDENTIAL_SECRET = 'confidential-client-secret-0123456789';
 export const POST_SECRET = 'post-client-secret-0123456789abcdef';
@@ -51,6 +52,19 @@ export const testClients = [
   },
 ];
 
+/** The resource owner of the tests; the password is made up here, never a real one. */
+export const TEST_USER = { username: 'alice', password: 'alice-test-password-42', sub: 'user-alice' } as const;
+
+let cachedUsers: Promise<string> | undefined;
+
+/** OAUTH_USERS for the tests (one scrypt hash per test file). */
+export function testUsersJson(): Promise<string> {
+  cachedUsers ??= hashPassword(TEST_USER.password).then((hash) =>
+    JSON.stringify([{ username: TEST_USER.username, password_hash: hash, sub: TEST_USER.sub }]),
+  );
+  return cachedUsers;
+}
+
 export const ISSUER = 'https://auth.example';
 export const AUDIENCE = 'https://api.example/work';
 
@@ -63,6 +77,7 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<R
     ...keyEnvLines(keys),
     OAUTH_SECRET: generateSecret(),
     OAUTH_CLIENTS: JSON.stringify(testClients),
+    OAUTH_USERS: await testUsersJson(),
     OAUTH_STORE: 'memory',
     ...overrides,
   };

@@ -1,0 +1,252 @@
+// The authorize function: GET/POST /authorize — validates the request, signs the person in, asks for
+// consent and redirects back to the client with a sealed, single-use authorization code.
+import { createCodeSealer, newTokenId } from '../../shared/authorization-code.ts';
+import { splitScope } from '../../shared/clients.ts';
+import type { AuthorizeConfig } from '../../shared/config.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts';
+import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
+import type { App, RequestContext } from '../../shared/http/scf.ts';
+import { verifyPassword } from '../../shared/password.ts';
+import type { User } from '../../shared/users.ts';
+import { htmlResponse, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
+import {
+  type AuthorizationRequest,
+  ErrorPage,
+  parseRawParams,
+  type RawParams,
+  REQUEST_PARAMETERS,
+  RedirectError,
+  validateAuthorizationRequest,
+} from './request.ts';
+import { createSessionManager, type Session } from './session.ts';
+
+export interface AuthorizeAppOptions {
+  now?: () => number;
+}
+
+const MAX_PASSWORD_LENGTH = 1024;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function createAuthorizeApp(
+  config: Readonly<AuthorizeConfig>,
+  options: AuthorizeAppOptions = {},
+): App {
+  const now = options.now ?? Date.now;
+  const sessions = createSessionManager(config.secret, config.sessionTtl);
+  const codes = createCodeSealer(config.secret);
+  const usersBySub = new Map<string, User>([...config.users.values()].map((u) => [u.sub, u]));
+  // An unknown username costs the same scrypt as a known one: no user enumeration by timing.
+  const decoyHash = decoyPasswordHash(config.users.values().next().value?.passwordHash);
+
+  async function handle(req: Request, ctx: RequestContext): Promise<Response> {
+    const params = await readParams(req);
+    const request = validateAuthorizationRequest(params, config);
+    ctx.log.clientId = request.client.clientId;
+    const page = new PageContext(req, params, request);
+    const session = await sessions.read(req, now());
+    const submitted = req.method === 'POST' && (params.has('csrf_token') || params.has('decision'));
+    if (submitted || (req.method === 'POST' && params.has('username'))) {
+      // The forms are protected by a token bound to the session cookie (RFC 9700 §4.7, CSRF).
+      if (!session || !sessions.checkCsrf(session, params.get('csrf_token')?.[0])) {
+        return page.login(await fresh(req), 'Your sign-in page expired. Please sign in again.', 403);
+      }
+      if (params.has('decision')) return decide(page, session, params.get('decision')?.[0]);
+      return signIn(page, params);
+    }
+    const user = session?.sub !== undefined ? usersBySub.get(session.sub) : undefined;
+    if (session && user) return page.consent(session, user);
+    return page.login(session ?? (await fresh(req)));
+  }
+
+  /** A new anonymous session, and its cookie to set. */
+  async function fresh(req: Request): Promise<{ session: Session; cookie: string }> {
+    const session = sessions.newSession();
+    return { session, cookie: await sessions.cookie(req, session, now()) };
+  }
+
+  async function signIn(page: PageContext, params: RawParams): Promise<Response> {
+    const username = params.get('username')?.[0]?.normalize('NFC');
+    const password = params.get('password')?.[0];
+    if (!username || !password) {
+      return page.login(await fresh(page.req), 'Enter your username and password.', 400, username);
+    }
+    const user = config.users.get(username);
+    const valid =
+      password.length <= MAX_PASSWORD_LENGTH &&
+      (await verifyPassword(password, user?.passwordHash ?? decoyHash)) &&
+      user !== undefined;
+    if (!valid) {
+      return page.login(await fresh(page.req), 'The username or password is not correct.', 401, username);
+    }
+    // A new session id at login (session fixation), then back to GET so a reload never re-posts.
+    const session = sessions.newSession({ sub: user.sub, auth_time: Math.floor(now() / 1000) });
+    const cookie = await sessions.cookie(page.req, session, now());
+    return seeOther(page.selfUrl(), cookie);
+  }
+
+  async function decide(
+    page: PageContext,
+    session: Session,
+    decision: string | undefined,
+  ): Promise<Response> {
+    const user = session.sub !== undefined ? usersBySub.get(session.sub) : undefined;
+    if (!user) return page.login(await fresh(page.req), 'Please sign in first.', 401);
+    const { request } = page;
+    if (decision === 'deny') {
+      // RFC 6749 §4.1.2.1: the resource owner denied the request.
+      throw new RedirectError(
+        new OAuthError('access_denied', 'the user denied the request'),
+        request.redirectUri,
+        request.state,
+      );
+    }
+    if (decision !== 'allow') {
+      throw new RedirectError(
+        new OAuthError('invalid_request', 'decision must be allow or deny'),
+        request.redirectUri,
+        request.state,
+      );
+    }
+    const code = await codes.seal(
+      {
+        jti: newTokenId(),
+        cid: request.client.clientId,
+        ruri: request.redirectUri,
+        rsent: request.redirectUriSent,
+        sub: user.sub,
+        scope: request.scope,
+        ...(request.codeChallenge !== undefined ? { cc: request.codeChallenge } : {}),
+        auth_time: session.auth_time ?? Math.floor(now() / 1000),
+      },
+      config.codeTtl,
+      now(),
+    );
+    return redirectToClient(page.req, request.redirectUri, {
+      code,
+      state: request.state,
+      iss: config.issuer,
+    });
+  }
+
+  class PageContext {
+    readonly fields: Record<string, string> = {};
+    constructor(
+      readonly req: Request,
+      params: RawParams,
+      readonly request: AuthorizationRequest,
+    ) {
+      for (const name of REQUEST_PARAMETERS) {
+        const value = params.get(name)?.[0];
+        if (value !== undefined) this.fields[name] = value;
+      }
+    }
+
+    get action(): string {
+      return new URL(this.req.url).pathname;
+    }
+
+    selfUrl(): string {
+      return `${this.action}?${new URLSearchParams(this.fields).toString()}`;
+    }
+
+    login(
+      state: Session | { session: Session; cookie: string },
+      error?: string,
+      status = 200,
+      username?: string,
+    ): Response {
+      const { session, cookie } = 'sid' in state ? { session: state, cookie: undefined } : state;
+      const body = renderLoginPage({
+        action: this.action,
+        clientId: this.request.client.clientId,
+        fields: { ...this.fields, csrf_token: sessions.csrfToken(session) },
+        ...(username !== undefined ? { username } : {}),
+        ...(error !== undefined ? { error } : {}),
+      });
+      return htmlResponse('Sign in', body, { status, ...(cookie ? { setCookie: cookie } : {}) });
+    }
+
+    consent(session: Session, user: User): Response {
+      const body = renderConsentPage({
+        action: this.action,
+        clientId: this.request.client.clientId,
+        username: user.username,
+        scopes: splitScope(this.request.scope),
+        fields: { ...this.fields, csrf_token: sessions.csrfToken(session) },
+      });
+      // The consent form's POST is answered with a redirect to the client: CSP form-action must allow it.
+      return htmlResponse('Allow access?', body, { formTargets: [new URL(this.request.redirectUri).origin] });
+    }
+  }
+
+  return async (req, ctx) => {
+    if (routePath(req) !== '/authorize') return notFound();
+    // OAuth 2.1 §4.1.1: the authorization endpoint supports GET and may support POST.
+    if (req.method !== 'GET' && req.method !== 'POST') methodNotAllowed(['GET', 'POST']);
+    try {
+      return await handle(req, ctx);
+    } catch (error) {
+      if (error instanceof RedirectError) {
+        ctx.log.error = error.error.error;
+        return redirectToClient(req, error.redirectUri, {
+          error: error.error.error,
+          error_description: error.error.description,
+          state: error.state,
+          iss: config.issuer,
+        });
+      }
+      if (error instanceof ErrorPage || error instanceof OAuthError) {
+        ctx.log.error = error instanceof OAuthError ? error.error : 'invalid_request';
+        return htmlResponse('Error', renderErrorPage(error.description), { status: error.status });
+      }
+      throw error;
+    }
+  };
+}
+
+async function readParams(req: Request): Promise<RawParams> {
+  if (req.method === 'GET') return parseRawParams(new URL(req.url).search.slice(1));
+  if (mediaType(req) !== 'application/x-www-form-urlencoded') {
+    throw new ErrorPage(415, 'The form must be sent as application/x-www-form-urlencoded.');
+  }
+  let text: string;
+  try {
+    text = utf8.decode(await readBody(req, MAX_FORM_BYTES));
+  } catch (error) {
+    if (error instanceof OAuthError) throw error;
+    throw new ErrorPage(400, 'The form is not valid UTF-8.');
+  }
+  return parseRawParams(text);
+}
+
+/**
+ * RFC 6749 §4.1.2 with RFC 9207 `iss`. RFC 9700 §4.12: a redirect after a POST is 303, never 307, so
+ * the browser does not re-post the form (with the password) to the client.
+ */
+function redirectToClient(
+  req: Request,
+  redirectUri: string,
+  params: Record<string, string | undefined>,
+): Response {
+  const url = new URL(redirectUri);
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined) url.searchParams.append(name, value);
+  return new Response(null, {
+    status: req.method === 'POST' ? 303 : 302,
+    headers: { location: url.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+  });
+}
+
+function seeOther(location: string, cookie: string): Response {
+  return new Response(null, {
+    status: 303,
+    headers: { location, 'cache-control': 'no-store', 'set-cookie': cookie },
+  });
+}
+
+/** A well-formed hash with the parameters of a real one, for usernames that do not exist. */
+function decoyPasswordHash(like: string | undefined): string {
+  const params = like?.split('$').slice(1, 4).join('$') ?? '32768$8$1';
+  return `scrypt$${params}$${'A'.repeat(22)}$${'A'.repeat(43)}`;
+}

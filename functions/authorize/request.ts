@@ -1,0 +1,206 @@
+// Validation of the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 9700 §2.1, §4.1).
+// Until the client and its redirect URI are known, errors are shown as a page and never redirected.
+import { type Client, splitScope } from '../../shared/clients.ts';
+import type { AuthorizeConfig } from '../../shared/config.ts';
+import { isLoopbackHost } from '../../shared/env.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import { isValidS256Challenge } from '../../shared/pkce.ts';
+
+/** Every value of every parameter, in order: repeats are detected after the client is known. */
+export type RawParams = ReadonlyMap<string, readonly string[]>;
+
+export interface AuthorizationRequest {
+  client: Client;
+  redirectUri: string;
+  redirectUriSent: boolean;
+  scope: string;
+  state?: string;
+  codeChallenge?: string;
+}
+
+/** An error shown to the person at the browser: the client or redirect URI cannot be trusted. */
+export class ErrorPage extends Error {
+  override readonly name = 'ErrorPage';
+  constructor(
+    readonly status: number,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+/** An error returned to the client at its (validated) redirect URI (RFC 6749 §4.1.2.1). */
+export class RedirectError extends Error {
+  override readonly name = 'RedirectError';
+  constructor(
+    readonly error: OAuthError,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+  ) {
+    super(error.description);
+  }
+}
+
+/** The parameters the forms carry forward from page to page. */
+export const REQUEST_PARAMETERS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+] as const;
+
+const MAX_STATE_LENGTH = 2048;
+
+/** Parses `a=b&c=d` keeping repeats; a malformed escape is an error page (nothing is trusted yet). */
+export function parseRawParams(text: string): RawParams {
+  const out = new Map<string, string[]>();
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    let name: string;
+    let value: string;
+    try {
+      name = decode(eq < 0 ? part : part.slice(0, eq));
+      value = decode(eq < 0 ? '' : part.slice(eq + 1));
+    } catch {
+      throw new ErrorPage(400, 'The request has a malformed percent-escape or invalid UTF-8.');
+    }
+    // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
+    if (value === '') continue;
+    const list = out.get(name);
+    if (list) list.push(value);
+    else out.set(name, [value]);
+  }
+  return out;
+}
+
+function decode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+function single(params: RawParams, name: string): string | undefined {
+  return params.get(name)?.[0];
+}
+
+/**
+ * RFC 9700 §4.1.3: exact string comparison, except that the port of a loopback redirect of a native
+ * (public) client may vary (RFC 8252 §7.3).
+ */
+export function matchRedirectUri(client: Client, uri: string): boolean {
+  if (client.redirectUris.includes(uri)) return true;
+  if (!client.isPublic) return false;
+  let requested: URL;
+  try {
+    requested = new URL(uri);
+  } catch {
+    return false;
+  }
+  // Only a URI already in normal form: `/a/../cb` must not match `/cb` by normalisation.
+  if (requested.href !== uri || requested.protocol !== 'http:' || !isLoopbackIp(requested.hostname)) {
+    return false;
+  }
+  return client.redirectUris.some((registered) => {
+    const r = new URL(registered);
+    if (r.protocol !== 'http:' || !isLoopbackIp(r.hostname)) return false;
+    r.port = requested.port;
+    return r.href === uri;
+  });
+}
+
+// RFC 8252 §8.3: loopback redirects use the IP literal; "localhost" is not treated as loopback here.
+function isLoopbackIp(hostname: string): boolean {
+  return isLoopbackHost(hostname) && hostname !== 'localhost';
+}
+
+export function validateAuthorizationRequest(
+  params: RawParams,
+  config: Readonly<AuthorizeConfig>,
+): AuthorizationRequest {
+  const clientIds = params.get('client_id') ?? [];
+  if (clientIds.length > 1) throw new ErrorPage(400, 'The request repeats client_id.');
+  const clientId = clientIds[0];
+  if (clientId === undefined) throw new ErrorPage(400, 'The request has no client_id.');
+  const client = config.clients.get(clientId);
+  // RFC 6749 §4.1.2.1 / RFC 9700 §4.11: an unknown client never gets a redirect (no open redirector).
+  if (!client) throw new ErrorPage(400, 'The application that sent you here is not registered.');
+
+  const redirects = params.get('redirect_uri') ?? [];
+  if (redirects.length > 1) throw new ErrorPage(400, 'The request repeats redirect_uri.');
+  let redirectUri = redirects[0];
+  const redirectUriSent = redirectUri !== undefined;
+  if (redirectUri === undefined) {
+    // OAuth 2.1 §4.1.1: redirect_uri may be omitted only when the client registered exactly one.
+    if (client.redirectUris.length !== 1) {
+      throw new ErrorPage(400, 'The request has no redirect_uri and the application registered several.');
+    }
+    redirectUri = client.redirectUris[0]!;
+  } else if (!matchRedirectUri(client, redirectUri)) {
+    throw new ErrorPage(400, 'The redirect URI is not registered for this application.');
+  }
+
+  // From here on the redirect URI is trusted: errors go back to it (RFC 6749 §4.1.2.1).
+  const states = params.get('state') ?? [];
+  const state = states.length === 1 ? states[0] : undefined;
+  const fail = (error: OAuthError): never => {
+    throw new RedirectError(error, redirectUri, state);
+  };
+  for (const [name, values] of params) {
+    // RFC 6749 §3.1: request parameters MUST NOT be included more than once.
+    if (values.length > 1) fail(new OAuthError('invalid_request', `parameter ${safe(name)} is repeated`));
+  }
+  if (state !== undefined && state.length > MAX_STATE_LENGTH) {
+    fail(new OAuthError('invalid_request', `state is longer than ${MAX_STATE_LENGTH} characters`));
+  }
+
+  const responseType = single(params, 'response_type');
+  if (responseType === undefined) fail(new OAuthError('invalid_request', 'response_type is missing'));
+  // OAuth 2.1 §4.1.1 / RFC 9700 §2.1.2: only the code flow; the implicit grant (`token`) is refused.
+  if (responseType !== 'code') {
+    fail(new OAuthError('unsupported_response_type', 'only response_type=code is supported'));
+  }
+  if (!client.grantTypes.has('authorization_code')) {
+    fail(new OAuthError('unauthorized_client', 'this client may not use the authorization code grant'));
+  }
+
+  const requested = splitScope(single(params, 'scope'));
+  // RFC 6749 §3.3: every requested scope must be registered; none requested means the registered set.
+  if (requested.some((s) => !client.scopes.includes(s))) {
+    fail(new OAuthError('invalid_scope', 'a requested scope is not allowed for this client'));
+  }
+  const scope = (requested.length > 0 ? [...new Set(requested)] : client.scopes).join(' ');
+
+  const challenge = single(params, 'code_challenge');
+  const method = single(params, 'code_challenge_method');
+  if (challenge === undefined) {
+    if (method !== undefined)
+      fail(new OAuthError('invalid_request', 'code_challenge_method without code_challenge'));
+    // RFC 9700 §2.1.1: public clients MUST use PKCE; this server requires it of every client by default.
+    if (client.isPublic || config.requirePkce) {
+      fail(new OAuthError('invalid_request', 'code_challenge is required (PKCE with S256)'));
+    }
+  } else {
+    // RFC 7636 §4.3 defaults a missing method to `plain`, which RFC 9700 §2.1.1 says not to accept.
+    if (method !== 'S256') {
+      fail(new OAuthError('invalid_request', 'code_challenge_method must be S256 (plain is not supported)'));
+    }
+    if (!isValidS256Challenge(challenge!)) {
+      fail(new OAuthError('invalid_request', 'code_challenge must be 43 base64url characters (S256)'));
+    }
+  }
+
+  return {
+    client,
+    redirectUri,
+    redirectUriSent,
+    scope,
+    ...(state !== undefined ? { state } : {}),
+    ...(challenge !== undefined ? { codeChallenge: challenge } : {}),
+  };
+}
+
+function safe(name: string): string {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : '(unnamed)';
+}

@@ -1,0 +1,54 @@
+// RFC 6749 §6: the refresh token grant, with rotation and reuse detection (RFC 9700 §4.14.2).
+import { splitScope } from '../../shared/clients.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import { storeKey } from '../../shared/store/store.ts';
+import type { GrantHandler } from './authorization-code.ts';
+import { issueTokenResponse, type TokenDeps } from './issue.ts';
+import {
+  createRefreshSealer,
+  familyKey,
+  type RefreshSealer,
+  revokeFamily,
+  rotate,
+} from './refresh-tokens.ts';
+
+export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: RefreshSealer): GrantHandler {
+  const sealer = refreshSealer ?? createRefreshSealer(deps.config.secret);
+
+  return async (client, params) => {
+    if (!client.grantTypes.has('refresh_token')) {
+      throw new OAuthError('unauthorized_client', 'this client may not use the refresh_token grant');
+    }
+    const token = params.refresh_token;
+    if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is missing');
+    const claims = await sealer.open(token, deps.now());
+    if (!claims) throw new OAuthError('invalid_grant', 'the refresh token is invalid or expired');
+    // RFC 6749 §6: the refresh token was issued to the authenticated client. A wrong client revokes nothing.
+    if (claims.cid !== client.clientId) {
+      throw new OAuthError('invalid_grant', 'the refresh token was issued to another client');
+    }
+    // RFC 6749 §6: the scope may narrow, never widen; omitted means the scope originally granted.
+    const granted = splitScope(claims.scope);
+    const requested = splitScope(params.scope);
+    if (requested.some((s) => !granted.includes(s))) {
+      throw new OAuthError('invalid_scope', 'the requested scope exceeds the scope originally granted');
+    }
+    const scope = requested.length > 0 ? [...new Set(requested)].join(' ') : claims.scope;
+
+    if (!(await deps.store.consumeOnce(storeKey('refresh', claims.jti), claims.exp))) {
+      // RFC 9700 §4.14.2: an already rotated token came back: revoke the whole family.
+      await revokeFamily(deps.store, claims.fam, claims.fexp);
+      throw new OAuthError('invalid_grant', 'the refresh token was already used; the grant is revoked');
+    }
+    if (await deps.store.isRevoked(familyKey(claims.fam))) {
+      throw new OAuthError('invalid_grant', 'the grant was revoked');
+    }
+    // RFC 6749 §6: the new refresh token keeps the scope of the one it replaces.
+    const next = await rotate(sealer, claims, deps.now());
+    return issueTokenResponse(
+      deps,
+      { subject: claims.sub, clientId: client.clientId, scope },
+      { refresh_token: next },
+    );
+  };
+}

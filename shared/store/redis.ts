@@ -1,0 +1,107 @@
+// The Redis store (TencentDB for Redis in production): shared by every function instance. Each
+// single-use step is one atomic Redis command or Lua script, never a read followed by a write.
+import { Redis } from 'ioredis';
+import { type Store, StoreUnavailableError } from './store.ts';
+
+export interface RedisStoreOptions {
+  /** How long a request waits for a (re)connection before the store counts as unavailable. */
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  /** Prefix of every key, so one Redis database can serve several deployments. */
+  keyPrefix?: string;
+}
+
+// Keeps the longer of the existing and the new expiry: a revocation is never shortened.
+const REVOKE_SCRIPT = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -1 then return 0 end
+if ttl < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+return 1`;
+
+export class RedisStore implements Store {
+  private readonly client: Redis;
+  private readonly connectTimeoutMs: number;
+  private lastError: unknown;
+
+  constructor(url: string, options: RedisStoreOptions = {}) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
+    this.client = new Redis(url, {
+      keyPrefix: options.keyPrefix ?? 'oauth:',
+      // Fail fast while Redis is away (the grant answers 503) instead of queueing commands, and keep
+      // reconnecting in the background so the instance recovers on its own when Redis is back.
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: this.connectTimeoutMs,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 1000),
+      reconnectOnError: () => false,
+    });
+    // Without a listener an unreachable Redis would be an unhandled 'error' event.
+    this.client.on('error', (error: unknown) => {
+      this.lastError = error;
+    });
+  }
+
+  /** Waits (briefly) for a connection: at a cold start, or while reconnecting after an outage. */
+  private ready(): Promise<void> {
+    const client = this.client;
+    if (client.status === 'ready') return Promise.resolve();
+    if (client.status === 'end') {
+      return Promise.reject(new StoreUnavailableError('the store connection is closed'));
+    }
+    if (client.status === 'wait') client.connect().catch(() => undefined);
+    return new Promise((resolve, reject) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        reject(new StoreUnavailableError('the store is unreachable', { cause: this.lastError }));
+      }, this.connectTimeoutMs);
+      client.once('ready', onReady);
+    });
+  }
+
+  private async run<T>(command: (client: Redis) => Promise<T>): Promise<T> {
+    await this.ready();
+    try {
+      return await command(this.client);
+    } catch (error) {
+      throw new StoreUnavailableError('the store did not answer', { cause: error });
+    }
+  }
+
+  async consumeOnce(key: string, expiresAt: number): Promise<boolean> {
+    // SET NX is the atomic check-and-set: exactly one caller gets OK.
+    const reply = await this.run((c) => c.set(key, '1', 'PX', ttlMs(expiresAt), 'NX'));
+    return reply === 'OK';
+  }
+
+  async put(key: string, value: string, expiresAt: number): Promise<void> {
+    await this.run((c) => c.set(key, value, 'PX', ttlMs(expiresAt)));
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const value = await this.run((c) => c.get(key));
+    return value ?? undefined;
+  }
+
+  async revoke(id: string, expiresAt: number): Promise<void> {
+    await this.run((c) => c.eval(REVOKE_SCRIPT, 1, `revoked:${id}`, String(ttlMs(expiresAt))));
+  }
+
+  async isRevoked(id: string): Promise<boolean> {
+    return (await this.run((c) => c.exists(`revoked:${id}`))) === 1;
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}
+
+/** Relative expiry: PX works on every Redis version (EXAT needs 6.2). At least one second. */
+function ttlMs(expiresAt: number): number {
+  return Math.max(1000, Math.ceil(expiresAt * 1000 - Date.now()));
+}

@@ -53,7 +53,11 @@ export const testClients = [
 ];
 
 /** The resource owner of the tests; the password is made up here, never a real one. */
-export const TEST_USER = { username: 'alice', password: 'alice-test-password-42', sub: 'user-alice' } as const;
+export const TEST_USER = {
+  username: 'alice',
+  password: 'alice-test-password-42',
+  sub: 'user-alice',
+} as const;
 
 let cachedUsers: Promise<string> | undefined;
 

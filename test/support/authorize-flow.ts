@@ -1,0 +1,150 @@
+// Drives the authorize and token apps in-process (no gateway) with a fixed clock: the login and
+// consent forms are posted like a browser would, following the cookie and the CSRF token.
+import { createAuthorizeApp } from '../../functions/authorize/app.ts';
+import { createTokenApp } from '../../functions/token/app.ts';
+import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
+import { type App, type RequestContext, renderError } from '../../shared/http/scf.ts';
+import { computeS256Challenge } from '../../shared/pkce.ts';
+import { MemoryStore } from '../../shared/store/memory.ts';
+import type { Store } from '../../shared/store/store.ts';
+import { CONFIDENTIAL_SECRET, ISSUER, TEST_USER, testEnv } from './fixtures.ts';
+
+export const FIXED_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+export const CHALLENGE = computeS256Challenge(VERIFIER);
+export const CONFIDENTIAL_REDIRECT = 'https://client.example/cb';
+export const PUBLIC_REDIRECT = 'http://127.0.0.1/cb';
+
+export interface Harness {
+  clock: { now: number };
+  authorize: (req: Request) => Promise<Response>;
+  token: (req: Request) => Promise<Response>;
+  store: Store;
+  env: Record<string, string>;
+}
+
+export async function makeHarness(overrides: Record<string, string> = {}, store?: Store): Promise<Harness> {
+  const clock = { now: FIXED_NOW };
+  const now = () => clock.now;
+  const env = await testEnv(overrides);
+  const storeInUse = store ?? new MemoryStore({ now });
+  return {
+    clock,
+    env,
+    store: storeInUse,
+    authorize: wrap(createAuthorizeApp(await loadAuthorizeConfig(env), { now })),
+    token: wrap(createTokenApp(await loadTokenConfig(env), { now, store: storeInUse })),
+  };
+}
+
+export function ctx(): RequestContext {
+  return { requestId: 'test', route: 'test', log: {} };
+}
+
+/** Calls an app through the same error boundary the SCF adapter uses. */
+export function wrap(app: App): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const c = ctx();
+    try {
+      return await app(req, c);
+    } catch (error) {
+      return renderError(error, c);
+    }
+  };
+}
+
+export function authorizeUrl(params: Record<string, string>): string {
+  return `${ISSUER}/authorize?${new URLSearchParams(params).toString()}`;
+}
+
+export function standardParams(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    response_type: 'code',
+    client_id: 'confidential',
+    redirect_uri: CONFIDENTIAL_REDIRECT,
+    scope: 'read',
+    state: 'xyz-state',
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
+    ...extra,
+  };
+}
+
+export function cookieOf(res: Response): string | undefined {
+  return res.headers.get('set-cookie')?.split(';', 1)[0];
+}
+
+export function csrfOf(html: string): string {
+  const match = /name="csrf_token" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no csrf_token in the page');
+  return match[1]!;
+}
+
+/** The hidden fields of the page's form. */
+export function hiddenFieldsOf(html: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    out[m[1]!] = m[2]!
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  }
+  return out;
+}
+
+export function postForm(url: string, fields: Record<string, string>, cookie?: string): Request {
+  return new Request(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(cookie ? { cookie } : {}),
+    },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+/** GET /authorize → login → consent → the redirect to the client (its Location URL). */
+export async function runAuthorization(
+  h: Harness,
+  params: Record<string, string>,
+  decision: 'allow' | 'deny' = 'allow',
+): Promise<URL> {
+  const first = await h.authorize(new Request(authorizeUrl(params)));
+  if (first.status !== 200)
+    throw new Error(`authorize answered ${first.status}: ${first.headers.get('location')}`);
+  const loginHtml = await first.text();
+  const anonymous = cookieOf(first)!;
+  const loggedIn = await h.authorize(
+    postForm(
+      `${ISSUER}/authorize`,
+      { ...hiddenFieldsOf(loginHtml), username: TEST_USER.username, password: TEST_USER.password },
+      anonymous,
+    ),
+  );
+  if (loggedIn.status !== 303) throw new Error(`login answered ${loggedIn.status}`);
+  const session = cookieOf(loggedIn)!;
+  const consent = await h.authorize(
+    new Request(new URL(loggedIn.headers.get('location')!, ISSUER), { headers: { cookie: session } }),
+  );
+  const consentHtml = await consent.text();
+  const decided = await h.authorize(
+    postForm(`${ISSUER}/authorize`, { ...hiddenFieldsOf(consentHtml), decision }, session),
+  );
+  if (decided.status !== 303) throw new Error(`consent answered ${decided.status}`);
+  return new URL(decided.headers.get('location')!);
+}
+
+export async function redeem(h: Harness, fields: Record<string, string>, basic = true): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic)
+    headers.authorization = `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`;
+  return h.token(
+    new Request(`${ISSUER}/token`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() }),
+  );
+}
+
+export async function bodyOf(res: Response): Promise<Record<string, unknown>> {
+  return (await res.json()) as Record<string, unknown>;
+}

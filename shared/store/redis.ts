@@ -9,6 +9,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Prefix of every key, so one Redis database can serve several deployments. */
   keyPrefix?: string;
+  /** Clock in milliseconds, to turn absolute expiry into Redis's relative one; tests pass a fixed one. */
+  now?: () => number;
 }
 
 // Keeps the longer of the existing and the new expiry: a revocation is never shortened.
@@ -21,10 +23,12 @@ return 1`;
 export class RedisStore implements Store {
   private readonly client: Redis;
   private readonly connectTimeoutMs: number;
+  private readonly now: () => number;
   private lastError: unknown;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
+    this.now = options.now ?? Date.now;
     this.client = new Redis(url, {
       keyPrefix: options.keyPrefix ?? 'oauth:',
       // Fail fast while Redis is away (the grant answers 503) instead of queueing commands, and keep
@@ -75,12 +79,12 @@ export class RedisStore implements Store {
 
   async consumeOnce(key: string, expiresAt: number): Promise<boolean> {
     // SET NX is the atomic check-and-set: exactly one caller gets OK.
-    const reply = await this.run((c) => c.set(key, '1', 'PX', ttlMs(expiresAt), 'NX'));
+    const reply = await this.run((c) => c.set(key, '1', 'PX', this.ttlMs(expiresAt), 'NX'));
     return reply === 'OK';
   }
 
   async put(key: string, value: string, expiresAt: number): Promise<void> {
-    await this.run((c) => c.set(key, value, 'PX', ttlMs(expiresAt)));
+    await this.run((c) => c.set(key, value, 'PX', this.ttlMs(expiresAt)));
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -89,7 +93,7 @@ export class RedisStore implements Store {
   }
 
   async revoke(id: string, expiresAt: number): Promise<void> {
-    await this.run((c) => c.eval(REVOKE_SCRIPT, 1, `revoked:${id}`, String(ttlMs(expiresAt))));
+    await this.run((c) => c.eval(REVOKE_SCRIPT, 1, `revoked:${id}`, String(this.ttlMs(expiresAt))));
   }
 
   async isRevoked(id: string): Promise<boolean> {
@@ -99,9 +103,9 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     this.client.disconnect();
   }
-}
 
-/** Relative expiry: PX works on every Redis version (EXAT needs 6.2). At least one second. */
-function ttlMs(expiresAt: number): number {
-  return Math.max(1000, Math.ceil(expiresAt * 1000 - Date.now()));
+  /** Relative expiry: PX works on every Redis version (EXAT needs 6.2). At least one second. */
+  private ttlMs(expiresAt: number): number {
+    return Math.max(1000, Math.ceil(expiresAt * 1000 - this.now()));
+  }
 }

@@ -23,11 +23,14 @@ export interface Harness {
   env: Record<string, string>;
 }
 
-export async function makeHarness(overrides: Record<string, string> = {}, store?: Store): Promise<Harness> {
+export async function makeHarness(
+  overrides: Record<string, string> = {},
+  makeStore?: (now: () => number) => Store,
+): Promise<Harness> {
   const clock = { now: FIXED_NOW };
   const now = () => clock.now;
   const env = await testEnv(overrides);
-  const storeInUse = store ?? new MemoryStore({ now });
+  const storeInUse = makeStore ? makeStore(now) : new MemoryStore({ now });
   return {
     clock,
     env,

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { loadProject, ProjectConfigError } from '../serverless/project.ts';
-import { makeDevEnvironment } from './dev-env.ts';
+import { DEV_PUBLIC_CLIENT_ID, makeDevEnvironment } from './dev-env.ts';
 import { checkFunctionEnvironments } from './preflight.ts';
 import { startGateway } from './server.ts';
 
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       `  client_id      ${dev.clientId}`,
       `  client_secret  ${dev.clientSecret}`,
       `  redirect_uri   ${dev.redirectUri}`,
+      `  public client  ${DEV_PUBLIC_CLIENT_ID} (no secret: PKCE, same redirect_uri)`,
       `  user           ${dev.username} / ${dev.password}`,
       '',
       '  Try it:',

@@ -70,6 +70,8 @@ function checkBinding(claims: CodeClaims, client: Client, params: Params): void 
   }
   const verifier = params.code_verifier;
   if (claims.cc === undefined) {
+    // RFC 9700 §2.1.1: a public client's code is only ever redeemed with PKCE.
+    if (client.isPublic) throw invalidGrant('a public client must use PKCE');
     // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a PKCE downgrade attempt.
     if (verifier !== undefined)
       throw invalidGrant('code_verifier sent but the authorization request had no code_challenge');

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAuthorizeConfig } from '../../shared/config.ts';
+import { createTokenApp } from '../../functions/token/app.ts';
+import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { RedisStore } from '../../shared/store/redis.ts';
 import type { Store } from '../../shared/store/store.ts';
@@ -17,8 +18,9 @@ import {
   runAuthorization,
   standardParams,
   VERIFIER,
+  wrap,
 } from '../support/authorize-flow.ts';
-import { TEST_USER } from '../support/fixtures.ts';
+import { CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
 import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
 
 const OTHER_VERIFIER = 'other-verifier-0123456789-0123456789-0123456789';
@@ -365,3 +367,63 @@ for (const kind of kinds) {
     });
   });
 }
+
+describe.skipIf(!hasRedis)('several function instances sharing one Redis', () => {
+  it('25 concurrent redemptions of one code, and of one refresh token, spread over five instances: exactly one wins', async () => {
+    const prefix = `i${randomBytes(4).toString('hex')}:`;
+    const connect = (now: () => number) => {
+      const store = new RedisStore(redis!.url, { now, keyPrefix: prefix });
+      opened.push(store);
+      return store;
+    };
+    const h = await makeHarness({}, connect);
+    const config = await loadTokenConfig(h.env);
+    const now = () => h.clock.now;
+    const instances = Array.from({ length: 5 }, () =>
+      wrap(createTokenApp(config, { now, store: connect(now) })),
+    );
+    const post = (i: number, fields: Record<string, string>) =>
+      instances[i % instances.length]!(
+        new Request(`${h.env.OAUTH_ISSUER}/token`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`,
+          },
+          body: new URLSearchParams(fields).toString(),
+        }),
+      );
+
+    const location = await runAuthorization(h, standardParams());
+    const code = location.searchParams.get('code')!;
+    const codeResults = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        post(i, {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: CONFIDENTIAL_REDIRECT,
+          code_verifier: VERIFIER,
+        }),
+      ),
+    );
+    const winners = codeResults.filter((r) => r.status === 200);
+    expect(winners).toHaveLength(1);
+
+    // A fresh grant, so the refresh race is not affected by the code replays above.
+    const second = await runAuthorization(h, standardParams());
+    const tokens = await bodyOf(
+      await post(0, {
+        grant_type: 'authorization_code',
+        code: second.searchParams.get('code')!,
+        redirect_uri: CONFIDENTIAL_REDIRECT,
+        code_verifier: VERIFIER,
+      }),
+    );
+    const refreshResults = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        post(i, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string }),
+      ),
+    );
+    expect(refreshResults.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+});

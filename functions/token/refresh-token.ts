@@ -35,13 +35,15 @@ export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: Refresh
     }
     const scope = requested.length > 0 ? [...new Set(requested)].join(' ') : claims.scope;
 
+    // The family check comes before the consume: among concurrent uses of one token, the losers
+    // revoke the family only after the winner's consume, so they can never make the winner lose too.
+    if (await deps.store.isRevoked(familyKey(claims.fam))) {
+      throw new OAuthError('invalid_grant', 'the grant was revoked');
+    }
     if (!(await deps.store.consumeOnce(storeKey('refresh', claims.jti), claims.exp))) {
       // RFC 9700 §4.14.2: an already rotated token came back: revoke the whole family.
       await revokeFamily(deps.store, claims.fam, claims.fexp);
       throw new OAuthError('invalid_grant', 'the refresh token was already used; the grant is revoked');
-    }
-    if (await deps.store.isRevoked(familyKey(claims.fam))) {
-      throw new OAuthError('invalid_grant', 'the grant was revoked');
     }
     // RFC 6749 §6: the new refresh token keeps the scope of the one it replaces.
     const next = await rotate(sealer, claims, deps.now());

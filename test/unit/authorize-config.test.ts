@@ -1,11 +1,11 @@
 // loadAuthorizeConfig and OAUTH_USERS: every problem reported by variable name, never a secret; and
 // the hash-password script that makes the hashes.
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { verifyPassword } from '../../shared/password.ts';
 import { testEnv } from '../support/fixtures.ts';
+import { runTool } from '../support/run.ts';
 
 let env: Record<string, string>;
 let hash: string;
@@ -102,10 +102,7 @@ describe('loadAuthorizeConfig', () => {
 
 describe('npm run hash-password', () => {
   const run = (args: string[], input?: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'infra/keys/hash-password.ts', ...args], {
-      input: input ?? '',
-      encoding: 'utf8',
-    });
+    runTool('infra/keys/hash-password.ts', args, input === undefined ? {} : { input });
 
   it('hashes the argument, or stdin when there is none', async () => {
     const fromArg = run(['pass word 1']);

@@ -25,6 +25,10 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
     const claims = await codes.open(code, deps.now());
     if (!claims) throw invalidGrant('the authorization code is invalid or expired');
     checkBinding(claims, client, params);
+    // A code issued before the store lost its records may have been redeemed in them already.
+    if (claims.iat < (await deps.store.epoch())) {
+      throw invalidGrant('the authorization code predates a restart of the token store; start again');
+    }
 
     // Every check that a replay by the wrong party would fail comes before this point, so an invalid
     // replay burns nothing and revokes nothing. RFC 6749 §4.1.2: the code is single use.

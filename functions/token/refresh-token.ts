@@ -35,6 +35,14 @@ export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: Refresh
     }
     const scope = requested.length > 0 ? [...new Set(requested)].join(' ') : claims.scope;
 
+    // A refresh token issued before the store lost its records may be one that was already rotated,
+    // or belong to a family that was revoked: refuse it rather than let it be redeemed twice.
+    if (claims.iat < (await deps.store.epoch())) {
+      throw new OAuthError(
+        'invalid_grant',
+        'the refresh token predates a restart of the token store; sign in again',
+      );
+    }
     // The family check comes before the consume: among concurrent uses of one token, the losers
     // revoke the family only after the winner's consume, so they can never make the winner lose too.
     if (await deps.store.isRevoked(familyKey(claims.fam))) {

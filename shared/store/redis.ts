@@ -25,6 +25,8 @@ export class RedisStore implements Store {
   private readonly connectTimeoutMs: number;
   private readonly now: () => number;
   private lastError: unknown;
+  /** Server start in our clock (Unix seconds), read at every (re)connection; see `epoch`. */
+  private serverStart: Promise<number> | undefined;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
@@ -44,6 +46,10 @@ export class RedisStore implements Store {
     // Without a listener an unreachable Redis would be an unhandled 'error' event.
     this.client.on('error', (error: unknown) => {
       this.lastError = error;
+    });
+    // A restarted Redis drops every connection, so each new connection may face an emptied server.
+    this.client.on('ready', () => {
+      this.serverStart = undefined;
     });
   }
 
@@ -98,6 +104,24 @@ export class RedisStore implements Store {
 
   async isRevoked(id: string): Promise<boolean> {
     return (await this.run((c) => c.exists(`revoked:${id}`))) === 1;
+  }
+
+  /**
+   * The Redis server's start time: records written before it may be gone (no persistence, or the
+   * last seconds of it), so artefacts issued before it are refused. Read from INFO at each
+   * (re)connection in our own clock (now − uptime), so clock skew with Redis does not matter.
+   */
+  async epoch(): Promise<number> {
+    await this.ready();
+    this.serverStart ??= this.run((c) => c.info('server')).then((info) => {
+      const uptime = /^uptime_in_seconds:(\d+)/m.exec(info);
+      if (!uptime) throw new StoreUnavailableError('the store does not report its uptime (INFO server)');
+      return Math.floor(this.now() / 1000) - Number(uptime[1]);
+    });
+    return this.serverStart.catch((error: unknown) => {
+      this.serverStart = undefined;
+      throw error;
+    });
   }
 
   async close(): Promise<void> {

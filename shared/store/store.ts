@@ -19,6 +19,12 @@ export interface Store {
   /** Marks `id` (a token family, or a token `jti`) revoked until `expiresAt`. */
   revoke(id: string, expiresAt: number): Promise<void>;
   isRevoked(id: string): Promise<boolean>;
+  /**
+   * Unix seconds since which the store's records are complete. A single-use artefact (code, refresh
+   * token) issued before then may have been used already in records the store has lost (a Redis
+   * restart), so the grants refuse it rather than risk a second redemption.
+   */
+  epoch(): Promise<number>;
   close(): Promise<void>;
 }
 

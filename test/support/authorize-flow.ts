@@ -31,6 +31,9 @@ export async function makeHarness(
   const now = () => clock.now;
   const env = await testEnv(overrides);
   const storeInUse = makeStore ? makeStore(now) : new MemoryStore({ now });
+  // The store reads its epoch (a Redis server's start) once per connection, in the harness clock:
+  // read it now, before tests move the fixed clock, as a real clock and a real uptime move together.
+  await storeInUse.epoch().catch(() => undefined);
   return {
     clock,
     env,

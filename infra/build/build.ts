@@ -1,0 +1,86 @@
+// npm run build: one minified CommonJS bundle per function under dist/<function>/index.js, each checked
+// against a size budget and against code that belongs to deploy time only. Exits non-zero on either.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { type BundleResult, bundleFunctions } from './bundle.ts';
+
+/** index.js of each function, HTML pages included: small enough to load fast on a cold start. */
+export const BUNDLE_BUDGET_BYTES = 100 * 1024;
+/** A vendor file (a large optional dependency loaded only when configured, e.g. ioredis). */
+export const VENDOR_BUDGET_BYTES = 256 * 1024;
+/**
+ * Packages bundled apart from index.js. ioredis alone is ~190 KB minified, twice the budget, and only a
+ * deployment with OAUTH_STORE=redis:// needs it: in vendor/ioredis.js it is loaded by the first import().
+ */
+export const VENDOR_PACKAGES = ['ioredis'] as const;
+/** Deploy-time code that must never reach a function bundle. */
+export const FORBIDDEN_IN_BUNDLE = [
+  'tencentcloud-sdk-nodejs',
+  '@serverless/',
+  'esbuild',
+  'yaml',
+  'vitest',
+  'infra/',
+] as const;
+
+export interface BuildReport {
+  results: BundleResult[];
+  problems: string[];
+}
+
+function forbiddenInputs(result: BundleResult): string[] {
+  return result.inputs.filter((input) =>
+    FORBIDDEN_IN_BUNDLE.some((f) => input.startsWith(f) || input.includes(`node_modules/${f}`)),
+  );
+}
+
+/** Builds every function into `outdir` and lists each budget or content problem. */
+export async function buildAll(root: string, outdir: string): Promise<BuildReport> {
+  rmSync(outdir, { recursive: true, force: true });
+  const results = await bundleFunctions({ root, outdir, minify: true, vendor: VENDOR_PACKAGES });
+  // The project is an ES module package; the bundles are CommonJS, as SCF loads them from the zip root.
+  mkdirSync(outdir, { recursive: true });
+  writeFileSync(join(outdir, 'package.json'), '{"type":"commonjs"}\n');
+  const problems: string[] = [];
+  for (const r of results) {
+    if (r.bytes > BUNDLE_BUDGET_BYTES) {
+      problems.push(`${r.name}: index.js is ${kb(r.bytes)}, over the budget of ${kb(BUNDLE_BUDGET_BYTES)}`);
+    }
+    for (const v of r.vendor) {
+      if (v.bytes > VENDOR_BUDGET_BYTES) {
+        problems.push(`${r.name}: vendor/${v.name}.js is ${kb(v.bytes)}, over ${kb(VENDOR_BUDGET_BYTES)}`);
+      }
+    }
+    for (const input of forbiddenInputs(r)) {
+      problems.push(`${r.name}: the bundle contains deploy-time code (${input})`);
+    }
+  }
+  return { results, problems };
+}
+
+export function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+async function main(): Promise<number> {
+  const root = resolve('.');
+  const outdir = resolve(root, 'dist');
+  const { results, problems } = await buildAll(root, outdir);
+  for (const r of results) {
+    const vendor = r.vendor.map((v) => ` + ${VENDOR_DIR_LABEL}${v.name}.js ${kb(v.bytes)} (loaded on demand)`);
+    process.stdout.write(
+      `${relative(root, r.file)}  ${kb(r.bytes)} / ${kb(BUNDLE_BUDGET_BYTES)}${vendor.join('')}\n`,
+    );
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`build failed:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+const VENDOR_DIR_LABEL = 'vendor/';
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, 'build.ts')) {
+  process.exitCode = await main();
+}

@@ -67,7 +67,9 @@ async function main(): Promise<number> {
   const outdir = resolve(root, 'dist');
   const { results, problems } = await buildAll(root, outdir);
   for (const r of results) {
-    const vendor = r.vendor.map((v) => ` + ${VENDOR_DIR_LABEL}${v.name}.js ${kb(v.bytes)} (loaded on demand)`);
+    const vendor = r.vendor.map(
+      (v) => ` + ${VENDOR_DIR_LABEL}${v.name}.js ${kb(v.bytes)} (loaded on demand)`,
+    );
     process.stdout.write(
       `${relative(root, r.file)}  ${kb(r.bytes)} / ${kb(BUNDLE_BUDGET_BYTES)}${vendor.join('')}\n`,
     );

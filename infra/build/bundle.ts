@@ -46,7 +46,9 @@ export interface BundleResult {
 export const VENDOR_DIR = 'vendor';
 
 function vendorPlugin(packages: readonly string[]): Plugin {
-  const filter = new RegExp(`^(${packages.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+  const filter = new RegExp(
+    `^(${packages.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`,
+  );
   return {
     name: 'vendor-split',
     setup(b) {
@@ -86,7 +88,10 @@ export async function bundleFunctions(options: BundleOptions): Promise<BundleRes
         [...used].sort().map(async (pkg) => {
           const vendorFile = join(options.outdir, name, VENDOR_DIR, `${pkg}.js`);
           const out = await build({
-            stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: options.root },
+            stdin: {
+              contents: `module.exports = require(${JSON.stringify(pkg)});`,
+              resolveDir: options.root,
+            },
             outfile: vendorFile,
             bundle: true,
             platform: 'node',

@@ -1,0 +1,125 @@
+// npm run build: every function bundle stays in budget, carries no deploy-time code, and answers a recorded
+// API Gateway event when loaded in a fresh Node process with only its own environment.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_BUDGET_BYTES, type BuildReport, buildAll } from '../../infra/build/build.ts';
+import { listFunctions } from '../../infra/build/bundle.ts';
+import { loadProject } from '../../infra/serverless/project.ts';
+import { runBundle } from '../support/bundles.ts';
+import { CONFIDENTIAL_SECRET, testEnv } from '../support/fixtures.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+function event(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(ROOT, 'test/fixtures/events', `${name}.json`), 'utf8'));
+}
+
+const basic = `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`;
+
+describe('npm run build', () => {
+  let outdir: string;
+  let report: BuildReport;
+  let envOf: (fn: string) => Record<string, string>;
+
+  beforeAll(async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'scf-oauth2-build-'));
+    report = await buildAll(ROOT, outdir);
+    const project = loadProject(ROOT, { env: await testEnv(), lenient: true });
+    envOf = (fn) => project.functions.find((f) => f.src.endsWith(`/dist/${fn}`))?.environment ?? {};
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('builds one bundle per function, each within the budget and free of deploy-time code', () => {
+    expect(report.problems).toEqual([]);
+    expect(report.results.map((r) => r.name)).toEqual(listFunctions(ROOT));
+    for (const r of report.results) {
+      expect(r.bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+      const text = readFileSync(r.file, 'utf8');
+      expect(text).not.toContain('tencentcloud');
+      expect(text).toContain('main_handler');
+    }
+  });
+
+  it('token: POST /token from a recorded API Gateway event issues an access token', async () => {
+    const e = event('apigw-post-token');
+    (e.headers as Record<string, string>).authorization = basic;
+    const run = await runBundle(join(outdir, 'token/index.js'), e, envOf('token'));
+    expect(run.error).toBeUndefined();
+    expect(run.result?.statusCode).toBe(200);
+    const body = JSON.parse(run.result!.body) as { access_token: string; token_type: string };
+    expect(body.token_type).toMatch(/^bearer$/i);
+    expect(body.access_token.split('.')).toHaveLength(3);
+    expect(run.output).toContain('"status":200');
+  });
+
+  it('token: GET /.well-known/jwks.json (isBase64Encoded as a string) serves the public key only', async () => {
+    const run = await runBundle(join(outdir, 'token/index.js'), event('apigw-get-jwks'), envOf('token'));
+    expect(run.result?.statusCode).toBe(200);
+    const jwks = JSON.parse(run.result!.body) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const k of jwks.keys) expect(k).not.toHaveProperty('d');
+  });
+
+  it('business: GET /work answers hello world to a token from the token bundle and 401 without one', async () => {
+    const t = event('apigw-post-token');
+    (t.headers as Record<string, string>).authorization = basic;
+    const issued = await runBundle(join(outdir, 'token/index.js'), t, envOf('token'));
+    const token = (JSON.parse(issued.result!.body) as { access_token: string }).access_token;
+
+    const refused = await runBundle(
+      join(outdir, 'business/index.js'),
+      event('apigw-get-work'),
+      envOf('business'),
+    );
+    expect(refused.result?.statusCode).toBe(401);
+    expect(JSON.parse(refused.result!.body)).toMatchObject({ error: 'invalid_token' });
+
+    const w = event('apigw-get-work');
+    (w.headers as Record<string, string>).authorization = `Bearer ${token}`;
+    const ok = await runBundle(join(outdir, 'business/index.js'), w, envOf('business'));
+    expect(ok.result).toMatchObject({ statusCode: 200, body: 'hello world' });
+  });
+
+  it('every other function loads and answers an integrated response', async () => {
+    for (const r of report.results.filter((x) => x.name !== 'token' && x.name !== 'business')) {
+      const run = await runBundle(r.file, event('apigw-get-work'), envOf(r.name));
+      expect(run.error).toBeUndefined();
+      expect(Number.isInteger(run.result?.statusCode)).toBe(true);
+    }
+  });
+});
+
+describe('npm run build on a project that breaks the rules', () => {
+  let root: string;
+  beforeAll(() => {
+    // Inside the project so that node_modules resolves; .local/ is ignored by git and the linter.
+    mkdirSync(join(ROOT, '.local'), { recursive: true });
+    root = mkdtempSync(join(ROOT, '.local', 'build-test-'));
+    mkdirSync(join(root, 'functions/big'), { recursive: true });
+    mkdirSync(join(root, 'functions/sdk'), { recursive: true });
+    writeFileSync(
+      join(root, 'functions/big/index.ts'),
+      `const page = ${JSON.stringify('x'.repeat(BUNDLE_BUDGET_BYTES + 1024))};\nexport const main_handler = async () => ({ statusCode: 200, headers: {}, body: page, isBase64Encoded: false });\n`,
+    );
+    writeFileSync(
+      join(root, 'functions/sdk/index.ts'),
+      `import { Client } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/v20180416/scf_client';\nexport const main_handler = async () => ({ statusCode: 200, headers: {}, body: String(typeof Client), isBase64Encoded: false });\n`,
+    );
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('prints each size and exits non-zero naming the bundle over budget and the deploy-time code', () => {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'infra/build/build.ts')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(out.status).toBe(1);
+    expect(out.stdout).toMatch(/dist\/big\/index\.js\s+1\d\d\.\d KB \/ 100\.0 KB/);
+    expect(out.stderr).toContain('big: index.js is');
+    expect(out.stderr).toContain('over the budget');
+    expect(out.stderr).toMatch(/sdk: the bundle contains deploy-time code \(.*tencentcloud-sdk-nodejs/);
+  });
+});

@@ -87,7 +87,7 @@ function resolveString(
   });
 }
 
-function resolveDeep(
+export function resolveDeep(
   value: unknown,
   vars: Record<string, string>,
   options: ResolveOptions,

@@ -1,0 +1,374 @@
+// Offline checks of the deploy configuration: every serverless.yml parses, every input is one its
+// component's published schema accepts, every ${env:…} and ${output:…} resolves, the gateway's OAuth 2.0
+// wiring is coherent, and each function's environment fits SCF's limits and holds the right keys.
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { checkFunctionEnvironments } from '../gateway/preflight.ts';
+import { envReferences, functionInstanceFiles, loadProject, resolveDeep } from './project.ts';
+import { COMPONENT_OUTPUTS, COMPONENT_SCHEMAS, validate } from './schema.ts';
+
+/** SCF quota page 583/11637: 4 KB of environment per function, names and reserved prefixes. */
+export const SCF_ENV_LIMIT_BYTES = 4096;
+export const SCF_ENV_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+export const SCF_RESERVED_PREFIXES = ['SCF_', 'QCLOUD_', 'TENCENTCLOUD_'] as const;
+
+/** The routes of the interface contract (design.md), by the function folder that serves them. */
+export const CONTRACT_ROUTES: readonly {
+  method: string;
+  path: string;
+  fn: string;
+  businessType?: 'OAUTH' | 'NORMAL';
+}[] = [
+  { method: 'GET', path: '/authorize', fn: 'authorize' },
+  { method: 'POST', path: '/authorize', fn: 'authorize' },
+  { method: 'POST', path: '/token', fn: 'token', businessType: 'OAUTH' },
+  { method: 'POST', path: '/introspect', fn: 'token' },
+  { method: 'POST', path: '/revoke', fn: 'token' },
+  { method: 'GET', path: '/.well-known/oauth-authorization-server', fn: 'token' },
+  { method: 'GET', path: '/.well-known/jwks.json', fn: 'token' },
+  { method: 'GET', path: '/work', fn: 'business', businessType: 'NORMAL' },
+];
+
+interface Instance {
+  file: string;
+  rel: string;
+  /** Folder name: the function (functions/<fn>/serverless.yml) or "" for the root. */
+  folder: string;
+  doc: Record<string, unknown>;
+  text: string;
+}
+
+export interface CheckOptions {
+  /** What ${env:…} resolves against (.env plus the process environment when deploying). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Route rules of the contract; off for the component-schema-only check of a partial project. */
+  contract?: boolean;
+}
+
+/** Bytes of a function's environment as SCF counts them: names and values. */
+export function environmentBytes(vars: Readonly<Record<string, string>>): number {
+  return Object.entries(vars).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+}
+
+const OUTPUT_REF = /\$\{output:([^}]*)\}/g;
+
+/** Every problem of the deploy configuration under `root`, each naming its file; empty when deployable. */
+export async function checkDeployConfig(root: string, options: CheckOptions): Promise<string[]> {
+  const problems: string[] = [];
+  const files = [join(root, 'serverless.yml'), ...functionInstanceFiles(root)];
+  const instances: Instance[] = [];
+  for (const file of files) {
+    const rel = relative(root, file);
+    let text: string;
+    let doc: unknown;
+    try {
+      text = readFileSync(file, 'utf8');
+      doc = parse(text);
+    } catch (error) {
+      problems.push(`${rel}: does not parse: ${(error as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
+      problems.push(`${rel}: is not a YAML mapping`);
+      continue;
+    }
+    const folder = file === files[0] ? '' : basename(dirname(file));
+    instances.push({ file, rel, folder, doc: doc as Record<string, unknown>, text });
+  }
+  if (problems.length > 0) return problems;
+
+  const rootInstance = instances[0]!;
+  const app = rootInstance.doc.app;
+  const stage = rootInstance.doc.stage;
+  const byName = new Map<string, Instance>();
+  for (const inst of instances) {
+    const { doc, rel } = inst;
+    for (const key of ['app', 'stage', 'component', 'name'] as const) {
+      if (typeof doc[key] !== 'string' || doc[key] === '') problems.push(`${rel}: ${key} is missing`);
+    }
+    if (doc.app !== app) problems.push(`${rel}: app must be ${JSON.stringify(app)} like serverless.yml`);
+    if (doc.stage !== stage)
+      problems.push(`${rel}: stage must be ${JSON.stringify(stage)} like serverless.yml`);
+    if (typeof doc.component === 'string' && !(doc.component in COMPONENT_SCHEMAS)) {
+      problems.push(`${rel}: component ${JSON.stringify(doc.component)} is not one this project deploys`);
+    }
+    const expected = inst.folder === '' ? 'apigateway' : 'scf';
+    if (doc.component !== expected) problems.push(`${rel}: component must be ${expected}`);
+    if (typeof doc.name === 'string') {
+      if (byName.has(doc.name)) problems.push(`${rel}: instance name ${doc.name} is used twice`);
+      byName.set(doc.name, inst);
+    }
+    if (!doc.inputs || typeof doc.inputs !== 'object') problems.push(`${rel}: inputs is missing`);
+  }
+  if (problems.length > 0) return problems;
+
+  // ${env:…}: set and not empty. ${output:…}: an earlier instance of this app and stage, a real output.
+  const outputs: Record<string, string> = {};
+  for (const inst of instances) {
+    for (const name of envReferences(inst.text)) {
+      if (!options.env[name]?.trim()) problems.push(`${inst.rel}: \${env:${name}} is not set`);
+    }
+    const flat = inst.text.replace(/\$\{(stage|app)\}/g, (_, k: string) => String(inst.doc[k]));
+    for (const match of flat.matchAll(OUTPUT_REF)) {
+      const ref = match[1]!;
+      const parts = ref.split(':');
+      const [refStage, refApp, target] = parts.length === 3 ? parts : [undefined, undefined, parts[0]];
+      const [instanceName, output] = (target ?? '').split('.');
+      const source = instanceName ? byName.get(instanceName) : undefined;
+      if (refStage !== stage || refApp !== app) {
+        problems.push(`${inst.rel}: \${output:${ref}} must name stage ${stage} and app ${app}`);
+      } else if (!source) {
+        problems.push(`${inst.rel}: \${output:${ref}} names no instance of this project`);
+      } else if (source === inst) {
+        problems.push(`${inst.rel}: \${output:${ref}} refers to its own instance`);
+      } else if (source.folder === '' && inst.folder !== '') {
+        problems.push(
+          `${inst.rel}: \${output:${ref}} makes a function wait for the gateway, which deploys after the functions`,
+        );
+      } else if (!output || !COMPONENT_OUTPUTS[String(source.doc.component)]?.includes(output)) {
+        problems.push(
+          `${inst.rel}: \${output:${ref}}: ${source.doc.component} has no output ${output ?? ''}`,
+        );
+      } else {
+        outputs[target!] = source.folder === '' ? `<${target}>` : String(resolveName(source));
+      }
+    }
+  }
+
+  // The published component schemas, on inputs resolved as the engine would see them.
+  const resolved = new Map<Instance, Record<string, unknown>>();
+  for (const inst of instances) {
+    let inputs: Record<string, unknown>;
+    try {
+      inputs = resolveDeep(
+        inst.doc.inputs,
+        { app: String(app), stage: String(stage) },
+        { env: options.env, outputs, lenient: true },
+        inst.rel,
+      ) as Record<string, unknown>;
+    } catch (error) {
+      problems.push((error as Error).message);
+      continue;
+    }
+    resolved.set(inst, inputs);
+    problems.push(...validate(COMPONENT_SCHEMAS[String(inst.doc.component)]!, inputs, `${inst.rel}: inputs`));
+  }
+
+  const functions = instances.filter((i) => i.folder !== '');
+  const functionNames = new Map<string, Instance>();
+  for (const inst of functions) {
+    const inputs = resolved.get(inst);
+    if (!inputs) continue;
+    const name = String(inputs.name ?? inst.doc.name);
+    if (functionNames.has(name)) problems.push(`${inst.rel}: function name ${name} is used twice`);
+    functionNames.set(name, inst);
+    problems.push(...checkFunction(root, inst, inputs));
+  }
+
+  const gateway = resolved.get(rootInstance);
+  if (gateway) problems.push(...checkGateway(rootInstance, gateway, functionNames, resolved, options));
+
+  // Each function's own configuration parser accepts what its serverless.yml gives it.
+  if (problems.length === 0) {
+    const project = loadProject(root, { env: options.env, lenient: true });
+    problems.push(...(await checkFunctionEnvironments(project.functions)));
+  }
+  return problems;
+}
+
+function resolveName(inst: Instance): string {
+  const inputs = inst.doc.inputs as Record<string, unknown>;
+  return typeof inputs.name === 'string' ? inputs.name : String(inst.doc.name);
+}
+
+function checkFunction(root: string, inst: Instance, inputs: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const where = `${inst.rel}: inputs`;
+  const src = typeof inputs.src === 'string' ? inputs.src : (inputs.src as { src?: unknown })?.src;
+  const expected = resolve(root, 'dist', inst.folder);
+  if (typeof src !== 'string' || resolve(dirname(inst.file), src) !== expected) {
+    problems.push(`${where}.src must be the bundle folder ${relative(dirname(inst.file), expected)}`);
+  }
+  if ((inputs.handler ?? 'index.main_handler') !== 'index.main_handler') {
+    problems.push(`${where}.handler must be index.main_handler (what the bundles export)`);
+  }
+  const variables =
+    ((inputs.environment as { variables?: Record<string, unknown> } | undefined)?.variables as
+      | Record<string, unknown>
+      | undefined) ?? {};
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(variables)) {
+    values[key] = String(value ?? '');
+    if (!SCF_ENV_NAME.test(key))
+      problems.push(`${where}.environment.variables.${key}: name must match ${SCF_ENV_NAME.source}`);
+    const reserved = SCF_RESERVED_PREFIXES.find((p) => key.toUpperCase().startsWith(p));
+    if (reserved)
+      problems.push(`${where}.environment.variables.${key}: the prefix ${reserved} is reserved by SCF`);
+  }
+  const bytes = environmentBytes(values);
+  if (bytes > SCF_ENV_LIMIT_BYTES) {
+    const sizes = Object.entries(values)
+      .map(([k, v]) => `${k} ${Buffer.byteLength(k) + Buffer.byteLength(v)}`)
+      .join(', ');
+    problems.push(`${where}.environment: ${bytes} bytes, over SCF's ${SCF_ENV_LIMIT_BYTES} (${sizes})`);
+  }
+  return problems;
+}
+
+interface EndpointInput {
+  path?: string;
+  method?: string;
+  authType?: string;
+  businessType?: string;
+  oauthConfig?: { publicKey?: string; tokenLocation?: string };
+  authRelationApi?: { path?: string; method?: string };
+  function?: { functionName?: string; isIntegratedResponse?: boolean };
+}
+
+function checkGateway(
+  inst: Instance,
+  inputs: Record<string, unknown>,
+  functionNames: Map<string, Instance>,
+  resolved: Map<Instance, Record<string, unknown>>,
+  options: CheckOptions,
+): string[] {
+  const problems: string[] = [];
+  const endpoints = (Array.isArray(inputs.endpoints) ? inputs.endpoints : []) as EndpointInput[];
+  const seen = new Map<string, EndpointInput>();
+  endpoints.forEach((e, i) => {
+    const where = `${inst.rel}: endpoints[${i}] (${e.method} ${e.path})`;
+    const key = `${e.method} ${e.path}`;
+    if (seen.has(key)) problems.push(`${where}: the route is declared twice`);
+    seen.set(key, e);
+    const auth = e.authType ?? 'NONE';
+    if (auth === 'OAUTH' && !e.businessType)
+      problems.push(`${where}: authType OAUTH needs businessType OAUTH or NORMAL`);
+    if (e.businessType && auth !== 'OAUTH') problems.push(`${where}: businessType needs authType OAUTH`);
+    if (e.businessType === 'OAUTH' && !e.oauthConfig)
+      problems.push(`${where}: an authorization API needs oauthConfig`);
+    if (e.oauthConfig && e.businessType !== 'OAUTH')
+      problems.push(`${where}: oauthConfig belongs on the authorization API only`);
+    if (e.authRelationApi && e.businessType !== 'NORMAL')
+      problems.push(`${where}: authRelationApi belongs on a business API only`);
+    if (e.businessType === 'NORMAL' && !e.authRelationApi)
+      problems.push(`${where}: a business API needs authRelationApi`);
+    if (!e.function) problems.push(`${where}: needs a function backend`);
+    else {
+      if (e.function.isIntegratedResponse !== true) {
+        problems.push(
+          `${where}: function.isIntegratedResponse must be true (the functions answer integrated responses)`,
+        );
+      }
+      if (!e.function.functionName || !functionNames.has(e.function.functionName)) {
+        problems.push(
+          `${where}: function.functionName must be the functionName output of a function instance`,
+        );
+      }
+    }
+  });
+  // The business API's authRelationApi must name an authorization API of this service (resolved by the
+  // toolkit to its id; the authorization APIs deploy first).
+  endpoints.forEach((e, i) => {
+    if (!e.authRelationApi) return;
+    const related = seen.get(`${e.authRelationApi.method} ${e.authRelationApi.path}`);
+    if (!related || related.businessType !== 'OAUTH') {
+      problems.push(
+        `${inst.rel}: endpoints[${i}].authRelationApi (${e.authRelationApi.method} ${e.authRelationApi.path}) is not an authorization API of this service`,
+      );
+    }
+  });
+
+  if (options.contract !== false) {
+    const folders = new Set([...functionNames.values()].map((f) => f.folder));
+    for (const route of CONTRACT_ROUTES) {
+      if (!folders.has(route.fn)) continue;
+      const e = seen.get(`${route.method} ${route.path}`);
+      const fn = e?.function?.functionName ? functionNames.get(e.function.functionName) : undefined;
+      if (!e) problems.push(`${inst.rel}: the route ${route.method} ${route.path} of design.md is missing`);
+      else if (fn && fn.folder !== route.fn) {
+        problems.push(`${inst.rel}: ${route.method} ${route.path} must go to the ${route.fn} function`);
+      } else if ((e.businessType ?? undefined) !== route.businessType) {
+        problems.push(
+          `${inst.rel}: ${route.method} ${route.path} must be ${route.businessType ? `an OAuth 2.0 ${route.businessType === 'OAUTH' ? 'authorization' : 'business'} API` : 'a plain route'}`,
+        );
+      }
+    }
+  }
+
+  // The gateway verifies tokens with the authorization API's key: it must be the signing key's public half,
+  // and the business function must accept tokens signed with it too.
+  const signer = [...functionNames.values()].find((f) => {
+    const vars = (resolved.get(f)?.environment as { variables?: Record<string, unknown> } | undefined)
+      ?.variables;
+    return typeof vars?.OAUTH_PRIVATE_KEY === 'string' && vars.OAUTH_PRIVATE_KEY !== '';
+  });
+  const signerVars = signer
+    ? ((resolved.get(signer)?.environment as { variables: Record<string, string> }).variables ?? {})
+    : undefined;
+  const signing = signerVars ? publicJwkOfPrivate(signerVars.OAUTH_PRIVATE_KEY!) : undefined;
+  for (const e of endpoints) {
+    if (e.businessType !== 'OAUTH' || !e.oauthConfig?.publicKey) continue;
+    const where = `${inst.rel}: ${e.method} ${e.path} oauthConfig.publicKey`;
+    const gatewayKey = parseRsaJwk(e.oauthConfig.publicKey);
+    if (!gatewayKey) problems.push(`${where} must be an RSA public JWK as JSON ({"kty":"RSA","n":…,"e":…})`);
+    else if (!signing) problems.push(`${where}: no function holds OAUTH_PRIVATE_KEY to compare it with`);
+    else if (gatewayKey.n !== signing.n || gatewayKey.e !== signing.e) {
+      problems.push(`${where} is not the public key of the token function's OAUTH_PRIVATE_KEY`);
+    }
+  }
+  if (signing) {
+    for (const f of functionNames.values()) {
+      const vars = (resolved.get(f)?.environment as { variables?: Record<string, string> } | undefined)
+        ?.variables;
+      if (!vars?.OAUTH_PUBLIC_KEYS) continue;
+      if (!publicKeysInclude(vars.OAUTH_PUBLIC_KEYS, signing)) {
+        problems.push(`${f.rel}: OAUTH_PUBLIC_KEYS does not hold the public key of OAUTH_PRIVATE_KEY`);
+      }
+    }
+  }
+  return problems;
+}
+
+function parseRsaJwk(text: string): { n: string; e: string } | undefined {
+  try {
+    const jwk = JSON.parse(text) as { kty?: unknown; n?: unknown; e?: unknown; d?: unknown };
+    if (jwk.kty !== 'RSA' || typeof jwk.n !== 'string' || typeof jwk.e !== 'string' || 'd' in jwk)
+      return undefined;
+    return { n: jwk.n, e: jwk.e };
+  } catch {
+    return undefined;
+  }
+}
+
+function publicJwkOfPrivate(value: string): { n: string; e: string } | undefined {
+  try {
+    const text = value.trim();
+    const key = text.startsWith('{')
+      ? createPublicKey({ key: JSON.parse(text), format: 'jwk' })
+      : createPublicKey(text.includes('-----BEGIN') ? text : Buffer.from(text, 'base64').toString('utf8'));
+    const { n, e } = key.export({ format: 'jwk' });
+    return n && e ? { n, e } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function publicKeysInclude(value: string, key: { n: string; e: string }): boolean {
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    const list = Array.isArray(parsed)
+      ? parsed
+      : parsed && typeof parsed === 'object' && Array.isArray((parsed as { keys?: unknown }).keys)
+        ? (parsed as { keys: unknown[] }).keys
+        : [parsed];
+    return list.some((k) => {
+      const jwk = k as { n?: unknown; e?: unknown };
+      return jwk.n === key.n && jwk.e === key.e;
+    });
+  } catch {
+    const other = publicJwkOfPrivate(value);
+    return other?.n === key.n && other?.e === key.e;
+  }
+}

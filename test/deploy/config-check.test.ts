@@ -1,0 +1,189 @@
+// Offline checks of serverless.yml: the real configuration passes; deliberately broken copies fail, each
+// with a message naming the file and the input.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKeys } from '../../infra/keys/generate.ts';
+import { checkDeployConfig, environmentBytes, SCF_ENV_LIMIT_BYTES } from '../../infra/serverless/check.ts';
+import { functionInstanceFiles, loadProject } from '../../infra/serverless/project.ts';
+import { gatewayPublicKey, importPublicKeys } from '../../shared/jwt/keys.ts';
+import { realisticDeployEnv } from '../support/deploy-env.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let env: Record<string, string>;
+const copies: string[] = [];
+
+beforeAll(async () => {
+  env = await realisticDeployEnv();
+});
+afterEach(() => {
+  for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A copy of every serverless.yml of the project, with `edit` applied to one of them. */
+function brokenCopy(file: string, edit: (text: string) => string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'scf-oauth2-config-'));
+  copies.push(dir);
+  cpSync(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
+  for (const f of functionInstanceFiles(ROOT))
+    cpSync(f, join(dir, f.slice(ROOT.length + 1)), { recursive: true });
+  const target = join(dir, file);
+  const before = readFileSync(target, 'utf8');
+  const after = edit(before);
+  expect(after).not.toBe(before);
+  writeFileSync(target, after);
+  return dir;
+}
+
+describe('the deploy configuration', () => {
+  it('passes every check with a real generated key and a realistic client list', async () => {
+    expect(await checkDeployConfig(ROOT, { env })).toEqual([]);
+  });
+
+  it('fits SCF 4 KB per function even while a retired public key is published during rotation', async () => {
+    const project = loadProject(ROOT, { env });
+    const retired = await generateSigningKeys();
+    for (const fn of project.functions) {
+      const vars = { ...fn.environment };
+      if ('OAUTH_PRIVATE_KEY' in vars) {
+        const [key] = await importPublicKeys(retired.publicPem);
+        vars.OAUTH_RETIRED_PUBLIC_KEYS = gatewayPublicKey(key!.publicJwk);
+      }
+      expect(environmentBytes(vars), fn.functionName).toBeLessThanOrEqual(SCF_ENV_LIMIT_BYTES);
+    }
+  });
+
+  it('passes on an unmodified copy (the copies below fail for their edit alone)', async () => {
+    const dir = brokenCopy('serverless.yml', (t) => t.replace('apiName: jwks', 'apiName: jwks2'));
+    expect(await checkDeployConfig(dir, { env })).toEqual([]);
+  });
+
+  const cases: [string, string, (t: string) => string, RegExp][] = [
+    [
+      'YAML that does not parse',
+      'serverless.yml',
+      (t) => `${t}\n  - : [unclosed\n`,
+      /serverless\.yml: does not parse/,
+    ],
+    [
+      'a token location the schema does not allow',
+      'serverless.yml',
+      (t) => t.replace('tokenLocation: authorization', 'tokenLocation: method.req.header.authorization'),
+      /oauthConfig\.tokenLocation must be one of authorization, cookie/,
+    ],
+    [
+      'a runtime without Node 18 globals',
+      'functions/token/serverless.yml',
+      (t) => t.replace('runtime: Nodejs18.15', 'runtime: Nodejs16.13'),
+      /functions\/token\/serverless\.yml: inputs\.runtime must be one of Nodejs18\.15, got "Nodejs16\.13"/,
+    ],
+    [
+      'a business type the schema does not know',
+      'serverless.yml',
+      (t) => t.replace('businessType: NORMAL', 'businessType: BUSINESS'),
+      /businessType must be one of NORMAL, OAUTH/,
+    ],
+    [
+      'authRelationApi pointing at no authorization API',
+      'serverless.yml',
+      (t) => t.replace(/authRelationApi:\n(\s+)path: \/token/, 'authRelationApi:\n$1path: /tokens'),
+      /authRelationApi \(POST \/tokens\) is not an authorization API of this service/,
+    ],
+    [
+      'an input the component does not know',
+      'serverless.yml',
+      (t) => t.replace('serviceDesc:', 'description:'),
+      /inputs\.description is not an input the component knows/,
+    ],
+    [
+      'an ${env:…} that is not set',
+      'functions/business/serverless.yml',
+      (t) => t.replace('${env:OAUTH_AUDIENCE}', '${env:OAUTH_AUDIENCES}'),
+      /functions\/business\/serverless\.yml: \$\{env:OAUTH_AUDIENCES\} is not set/,
+    ],
+    [
+      'an ${output:…} naming no instance',
+      'serverless.yml',
+      (t) => t.replace('oauth-business.functionName', 'oauth-busines.functionName'),
+      /\$\{output:dev:scf-oauth2:oauth-busines\.functionName\} names no instance/,
+    ],
+    [
+      'an ${output:…} naming an output the component does not have',
+      'serverless.yml',
+      (t) => t.replace('oauth-business.functionName', 'oauth-business.functionArn'),
+      /scf has no output functionArn/,
+    ],
+    [
+      'a variable with a reserved prefix',
+      'functions/business/serverless.yml',
+      (t) => t.replace('      OAUTH_ISSUER:', '      SCF_OAUTH_ISSUER: x\n      OAUTH_ISSUER:'),
+      /SCF_OAUTH_ISSUER: the prefix SCF_ is reserved by SCF/,
+    ],
+    [
+      'a variable name SCF refuses',
+      'functions/business/serverless.yml',
+      (t) => t.replace('      OAUTH_ISSUER:', '      OAUTH-MODE: x\n      OAUTH_ISSUER:'),
+      /OAUTH-MODE: name must match/,
+    ],
+    [
+      'a missing authorization API',
+      'serverless.yml',
+      (t) => t.replace('businessType: OAUTH', 'businessType: NORMAL'),
+      /an authorization API needs|oauthConfig belongs on the authorization API only/,
+    ],
+    [
+      'a bundle folder that is not the function’s',
+      'functions/business/serverless.yml',
+      (t) => t.replace('dist/business', 'dist/token'),
+      /src must be the bundle folder \.\.\/\.\.\/dist\/business/,
+    ],
+    [
+      'a missing route of the contract',
+      'serverless.yml',
+      (t) => t.replace('path: /revoke', 'path: /revocation'),
+      /the route POST \/revoke of design\.md is missing/,
+    ],
+  ];
+
+  for (const [title, file, edit, expected] of cases) {
+    it(`fails on ${title}`, async () => {
+      const problems = await checkDeployConfig(brokenCopy(file, edit), { env });
+      expect(problems.join('\n')).toMatch(expected);
+    });
+  }
+
+  it('fails when the gateway public key is not the signing key', async () => {
+    const other = await generateSigningKeys();
+    const problems = await checkDeployConfig(ROOT, {
+      env: { ...env, OAUTH_GATEWAY_PUBLIC_KEY: other.gatewayJson },
+    });
+    expect(problems).toContain(
+      "serverless.yml: POST /token oauthConfig.publicKey is not the public key of the token function's OAUTH_PRIVATE_KEY",
+    );
+  });
+
+  it('fails when the business function cannot verify tokens of the signing key', async () => {
+    const other = await generateSigningKeys();
+    const problems = await checkDeployConfig(ROOT, {
+      env: { ...env, OAUTH_PUBLIC_KEYS: JSON.stringify({ keys: [other.publicJwk] }) },
+    });
+    expect(problems).toContain(
+      'functions/business/serverless.yml: OAUTH_PUBLIC_KEYS does not hold the public key of OAUTH_PRIVATE_KEY',
+    );
+  });
+
+  it('fails when a function environment is over 4 KB, listing each variable size', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      client_id: `client-${i}`,
+      client_secret: 'x'.repeat(43),
+      grant_types: ['client_credentials'],
+      scope: 'read',
+      token_endpoint_auth_method: 'client_secret_basic',
+    }));
+    const problems = await checkDeployConfig(ROOT, { env: { ...env, OAUTH_CLIENTS: JSON.stringify(many) } });
+    expect(problems.join('\n')).toMatch(
+      /functions\/token\/serverless\.yml: inputs\.environment: \d+ bytes, over SCF's 4096 \(.*OAUTH_CLIENTS \d+/,
+    );
+  });
+});

@@ -273,7 +273,7 @@ function checkGateway(
   endpoints.forEach((e, i) => {
     if (!e.authRelationApi) return;
     const related = seen.get(`${e.authRelationApi.method} ${e.authRelationApi.path}`);
-    if (!related || related.businessType !== 'OAUTH') {
+    if (related?.businessType !== 'OAUTH') {
       problems.push(
         `${inst.rel}: endpoints[${i}].authRelationApi (${e.authRelationApi.method} ${e.authRelationApi.path}) is not an authorization API of this service`,
       );
@@ -305,9 +305,10 @@ function checkGateway(
     return typeof vars?.OAUTH_PRIVATE_KEY === 'string' && vars.OAUTH_PRIVATE_KEY !== '';
   });
   const signerVars = signer
-    ? ((resolved.get(signer)?.environment as { variables: Record<string, string> }).variables ?? {})
+    ? (resolved.get(signer)?.environment as { variables?: Record<string, string> } | undefined)?.variables
     : undefined;
-  const signing = signerVars ? publicJwkOfPrivate(signerVars.OAUTH_PRIVATE_KEY!) : undefined;
+  const privateKey = signerVars?.OAUTH_PRIVATE_KEY;
+  const signing = privateKey ? publicJwkOfPrivate(privateKey) : undefined;
   for (const e of endpoints) {
     if (e.businessType !== 'OAUTH' || !e.oauthConfig?.publicKey) continue;
     const where = `${inst.rel}: ${e.method} ${e.path} oauthConfig.publicKey`;

@@ -11,6 +11,8 @@ import { gatewayPublicKey, importPublicKeys } from '../../shared/jwt/keys.ts';
 import { realisticDeployEnv } from '../support/deploy-env.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** A serverless.yml variable reference, e.g. ref('env:X') is the text $, {, env:X, }. */
+const ref = (inner: string) => `$${'{'}${inner}}`;
 let env: Record<string, string>;
 const copies: string[] = [];
 
@@ -97,19 +99,19 @@ describe('the deploy configuration', () => {
       /inputs\.description is not an input the component knows/,
     ],
     [
-      'an ${env:…} that is not set',
+      'an env reference that is not set',
       'functions/business/serverless.yml',
-      (t) => t.replace('${env:OAUTH_AUDIENCE}', '${env:OAUTH_AUDIENCES}'),
+      (t) => t.replace(ref('env:OAUTH_AUDIENCE'), ref('env:OAUTH_AUDIENCES')),
       /functions\/business\/serverless\.yml: \$\{env:OAUTH_AUDIENCES\} is not set/,
     ],
     [
-      'an ${output:…} naming no instance',
+      'an output reference naming no instance',
       'serverless.yml',
       (t) => t.replace('oauth-business.functionName', 'oauth-busines.functionName'),
       /\$\{output:dev:scf-oauth2:oauth-busines\.functionName\} names no instance/,
     ],
     [
-      'an ${output:…} naming an output the component does not have',
+      'an output reference naming an output the component does not have',
       'serverless.yml',
       (t) => t.replace('oauth-business.functionName', 'oauth-business.functionArn'),
       /scf has no output functionArn/,

@@ -1,0 +1,157 @@
+// npm run deploy [-- --profile components|function-url] [--domain HOST --certificate-id ID] [--dry-run]
+// Builds the bundles, checks the deploy configuration offline, then deploys to Tencent Cloud.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildAll, kb } from '../build/build.ts';
+import { loadEnv } from '../env-file.ts';
+import { checkDeployConfig } from '../serverless/check.ts';
+import {
+  CloudConfigError,
+  type CloudEndpoint,
+  CloudError,
+  createCloudClients,
+  readCloudSettings,
+} from '../tencent/client.ts';
+import { componentsPlan, runComponents } from './components.ts';
+import { deployFunctionUrls } from './function-url.ts';
+
+const USAGE = `usage: npm run deploy -- [--profile components|function-url] [--domain HOST] [--certificate-id ID] [--dry-run]
+
+  --profile components     (default) Serverless Components: the functions, then the API Gateway service
+                           with the OAuth 2.0 authorization API /token and the business API /work.
+  --profile function-url   No API Gateway: each function with its own function URL (SCF http trigger);
+                           with --domain, a custom domain routing every path to its function.
+  --dry-run                build and check only, and print what would be deployed.
+
+Reads .env and the environment: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and
+the OAUTH_* variables each function's serverless.yml declares.`;
+
+export interface CliIo {
+  root: string;
+  env: Readonly<Record<string, string | undefined>>;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Where the SDK sends its requests (a local endpoint in tests). */
+  endpoint?: CloudEndpoint;
+  /** Passed to the function-url profile (tests poll without delay). */
+  pollMs?: number;
+  /** Skip the build step (tests build once). */
+  skipBuild?: boolean;
+}
+
+export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
+  let values: {
+    profile?: string;
+    domain?: string;
+    'certificate-id'?: string;
+    'dry-run'?: boolean;
+    help?: boolean;
+  };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        profile: { type: 'string', default: 'components' },
+        domain: { type: 'string' },
+        'certificate-id': { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  const profile = values.profile;
+  if (profile !== 'components' && profile !== 'function-url') {
+    io.err(`--profile must be components or function-url, got ${JSON.stringify(profile)}\n`);
+    return 2;
+  }
+  if ((values.domain || values['certificate-id']) && profile !== 'function-url') {
+    io.err('--domain and --certificate-id belong to --profile function-url\n');
+    return 2;
+  }
+  try {
+    if (!io.skipBuild) {
+      const { results, problems } = await buildAll(io.root, resolve(io.root, 'dist'));
+      for (const r of results) io.out(`built dist/${r.name}/index.js ${kb(r.bytes)}\n`);
+      if (problems.length > 0) {
+        io.err(`build failed:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+        return 1;
+      }
+    }
+    if (profile === 'components') {
+      const problems = await checkDeployConfig(io.root, { env: io.env });
+      if (problems.length > 0) {
+        io.err(`the deploy configuration has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+        return 1;
+      }
+      const env = Object.fromEntries(Object.entries(io.env).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >;
+      if (values['dry-run']) {
+        for (const step of componentsPlan(io.root))
+          io.out(`would run in ${step.cwd}: ${step.command} ${step.args.join(' ')}\n`);
+        return 0;
+      }
+      readCloudSettings(env);
+      await runComponents(io.root, env, (line) => io.out(`${line}\n`));
+      io.out(
+        'Deployed. The gateway URL is in the output above (url); check it with: curl -s <url>/.well-known/jwks.json\n',
+      );
+      return 0;
+    }
+
+    if (values['dry-run']) {
+      io.out('would create or update each function, its function URL and the custom domain (if any)\n');
+      return 0;
+    }
+    const settings = readCloudSettings(io.env);
+    const { scf } = await createCloudClients(settings, io.endpoint);
+    const result = await deployFunctionUrls({
+      root: io.root,
+      env: io.env,
+      scf,
+      ...(values.domain ? { domain: values.domain } : {}),
+      ...(values['certificate-id'] ? { certificateId: values['certificate-id'] } : {}),
+      log: (line) => io.out(`${line}\n`),
+      ...(io.pollMs !== undefined ? { pollMs: io.pollMs } : {}),
+    });
+    io.out('\nFunction URLs:\n');
+    for (const f of result.functions) io.out(`  ${f.functionName.padEnd(20)} ${f.url}  (${f.action})\n`);
+    if (result.domain)
+      io.out(`Custom domain: ${result.domain.url} (${result.domain.action}); point its DNS CNAME at SCF\n`);
+    io.out('\nRoutes:\n');
+    for (const r of result.routes) io.out(`  ${r.method.padEnd(5)} ${r.url}\n`);
+    const issuer = io.env.OAUTH_ISSUER ?? '';
+    const expected = result.domain?.url ?? result.functions.find((f) => f.folder === 'token')?.url;
+    if (expected && !issuer.startsWith(expected)) {
+      io.out(
+        `\nOAUTH_ISSUER is ${JSON.stringify(issuer)}: set it to ${expected} and deploy again, so tokens and metadata name the URL clients use.\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof CloudError || error instanceof CloudConfigError) {
+      io.err(`deploy failed: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, 'cli.ts')) {
+  const root = resolve('.');
+  process.exitCode = await runDeploy(process.argv.slice(2), {
+    root,
+    env: loadEnv(resolve(root, '.env')),
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  });
+}

@@ -1,0 +1,212 @@
+// npm run deploy -- --profile function-url against a local fake of the Tencent Cloud API: the real SDK
+// signs and sends every request; the fake verifies them and keeps state.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { listFunctions } from '../../infra/build/bundle.ts';
+import { runDeploy } from '../../infra/deploy/cli.ts';
+import { loadProject } from '../../infra/serverless/project.ts';
+import { runBundle } from '../support/bundles.ts';
+import { realisticDeployEnv } from '../support/deploy-env.ts';
+import { makeDeployRoot, PROJECT_ROOT } from '../support/deploy-root.ts';
+import { FakeTencentCloud, TEST_CREDENTIALS } from '../support/fake-tencent-cloud.ts';
+
+let cloud: FakeTencentCloud;
+let root: string;
+let removeRoot: () => void;
+let env: Record<string, string>;
+
+async function deploy(args: string[], overrides: Record<string, string> = {}) {
+  let out = '';
+  let err = '';
+  const code = await runDeploy(['--profile', 'function-url', ...args], {
+    root,
+    env: { ...env, ...overrides },
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    endpoint: cloud.endpoint,
+    pollMs: 0,
+    skipBuild: true,
+  });
+  return { code, out, err };
+}
+
+const functionNames = () => loadProject(root, { env, lenient: true }).functions.map((f) => f.functionName);
+
+beforeAll(async () => {
+  ({ root, remove: removeRoot } = await makeDeployRoot());
+  env = await realisticDeployEnv({
+    TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
+    TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
+    TENCENTCLOUD_REGION: TEST_CREDENTIALS.region,
+  });
+});
+afterAll(() => removeRoot());
+
+describe('deploy --profile function-url', () => {
+  beforeEach(async () => {
+    await cloud?.close();
+    cloud = await new FakeTencentCloud().start();
+  });
+  afterAll(() => cloud.close());
+
+  it('first deploy creates each function, waits for it, gives it a function URL and prints the URLs', async () => {
+    const run = await deploy([]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(cloud.refused).toEqual([]);
+    const perFunction = [
+      'GetFunction',
+      'CreateFunction',
+      'GetFunction',
+      'GetFunction',
+      'ListTriggers',
+      'CreateTrigger',
+    ];
+    expect(cloud.sequence()).toEqual(functionNames().flatMap(() => perFunction.map((a) => `scf.${a}`)));
+    expect(
+      cloud.calls.filter((c) => c.action === 'CreateFunction').map((c) => c.params.FunctionName),
+    ).toEqual(functionNames());
+
+    for (const fn of loadProject(root, { env }).functions) {
+      const deployed = cloud.functions.get(`default/${fn.functionName}`)!;
+      expect(deployed).toMatchObject({
+        Runtime: 'Nodejs18.15',
+        Handler: 'index.main_handler',
+        Status: 'Active',
+      });
+      // Each function gets exactly the variables its own serverless.yml declares.
+      expect(cloud.env(fn.functionName)).toEqual(fn.environment);
+      expect(deployed.files.get('index.js')).toEqual(readFileSync(join(fn.src, 'index.js')));
+      const url = JSON.parse(cloud.triggers.find((t) => t.FunctionName === fn.functionName)!.TriggerDesc)
+        .NetConfig.ExtranetUrl as string;
+      expect(run.out).toContain(`${fn.functionName}`);
+      expect(run.out).toContain(url);
+    }
+    expect(cloud.env('oauth-business')).not.toHaveProperty('OAUTH_PRIVATE_KEY');
+    expect(run.out).toMatch(/POST\s+https:\/\/1250000000-[0-9a-f]+\.ap-guangzhou\.tencentscf\.com\/token/);
+    // No secret is printed.
+    expect(run.out).not.toContain(env.OAUTH_PRIVATE_KEY!.slice(0, 40));
+    expect(run.out).not.toContain(TEST_CREDENTIALS.secretKey);
+  });
+
+  it('second deploy updates code then configuration, reuses the function URLs and creates nothing', async () => {
+    await deploy([]);
+    const urls = cloud.triggers.map((t) => t.TriggerDesc);
+    cloud.calls.length = 0;
+    const audience = `${env.OAUTH_ISSUER}/work-v2`;
+    const run = await deploy([], { OAUTH_AUDIENCE: audience });
+    expect(run.code).toBe(0);
+    const perFunction = [
+      'GetFunction',
+      'UpdateFunctionCode',
+      'GetFunction',
+      'GetFunction',
+      'UpdateFunctionConfiguration',
+      'GetFunction',
+      'GetFunction',
+      'ListTriggers',
+    ];
+    expect(cloud.sequence()).toEqual(functionNames().flatMap(() => perFunction.map((a) => `scf.${a}`)));
+    expect(cloud.triggers.map((t) => t.TriggerDesc)).toEqual(urls);
+    expect(cloud.functions.size).toBe(functionNames().length);
+    expect(cloud.env('oauth-business').OAUTH_AUDIENCE).toBe(audience);
+    expect(run.out).toContain('(updated)');
+  });
+
+  it('routes the contract paths of a custom domain to the functions, created once then updated', async () => {
+    const first = await deploy(['--domain', 'auth.example.com', '--certificate-id', 'cert-abc123']);
+    expect(first.code).toBe(0);
+    const domain = cloud.domains.get('auth.example.com') as {
+      Protocol: string;
+      EndpointsConfig: { FunctionName: string; PathMatch: string; Qualifier: string }[];
+    };
+    expect(domain.Protocol).toBe('HTTPS');
+    const routes = Object.fromEntries(domain.EndpointsConfig.map((e) => [e.PathMatch, e.FunctionName]));
+    expect(routes).toMatchObject({
+      '/token': 'oauth-token',
+      '/introspect': 'oauth-token',
+      '/revoke': 'oauth-token',
+      '/.well-known/*': 'oauth-token',
+      '/work': 'oauth-business',
+    });
+    expect(first.out).toContain('POST  https://auth.example.com/token');
+    cloud.calls.length = 0;
+    const second = await deploy(['--domain', 'auth.example.com', '--certificate-id', 'cert-abc123']);
+    expect(second.code).toBe(0);
+    expect(cloud.sequence().slice(-2)).toEqual(['scf.GetCustomDomain', 'scf.UpdateCustomDomain']);
+  });
+
+  it('reports the cloud refusing a call by action, code and request id, and stops there', async () => {
+    cloud.failNext('CreateFunction', 'LimitExceeded.Function', 'The number of functions exceeds the limit.');
+    const run = await deploy([]);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(
+      /^deploy failed: CreateFunction failed: LimitExceeded\.Function: The number of functions exceeds the limit\. \(RequestId [0-9a-f-]{36}\)\n$/,
+    );
+    expect(cloud.sequence()).toEqual(['scf.GetFunction', 'scf.CreateFunction']);
+  });
+
+  it('reports a signature the cloud refuses (wrong secret key) without printing the key', async () => {
+    const wrong = 'wrong-secret-key-0123456789';
+    const run = await deploy([], { TENCENTCLOUD_SECRET_KEY: wrong });
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('GetFunction failed: AuthFailure.SignatureFailure');
+    expect(run.err).not.toContain(wrong);
+    expect(cloud.refused).toEqual(['AuthFailure.SignatureFailure']);
+  });
+
+  it('names every missing credential variable', async () => {
+    const run = await deploy([], { TENCENTCLOUD_SECRET_ID: '', TENCENTCLOUD_REGION: ' ' });
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_REGION are not set');
+    expect(cloud.calls).toEqual([]);
+  });
+
+  it('names a function variable that is not set before calling the cloud', async () => {
+    const run = await deploy([], { OAUTH_PUBLIC_KEYS: '' });
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('oauth-business needs OAUTH_PUBLIC_KEYS');
+    expect(cloud.calls).toEqual([]);
+  });
+
+  it('the deployed code answers function-URL events: a token from /token is accepted by /work', async () => {
+    await deploy([]);
+    const dir = mkdtempSync(join(tmpdir(), 'scf-oauth2-deployed-'));
+    try {
+      const load = (name: string) => {
+        const file = join(dir, `${name}.js`);
+        writeFileSync(file, cloud.functions.get(`default/${name}`)!.files.get('index.js')!);
+        return file;
+      };
+      writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}');
+      const event = (name: string) =>
+        JSON.parse(readFileSync(join(PROJECT_ROOT, 'test/fixtures/events', `${name}.json`), 'utf8'));
+      const tokenEvent = event('function-url-post-token');
+      const client = JSON.parse(env.OAUTH_CLIENTS!)[2] as { client_id: string; client_secret: string };
+      tokenEvent.body = `${tokenEvent.body}&client_id=${client.client_id}&client_secret=${client.client_secret}`;
+      const issued = await runBundle(load('oauth-token'), tokenEvent, cloud.env('oauth-token'));
+      expect(issued.result?.statusCode).toBe(200);
+      const token = (JSON.parse(issued.result!.body) as { access_token: string }).access_token;
+
+      const workEvent = event('function-url-get-work');
+      expect(
+        (await runBundle(load('oauth-business'), workEvent, cloud.env('oauth-business'))).result?.statusCode,
+      ).toBe(401);
+      workEvent.headers.authorization = `Bearer ${token}`;
+      const ok = await runBundle(load('oauth-business'), workEvent, cloud.env('oauth-business'));
+      expect(ok.result).toMatchObject({ statusCode: 200, body: 'hello world' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ships every function folder that has a serverless.yml', () => {
+    expect(functionNames().length).toBe(listFunctions(PROJECT_ROOT).length);
+  });
+});

@@ -1,0 +1,97 @@
+// npm run rotate-keys [-- --profile components|function-url] [--jwks-wait SECONDS] [--env-file FILE]
+// Rotates the signing key of the deployed functions (and the API Gateway key), then updates .env.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadEnv } from '../env-file.ts';
+import {
+  CloudConfigError,
+  type CloudEndpoint,
+  CloudError,
+  createCloudClients,
+  readCloudSettings,
+} from '../tencent/client.ts';
+import { rotateKeys, updateEnvFile } from './rotate-keys.ts';
+
+const USAGE = `usage: npm run rotate-keys -- [--profile components|function-url] [--jwks-wait SECONDS] [--env-file FILE]
+
+Generates a new signing key and rolls it out without refusing a valid token: publish the public key,
+open the gateway's business APIs to the functions (which verify tokens themselves), switch the signing
+key, wait for old tokens to expire, then give the gateway the new key. Writes the new key to FILE (.env).`;
+
+export interface RotateIo {
+  root: string;
+  env: Readonly<Record<string, string | undefined>>;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  endpoint?: CloudEndpoint;
+  sleep?: (ms: number) => Promise<void>;
+  pollMs?: number;
+}
+
+export async function runRotate(argv: string[], io: RotateIo): Promise<number> {
+  let values: { profile?: string; 'jwks-wait'?: string; 'env-file'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        profile: { type: 'string', default: 'components' },
+        'jwks-wait': { type: 'string', default: '300' },
+        'env-file': { type: 'string', default: '.env' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.profile !== 'components' && values.profile !== 'function-url') {
+    io.err(`--profile must be components or function-url, got ${JSON.stringify(values.profile)}\n`);
+    return 2;
+  }
+  const jwksWait = Number(values['jwks-wait']);
+  if (!Number.isInteger(jwksWait) || jwksWait < 0 || jwksWait > 3600) {
+    io.err('--jwks-wait must be an integer number of seconds, 0–3600\n');
+    return 2;
+  }
+  try {
+    const { scf, apigateway } = await createCloudClients(readCloudSettings(io.env), io.endpoint);
+    const result = await rotateKeys({
+      root: io.root,
+      env: io.env,
+      scf,
+      ...(values.profile === 'components' ? { apigateway } : {}),
+      jwksWaitSeconds: jwksWait,
+      log: (line) => io.out(`${line}\n`),
+      ...(io.sleep ? { sleep: io.sleep } : {}),
+      ...(io.pollMs !== undefined ? { pollMs: io.pollMs } : {}),
+    });
+    const file = resolve(io.root, values['env-file']!);
+    updateEnvFile(file, result.envUpdates);
+    io.out(
+      `Rotated ${result.oldKid} → ${result.newKid}. Updated ${Object.keys(result.envUpdates).join(', ')} in ${file}.\n` +
+        'The old public key stays in OAUTH_PUBLIC_KEYS and the JWKS: remove it from OAUTH_PUBLIC_KEYS once no token signed with it can be valid.\n',
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof CloudError || error instanceof CloudConfigError) {
+      io.err(`rotate-keys failed: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, 'rotate-cli.ts')) {
+  const root = resolve('.');
+  process.exitCode = await runRotate(process.argv.slice(2), {
+    root,
+    env: loadEnv(resolve(root, '.env')),
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  });
+}

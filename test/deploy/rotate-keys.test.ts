@@ -1,0 +1,254 @@
+// npm run rotate-keys against the fake cloud: at every step, every valid token is accepted by the business
+// function, listed in the JWKS and let through by the gateway's released configuration.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deployFunctionUrls } from '../../infra/deploy/function-url.ts';
+import { runRotate } from '../../infra/deploy/rotate-cli.ts';
+import { parseEnvFile } from '../../infra/env-file.ts';
+import { generateSigningKeys } from '../../infra/keys/generate.ts';
+import { createCloudClients } from '../../infra/tencent/client.ts';
+import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
+import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
+import { realisticDeployEnv } from '../support/deploy-env.ts';
+import { makeDeployRoot } from '../support/deploy-root.ts';
+import { FakeTencentCloud, TEST_CREDENTIALS } from '../support/fake-tencent-cloud.ts';
+
+let root: string;
+let removeRoot: () => void;
+let env: Record<string, string>;
+let cloud: FakeTencentCloud;
+
+beforeAll(async () => {
+  ({ root, remove: removeRoot } = await makeDeployRoot());
+  env = await realisticDeployEnv({
+    TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
+    TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
+    TENCENTCLOUD_REGION: TEST_CREDENTIALS.region,
+  });
+});
+afterAll(async () => {
+  removeRoot();
+  await cloud?.close();
+});
+
+beforeEach(async () => {
+  await cloud?.close();
+  cloud = await new FakeTencentCloud().start();
+  const { scf } = await createCloudClients(TEST_CREDENTIALS, cloud.endpoint);
+  await deployFunctionUrls({ root, env, scf, pollMs: 0 });
+  cloud.calls.length = 0;
+});
+
+async function rotate(args: string[], onSleep: (ms: number) => void = () => {}) {
+  let out = '';
+  let err = '';
+  const code = await runRotate(args, {
+    root,
+    env,
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    endpoint: cloud.endpoint,
+    pollMs: 0,
+    // Status polls sleep 0 ms; only the rotation's own waits are reported.
+    sleep: async (ms) => {
+      if (ms > 0) onSleep(ms);
+    },
+  });
+  return { code, out, err };
+}
+
+/** Key ids as the cloud holds them now: what signs, what the JWKS lists, what the business function accepts. */
+async function snapshot(serviceId?: string) {
+  const token = cloud.env('oauth-token');
+  const signing = await importSigningKey(token.OAUTH_PRIVATE_KEY!);
+  const retired = token.OAUTH_RETIRED_PUBLIC_KEYS
+    ? await importPublicKeys(token.OAUTH_RETIRED_PUBLIC_KEYS)
+    : [];
+  const business = await importPublicKeys(cloud.env('oauth-business').OAUTH_PUBLIC_KEYS!);
+  const released = serviceId ? cloud.services.get(serviceId)!.released.get('release')! : undefined;
+  const work = released ? [...released.values()].find((a) => a.Path === '/work')! : undefined;
+  const gatewayKey = serviceId ? cloud.releasedPublicKey(serviceId) : undefined;
+  const gatewayKid = gatewayKey ? (await importPublicKeys(gatewayKey))[0]!.kid : undefined;
+  return {
+    signing: signing.kid,
+    jwks: [signing.kid, ...retired.map((k) => k.kid)],
+    business: business.map((k) => k.kid),
+    /** The gateway lets a token of this key through /work. */
+    gatewayAccepts: (kid: string) =>
+      !work || work.AuthType === 'NONE' || (work.AuthType === 'OAUTH' && gatewayKid === kid),
+  };
+}
+
+describe('rotate-keys with API Gateway', () => {
+  it('refuses no valid token at any step, and ends with the gateway on the new key', async () => {
+    const oldKid = (await importSigningKey(env.OAUTH_PRIVATE_KEY!)).kid;
+    const service = cloud.addOAuthService({
+      serviceName: 'scf_oauth2',
+      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
+      tokenFunction: 'oauth-token',
+      businessFunction: 'oauth-business',
+    });
+    const sleeps: number[] = [];
+    const before = await snapshot(service.ServiceId);
+    const run = await rotate(['--jwks-wait', '300'], (ms) => sleeps.push(ms));
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const newKid = /Rotated \S+ → (\S+)\./.exec(run.out)![1]!;
+    expect(before.gatewayAccepts(oldKid)).toBe(true);
+
+    expect(cloud.sequence()).toEqual([
+      'scf.GetFunction',
+      'scf.GetFunction',
+      'apigateway.DescribeServicesStatus',
+      'apigateway.DescribeApisStatus',
+      'apigateway.DescribeApi',
+      'apigateway.DescribeApi',
+      // 1. publish: business first, then the JWKS
+      'scf.UpdateFunctionConfiguration',
+      'scf.GetFunction',
+      'scf.GetFunction',
+      'scf.UpdateFunctionConfiguration',
+      'scf.GetFunction',
+      'scf.GetFunction',
+      // 3. open /work to the function
+      'apigateway.ModifyApi',
+      'apigateway.ReleaseService',
+      // 4. switch
+      'scf.UpdateFunctionConfiguration',
+      'scf.GetFunction',
+      'scf.GetFunction',
+      // 6. close: the authorization API's key, /work tied to it again, one release
+      'apigateway.ModifyApi',
+      'apigateway.ModifyApi',
+      'apigateway.ReleaseService',
+    ]);
+    expect(cloud.refused).toEqual([]);
+    // 2. JWKS caches, 5. access-token TTL 300 s + clock tolerance 30 s
+    expect(sleeps).toEqual([300_000, 330_000]);
+
+    const after = await snapshot(service.ServiceId);
+    expect(after.signing).toBe(newKid);
+    expect(after.jwks).toEqual([newKid, oldKid]);
+    expect(after.business).toEqual([oldKid, newKid]);
+    expect(after.gatewayAccepts(newKid)).toBe(true);
+    expect(after.gatewayAccepts(oldKid)).toBe(false);
+    expect(service.releases).toHaveLength(2);
+    const work = [...service.released.get('release')!.values()].find((a) => a.Path === '/work')!;
+    const tokenApi = [...service.released.get('release')!.values()].find((a) => a.Path === '/token')!;
+    expect(work).toMatchObject({
+      AuthType: 'OAUTH',
+      ApiBusinessType: 'NORMAL',
+      AuthRelationApiId: tokenApi.ApiId,
+    });
+    expect(tokenApi.OauthConfig?.TokenLocation).toBe('method.req.header.authorization');
+
+    // The functions load what the cloud now holds.
+    const tokenConfig = await loadTokenConfig(cloud.env('oauth-token'));
+    expect(tokenConfig.signingKey.kid).toBe(newKid);
+    expect(tokenConfig.retiredKeys.map((k) => k.kid)).toEqual([oldKid]);
+    expect((await loadBusinessConfig(cloud.env('oauth-business'))).publicKeys.map((k) => k.kid)).toEqual([
+      oldKid,
+      newKid,
+    ]);
+
+    // .env now holds the new key, so the next deploy keeps it.
+    const dotenv = parseEnvFile(readFileSync(join(root, '.env'), 'utf8'));
+    expect((await importSigningKey(dotenv.OAUTH_PRIVATE_KEY!)).kid).toBe(newKid);
+    expect((await importPublicKeys(dotenv.OAUTH_GATEWAY_PUBLIC_KEY!))[0]!.kid).toBe(newKid);
+    expect(run.out).not.toContain(dotenv.OAUTH_PRIVATE_KEY!.slice(0, 40));
+  });
+
+  it('at every step, each valid token passes the gateway, the business function and the JWKS', async () => {
+    const service = cloud.addOAuthService({
+      serviceName: 'scf_oauth2',
+      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
+      tokenFunction: 'oauth-token',
+      businessFunction: 'oauth-business',
+    });
+    const { rotateKeys } = await import('../../infra/deploy/rotate-keys.ts');
+    const { scf, apigateway } = await createCloudClients(TEST_CREDENTIALS, cloud.endpoint);
+    const oldKid = (await importSigningKey(env.OAUTH_PRIVATE_KEY!)).kid;
+    const newKey = await generateSigningKeys();
+    const newKid = newKey.kid;
+    // Which keys sign tokens that are still valid after each step.
+    const valid: Record<string, string[]> = {
+      publish: [oldKid],
+      'jwks-wait': [oldKid],
+      open: [oldKid],
+      switch: [oldKid, newKid],
+      'ttl-wait': [newKid],
+      close: [newKid],
+    };
+    const seen: string[] = [];
+    await rotateKeys({
+      root,
+      env,
+      scf,
+      apigateway,
+      newKey,
+      pollMs: 0,
+      sleep: async () => {},
+      afterStep: async (step) => {
+        seen.push(step);
+        const s = await snapshot(service.ServiceId);
+        for (const kid of valid[step]!) {
+          expect(s.business, `${step}: business accepts ${kid}`).toContain(kid);
+          expect(s.jwks, `${step}: JWKS lists ${kid}`).toContain(kid);
+          expect(s.gatewayAccepts(kid), `${step}: gateway lets ${kid} through`).toBe(true);
+        }
+        // The JWKS lists the new key before anything signs with it.
+        if (step === 'publish') expect(s.jwks).toContain(newKid);
+        if (['publish', 'jwks-wait', 'open'].includes(step)) expect(s.signing).toBe(oldKid);
+      },
+    });
+    expect(seen).toEqual(['publish', 'jwks-wait', 'open', 'switch', 'ttl-wait', 'close']);
+  });
+
+  it('stops before switching the signing key when API Gateway refuses the release, and says why', async () => {
+    cloud.addOAuthService({
+      serviceName: 'scf_oauth2',
+      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
+      tokenFunction: 'oauth-token',
+      businessFunction: 'oauth-business',
+    });
+    const oldKid = (await importSigningKey(env.OAUTH_PRIVATE_KEY!)).kid;
+    cloud.failNext(
+      'ReleaseService',
+      'FailedOperation.ServiceInOperation',
+      'The service is being operated on.',
+    );
+    const run = await rotate(['--jwks-wait', '0']);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(
+      /^rotate-keys failed: ReleaseService failed: FailedOperation\.ServiceInOperation: The service is being operated on\. \(RequestId [0-9a-f-]{36}\)\n$/,
+    );
+    expect((await snapshot()).signing).toBe(oldKid);
+  });
+
+  it('changes nothing when the API Gateway service cannot be found', async () => {
+    const run = await rotate(['--jwks-wait', '0']);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('found 0 API Gateway services named scf_oauth2');
+    expect(cloud.sequence()).not.toContain('scf.UpdateFunctionConfiguration');
+  });
+});
+
+describe('rotate-keys without API Gateway (function-url profile)', () => {
+  it('publishes, waits for JWKS caches, switches, and never calls API Gateway', async () => {
+    const sleeps: number[] = [];
+    const run = await rotate(['--profile', 'function-url', '--jwks-wait', '120'], (ms) => sleeps.push(ms));
+    expect(run.code).toBe(0);
+    expect(cloud.sequence().filter((a) => a.startsWith('apigateway.'))).toEqual([]);
+    expect(cloud.sequence().filter((a) => a === 'scf.UpdateFunctionConfiguration')).toHaveLength(3);
+    expect(sleeps).toEqual([120_000]);
+    const s = await snapshot();
+    expect(s.business).toHaveLength(2);
+    expect(s.jwks).toHaveLength(2);
+    expect(s.jwks[0]).not.toBe((await importSigningKey(env.OAUTH_PRIVATE_KEY!)).kid);
+  });
+});

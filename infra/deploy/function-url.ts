@@ -5,7 +5,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { listFunctions } from '../build/bundle.ts';
 import { CONTRACT_ROUTES } from '../serverless/check.ts';
-import { envReferences, type FunctionInstance, loadProject } from '../serverless/project.ts';
+import {
+  envReferences,
+  type FunctionInstance,
+  loadProject,
+  readYaml,
+  resolveDeep,
+} from '../serverless/project.ts';
 import { CloudConfigError, CloudError, call, type ScfClient } from '../tencent/client.ts';
 import { zipFolder } from './zip.ts';
 
@@ -73,6 +79,18 @@ export function loadFunctionsToShip(root: string, env: FunctionUrlOptions['env']
   return project.functions;
 }
 
+/** The instance's vpcConfig input (to reach a private Redis), as the SCF API names it. */
+function vpcConfigOf(fn: FunctionInstance, env: FunctionUrlOptions['env']) {
+  const doc = readYaml(fn.file);
+  const raw = (doc.inputs as { vpcConfig?: unknown } | undefined)?.vpcConfig;
+  if (!raw) return undefined;
+  const vpc = resolveDeep(raw, { app: String(doc.app), stage: String(doc.stage) }, { env }, fn.file) as {
+    vpcId?: string;
+    subnetId?: string;
+  };
+  return { VpcId: vpc.vpcId, SubnetId: vpc.subnetId };
+}
+
 function variables(fn: FunctionInstance) {
   return { Variables: Object.entries(fn.environment).map(([Key, Value]) => ({ Key, Value })) };
 }
@@ -108,11 +126,13 @@ async function waitActive(scf: ScfClient, name: string, options: FunctionUrlOpti
 /** Creates the function, or updates its code and then its configuration: never a second copy. */
 async function shipFunction(scf: ScfClient, fn: FunctionInstance, options: FunctionUrlOptions) {
   const zip = zipFolder(fn.src).toString('base64');
+  const vpc = vpcConfigOf(fn, options.env);
   const config = {
     Runtime: fn.runtime,
     MemorySize: fn.memorySize,
     Timeout: fn.timeout,
     Environment: variables(fn),
+    ...(vpc ? { VpcConfig: vpc } : {}),
   };
   let exists = true;
   try {

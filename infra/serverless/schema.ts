@@ -44,6 +44,15 @@ export const SCF_INPUTS: Rule = {
       type: 'object',
       keys: { variables: { type: 'object', values: { type: 'string' } } },
     },
+    // A function reaches a TencentDB for Redis instance on its private address through the VPC
+    // (tencent-scf docs/configure.md, vpcConfig).
+    vpcConfig: {
+      type: 'object',
+      keys: {
+        vpcId: { type: 'string', regex: /^vpc-\w+$/, required: true },
+        subnetId: { type: 'string', regex: /^subnet-\w+$/, required: true },
+      },
+    },
     publicAccess: { type: 'boolean' },
     eip: { type: 'boolean' },
     asyncRunEnable: { type: 'boolean' },

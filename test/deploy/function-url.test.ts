@@ -206,6 +206,27 @@ describe('deploy --profile function-url', () => {
     }
   });
 
+  it('passes the vpcConfig of a serverless.yml on, so a function reaches a private Redis', async () => {
+    const file = join(root, 'functions/token/serverless.yml');
+    const original = readFileSync(file, 'utf8');
+    try {
+      writeFileSync(
+        file,
+        original.replace(
+          '  timeout:',
+          '  vpcConfig:\n    vpcId: vpc-abc12345\n    subnetId: subnet-def67890\n  timeout:',
+        ),
+      );
+      expect((await deploy([])).code).toBe(0);
+      const create = cloud.calls.find(
+        (c) => c.action === 'CreateFunction' && c.params.FunctionName === 'oauth-token',
+      );
+      expect(create?.params.VpcConfig).toEqual({ VpcId: 'vpc-abc12345', SubnetId: 'subnet-def67890' });
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
   it('ships every function folder that has a serverless.yml', () => {
     expect(functionNames().length).toBe(listFunctions(PROJECT_ROOT).length);
   });

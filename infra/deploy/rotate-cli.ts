@@ -58,6 +58,7 @@ export async function runRotate(argv: string[], io: RotateIo): Promise<number> {
     io.err('--jwks-wait must be an integer number of seconds, 0–3600\n');
     return 2;
   }
+  const file = resolve(io.root, values['env-file']!);
   try {
     const { scf, apigateway } = await createCloudClients(readCloudSettings(io.env), io.endpoint);
     const result = await rotateKeys({
@@ -66,14 +67,16 @@ export async function runRotate(argv: string[], io: RotateIo): Promise<number> {
       scf,
       ...(values.profile === 'components' ? { apigateway } : {}),
       jwksWaitSeconds: jwksWait,
+      onSwitched: (updates) => {
+        updateEnvFile(file, updates);
+        io.out(`updated ${Object.keys(updates).join(', ')} in ${file}\n`);
+      },
       log: (line) => io.out(`${line}\n`),
       ...(io.sleep ? { sleep: io.sleep } : {}),
       ...(io.pollMs !== undefined ? { pollMs: io.pollMs } : {}),
     });
-    const file = resolve(io.root, values['env-file']!);
-    updateEnvFile(file, result.envUpdates);
     io.out(
-      `Rotated ${result.oldKid} → ${result.newKid}. Updated ${Object.keys(result.envUpdates).join(', ')} in ${file}.\n` +
+      `Rotated ${result.oldKid} → ${result.newKid}.\n` +
         'The old public key stays in OAUTH_PUBLIC_KEYS and the JWKS: remove it from OAUTH_PUBLIC_KEYS once no token signed with it can be valid.\n',
     );
     return 0;

@@ -52,6 +52,11 @@ export interface RotateOptions {
   jwksWaitSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
+  /**
+   * Called as soon as the token function signs with the new key, with the variables .env must hold from
+   * then on: a deploy after an interrupted rotation must not bring the old key back.
+   */
+  onSwitched?: (envUpdates: Record<string, string>) => void;
   /** Called after each step, with the step done (tests inspect the cloud there). */
   afterStep?: (step: RotationStep) => Promise<void> | void;
   pollMs?: number;
@@ -290,6 +295,12 @@ export async function rotateKeys(options: RotateOptions): Promise<RotateResult> 
     options,
   );
   log('4/6 the token function signs with the new key; the old key stays in the JWKS');
+  const envUpdates = {
+    OAUTH_PRIVATE_KEY: Buffer.from(newKeys.privatePem).toString('base64'),
+    OAUTH_PUBLIC_KEYS: published,
+    OAUTH_GATEWAY_PUBLIC_KEY: gatewayPublicKey(newKey.publicJwk),
+  };
+  options.onSwitched?.(envUpdates);
   await after('switch');
 
   // 5 and 6: only the gateway needs the old tokens gone.
@@ -327,11 +338,7 @@ export async function rotateKeys(options: RotateOptions): Promise<RotateResult> 
   return {
     oldKid: oldKey.kid,
     newKid: newKey.kid,
-    envUpdates: {
-      OAUTH_PRIVATE_KEY: Buffer.from(newKeys.privatePem).toString('base64'),
-      OAUTH_PUBLIC_KEYS: published,
-      OAUTH_GATEWAY_PUBLIC_KEY: gatewayPublicKey(newKey.publicJwk),
-    },
+    envUpdates,
     ...(gw ? { gateway: { serviceId: gw.serviceId, releases } } : {}),
   };
 }

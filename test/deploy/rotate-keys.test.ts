@@ -230,6 +230,23 @@ describe('rotate-keys with API Gateway', () => {
     expect((await snapshot()).signing).toBe(oldKid);
   });
 
+  it('has written the new key to .env when the gateway refuses the last step, so a redeploy keeps it', async () => {
+    cloud.addOAuthService({
+      serviceName: 'scf_oauth2',
+      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
+      tokenFunction: 'oauth-token',
+      businessFunction: 'oauth-business',
+    });
+    // The first ModifyApi opens /work (step 3); the second sets the new key (step 6).
+    cloud.failNext('ModifyApi', 'InvalidParameterValue.PublicKey', 'OauthConfig.PublicKey is invalid.', 1);
+    const run = await rotate(['--jwks-wait', '0']);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('ModifyApi failed: InvalidParameterValue.PublicKey');
+    const signing = (await snapshot()).signing;
+    const dotenv = parseEnvFile(readFileSync(join(root, '.env'), 'utf8'));
+    expect((await importSigningKey(dotenv.OAUTH_PRIVATE_KEY!)).kid).toBe(signing);
+  });
+
   it('changes nothing when the API Gateway service cannot be found', async () => {
     const run = await rotate(['--jwks-wait', '0']);
     expect(run.code).toBe(1);

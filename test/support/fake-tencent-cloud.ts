@@ -132,7 +132,7 @@ export class FakeTencentCloud {
   readonly services = new Map<string, FakeService>();
   /** Requests refused before reaching an action (bad signature, unknown key…), by error code. */
   readonly refused: string[] = [];
-  private readonly failures: { action: string; code: string; message: string }[] = [];
+  private readonly failures: { action: string; code: string; message: string; skip: number }[] = [];
   private server: Server | undefined;
   port = 0;
 
@@ -152,9 +152,9 @@ export class FakeTencentCloud {
     await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
   }
 
-  /** The next call of `action` answers this error instead. */
-  failNext(action: string, code: string, message: string): void {
-    this.failures.push({ action, code, message });
+  /** The next call of `action` (after `skip` successful ones) answers this error instead. */
+  failNext(action: string, code: string, message: string, skip = 0): void {
+    this.failures.push({ action, code, message, skip });
   }
 
   /** Action names in call order, e.g. "scf.CreateFunction". */
@@ -235,7 +235,7 @@ export class FakeTencentCloud {
       const { service, action, params } = this.authenticate(req, body);
       this.calls.push({ service, action, params });
       const failure = this.failures.findIndex((f) => f.action === action);
-      if (failure >= 0) {
+      if (failure >= 0 && this.failures[failure]!.skip-- === 0) {
         const [f] = this.failures.splice(failure, 1);
         throw new ApiError(f!.code, f!.message);
       }

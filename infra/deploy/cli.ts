@@ -9,7 +9,7 @@ import {
   CloudConfigError,
   type CloudEndpoint,
   CloudError,
-  createCloudClients,
+  createScfClient,
   readCloudSettings,
 } from '../tencent/client.ts';
 import { componentsPlan, runComponents } from './components.ts';
@@ -113,7 +113,7 @@ export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const settings = readCloudSettings(io.env);
-    const { scf } = await createCloudClients(settings, io.endpoint);
+    const scf = await createScfClient(settings, io.endpoint);
     const result = await deployFunctionUrls({
       root: io.root,
       env: io.env,

@@ -7,7 +7,8 @@ import {
   CloudConfigError,
   type CloudEndpoint,
   CloudError,
-  createCloudClients,
+  createApiGatewayClient,
+  createScfClient,
   readCloudSettings,
 } from '../tencent/client.ts';
 import { rotateKeys, updateEnvFile } from './rotate-keys.ts';
@@ -60,12 +61,15 @@ export async function runRotate(argv: string[], io: RotateIo): Promise<number> {
   }
   const file = resolve(io.root, values['env-file']!);
   try {
-    const { scf, apigateway } = await createCloudClients(readCloudSettings(io.env), io.endpoint);
+    const settings = readCloudSettings(io.env);
+    const scf = await createScfClient(settings, io.endpoint);
+    const apigateway =
+      values.profile === 'components' ? await createApiGatewayClient(settings, io.endpoint) : undefined;
     const result = await rotateKeys({
       root: io.root,
       env: io.env,
       scf,
-      ...(values.profile === 'components' ? { apigateway } : {}),
+      ...(apigateway ? { apigateway } : {}),
       jwksWaitSeconds: jwksWait,
       onSwitched: (updates) => {
         updateEnvFile(file, updates);

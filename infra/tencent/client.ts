@@ -54,11 +54,6 @@ export interface CloudEndpoint {
   port: number;
 }
 
-export interface CloudClients {
-  scf: ScfClient;
-  apigateway: ApiGatewayClient;
-}
-
 function profileFor(service: string, endpoint: CloudEndpoint | undefined) {
   if (!endpoint) return { httpProfile: { reqTimeout: 60 } };
   const agent = new Agent({
@@ -78,23 +73,34 @@ function profileFor(service: string, endpoint: CloudEndpoint | undefined) {
   };
 }
 
-export async function createCloudClients(
+/** The SCF client alone: the function-url profile needs nothing else, and each client costs load time. */
+export async function createScfClient(settings: CloudSettings, endpoint?: CloudEndpoint): Promise<ScfClient> {
+  const { Client } = await import(
+    'tencentcloud-sdk-nodejs/tencentcloud/services/scf/v20180416/scf_client.js'
+  );
+  return new Client({
+    credential: credentialOf(settings),
+    region: settings.region,
+    profile: profileFor('scf', endpoint),
+  });
+}
+
+export async function createApiGatewayClient(
   settings: CloudSettings,
   endpoint?: CloudEndpoint,
-): Promise<CloudClients> {
-  const [{ Client: Scf }, { Client: ApiGateway }] = await Promise.all([
-    import('tencentcloud-sdk-nodejs/tencentcloud/services/scf/v20180416/scf_client.js'),
-    import('tencentcloud-sdk-nodejs/tencentcloud/services/apigateway/v20180808/apigateway_client.js'),
-  ]);
-  const credential = { secretId: settings.secretId, secretKey: settings.secretKey };
-  return {
-    scf: new Scf({ credential, region: settings.region, profile: profileFor('scf', endpoint) }),
-    apigateway: new ApiGateway({
-      credential,
-      region: settings.region,
-      profile: profileFor('apigateway', endpoint),
-    }),
-  };
+): Promise<ApiGatewayClient> {
+  const { Client } = await import(
+    'tencentcloud-sdk-nodejs/tencentcloud/services/apigateway/v20180808/apigateway_client.js'
+  );
+  return new Client({
+    credential: credentialOf(settings),
+    region: settings.region,
+    profile: profileFor('apigateway', endpoint),
+  });
+}
+
+function credentialOf(settings: CloudSettings) {
+  return { secretId: settings.secretId, secretKey: settings.secretKey };
 }
 
 /** A call the cloud refused: the action, Tencent's error code and message, and the request id to quote. */

@@ -7,7 +7,7 @@ import { deployFunctionUrls } from '../../infra/deploy/function-url.ts';
 import { runRotate } from '../../infra/deploy/rotate-cli.ts';
 import { parseEnvFile } from '../../infra/env-file.ts';
 import { generateSigningKeys } from '../../infra/keys/generate.ts';
-import { createCloudClients } from '../../infra/tencent/client.ts';
+import { createApiGatewayClient, createScfClient } from '../../infra/tencent/client.ts';
 import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
 import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
 import { realisticDeployEnv } from '../support/deploy-env.ts';
@@ -35,7 +35,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await cloud?.close();
   cloud = await new FakeTencentCloud().start();
-  const { scf } = await createCloudClients(TEST_CREDENTIALS, cloud.endpoint);
+  const scf = await createScfClient(TEST_CREDENTIALS, cloud.endpoint);
   await deployFunctionUrls({ root, env, scf, pollMs: 0 });
   cloud.calls.length = 0;
 });
@@ -171,7 +171,8 @@ describe('rotate-keys with API Gateway', () => {
       businessFunction: 'oauth-business',
     });
     const { rotateKeys } = await import('../../infra/deploy/rotate-keys.ts');
-    const { scf, apigateway } = await createCloudClients(TEST_CREDENTIALS, cloud.endpoint);
+    const scf = await createScfClient(TEST_CREDENTIALS, cloud.endpoint);
+    const apigateway = await createApiGatewayClient(TEST_CREDENTIALS, cloud.endpoint);
     const oldKid = (await importSigningKey(env.OAUTH_PRIVATE_KEY!)).kid;
     const newKey = await generateSigningKeys();
     const newKid = newKey.kid;

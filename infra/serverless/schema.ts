@@ -17,9 +17,10 @@ const PROTOCOLS = ['http', 'https'] as const;
 
 /**
  * SCF runtimes whose Node.js has the Web globals the bundles use (fetch, Request, Response, Headers,
- * crypto.subtle): Node 18 and later. The published scf component schema (0.5.x) lists Node runtimes only
- * up to Nodejs12.16 — none of them can run these bundles — while the SCF API (CreateFunction, scf
- * v20180416) lists Nodejs18.15; Nodejs18.15 is the runtime both the cloud and our code accept.
+ * crypto.subtle): Node 18 and later. The readable versions of the scf component schema (0.3.0, 0.5.3)
+ * allow Node runtimes only up to Nodejs12.16 (later ones reportedly up to Nodejs16.13) — none can run
+ * these bundles — while the SCF API (CreateFunction, scf v20180416) lists Nodejs18.15: the one runtime
+ * both the cloud and our code accept. This narrows the component's allow-list instead of copying it.
  */
 export const NODE_RUNTIMES_WITH_WEB_GLOBALS = ['Nodejs18.15'] as const;
 

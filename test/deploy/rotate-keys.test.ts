@@ -3,12 +3,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createBusinessApp } from '../../functions/business/app.ts';
+import { createTokenApp } from '../../functions/token/app.ts';
 import { deployFunctionUrls } from '../../infra/deploy/function-url.ts';
 import { runRotate } from '../../infra/deploy/rotate-cli.ts';
 import { parseEnvFile } from '../../infra/env-file.ts';
+import { createGatewayVerifier } from '../../infra/gateway/oauth.ts';
 import { generateSigningKeys } from '../../infra/keys/generate.ts';
 import { createApiGatewayClient, createScfClient } from '../../infra/tencent/client.ts';
 import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
+import { OAuthError } from '../../shared/errors.ts';
 import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
 import { realisticDeployEnv } from '../support/deploy-env.ts';
 import { makeDeployRoot } from '../support/deploy-root.ts';
@@ -208,6 +212,104 @@ describe('rotate-keys with API Gateway', () => {
       },
     });
     expect(seen).toEqual(['publish', 'jwks-wait', 'open', 'switch', 'ttl-wait', 'close']);
+  });
+
+  it('with real tokens on a moving clock: every unexpired token works at /work through the released gateway', async () => {
+    const service = cloud.addOAuthService({
+      serviceName: 'scf_oauth2',
+      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
+      tokenFunction: 'oauth-token',
+      businessFunction: 'oauth-business',
+    });
+    const { rotateKeys } = await import('../../infra/deploy/rotate-keys.ts');
+    const scf = await createScfClient(TEST_CREDENTIALS, cloud.endpoint);
+    const apigateway = await createApiGatewayClient(TEST_CREDENTIALS, cloud.endpoint);
+    let clock = Date.now();
+    const now = () => clock;
+    const client = JSON.parse(env.OAUTH_CLIENTS!)[2] as { client_id: string; client_secret: string };
+    const ctx = () => ({ requestId: 'r', route: 'test', log: {} });
+    // The functions route on the path below their mount point; SCF's adapter renders what they throw.
+    const base = new URL(env.OAUTH_ISSUER!).origin;
+    const serve = async (
+      app: (req: Request, c: ReturnType<typeof ctx>) => Promise<Response>,
+      req: Request,
+    ) => {
+      try {
+        return await app(req, ctx());
+      } catch (error) {
+        if (error instanceof OAuthError) return error.toResponse();
+        throw error;
+      }
+    };
+    const issued: { token: string; exp: number; step: string }[] = [];
+    const refusals: string[] = [];
+
+    const check = async (step: string) => {
+      // The token function as deployed now issues one more token.
+      const tokenApp = createTokenApp(await loadTokenConfig(cloud.env('oauth-token')), { now });
+      const res = await serve(
+        tokenApp,
+        new Request(`${base}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `grant_type=client_credentials&scope=read&client_id=${client.client_id}&client_secret=${client.client_secret}`,
+        }),
+      );
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { access_token: string; expires_in: number };
+      issued.push({ token: body.access_token, exp: clock + body.expires_in * 1000, step });
+      const business = createBusinessApp(await loadBusinessConfig(cloud.env('oauth-business')), { now });
+      const jwks = (await (await serve(tokenApp, new Request(`${base}/.well-known/jwks.json`))).json()) as {
+        keys: { kid: string }[];
+      };
+      const released = [...service.released.get('release')!.values()];
+      const work = released.find((a) => a.Path === '/work')!;
+      const gateway =
+        work.AuthType === 'OAUTH'
+          ? createGatewayVerifier({
+              publicKey:
+                released.find((a) => a.ApiId === work.AuthRelationApiId)?.OauthConfig?.PublicKey ?? '',
+            })
+          : undefined;
+      for (const t of issued.filter((x) => x.exp > clock)) {
+        const kid = JSON.parse(Buffer.from(t.token.split('.')[0]!, 'base64url').toString()).kid as string;
+        const where = `token of step ${t.step}, checked after ${step}`;
+        if (gateway && (await gateway.check({ authorization: `Bearer id_token="${t.token}"` }, clock))) {
+          refusals.push(`${where}: gateway`);
+        }
+        const r = await serve(
+          business,
+          new Request(`${base}/work`, { headers: { authorization: `Bearer ${t.token}` } }),
+        );
+        if (r.status !== 200) refusals.push(`${where}: business ${r.status}`);
+        if (!jwks.keys.some((k) => k.kid === kid)) refusals.push(`${where}: JWKS`);
+      }
+    };
+
+    await check('deploy');
+    await rotateKeys({
+      root,
+      env,
+      scf,
+      apigateway,
+      pollMs: 0,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      afterStep: check,
+    });
+    expect(refusals).toEqual([]);
+    // Tokens of both keys were valid at once, and the old ones had expired before the gateway switched.
+    expect(new Set(issued.map((t) => t.token.split('.')[0])).size).toBe(2);
+    expect(issued.map((t) => t.step)).toEqual([
+      'deploy',
+      'publish',
+      'jwks-wait',
+      'open',
+      'switch',
+      'ttl-wait',
+      'close',
+    ]);
   });
 
   it('stops before switching the signing key when API Gateway refuses the release, and says why', async () => {

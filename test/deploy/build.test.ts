@@ -1,7 +1,7 @@
 // npm run build: every function bundle stays in budget, carries no deploy-time code, and answers a recorded
 // API Gateway event when loaded in a fresh Node process with only its own environment.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { listFunctions } from '../../infra/build/bundle.ts';
 import { loadProject } from '../../infra/serverless/project.ts';
 import { runBundle } from '../support/bundles.ts';
 import { CONFIDENTIAL_SECRET, testEnv } from '../support/fixtures.ts';
+import { redisAvailable, startRedis } from '../support/redis.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -82,6 +83,35 @@ describe('npm run build', () => {
     const ok = await runBundle(join(outdir, 'business/index.js'), w, envOf('business'));
     expect(ok.result).toMatchObject({ statusCode: 200, body: 'hello world' });
   });
+
+  it.skipIf(!redisAvailable())(
+    'token: ships ioredis as vendor/ioredis.js beside index.js and runs on a Redis store',
+    async () => {
+      const token = report.results.find((r) => r.name === 'token')!;
+      expect(token.vendor.map((v) => v.name)).toEqual(['ioredis']);
+      expect(existsSync(join(outdir, 'token/vendor/ioredis.js'))).toBe(true);
+      expect(readFileSync(token.file, 'utf8')).not.toContain('cluster-key-slot');
+      const redis = await startRedis();
+      try {
+        const e = event('apigw-post-token');
+        (e.headers as Record<string, string>).authorization = basic;
+        const run = await runBundle(token.file, e, { ...envOf('token'), OAUTH_STORE: redis.url });
+        expect(run.error).toBeUndefined();
+        expect(run.result?.statusCode).toBe(200);
+        // index.js alone, without its vendor folder, cannot load: the vendor file is what ships ioredis.
+        const alone = mkdtempSync(join(tmpdir(), 'scf-oauth2-alone-'));
+        try {
+          cpSync(token.file, join(alone, 'index.js'));
+          const broken = await runBundle(join(alone, 'index.js'), e, envOf('token'));
+          expect(broken.error ?? '').toContain('vendor/ioredis.js');
+        } finally {
+          rmSync(alone, { recursive: true, force: true });
+        }
+      } finally {
+        await redis.stop();
+      }
+    },
+  );
 
   it('every other function loads and answers an integrated response', async () => {
     for (const r of report.results.filter((x) => x.name !== 'token' && x.name !== 'business')) {

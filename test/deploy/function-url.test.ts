@@ -1,8 +1,8 @@
 // npm run deploy -- --profile function-url against a local fake of the Tencent Cloud API: the real SDK
 // signs and sends every request; the fake verifies them and keeps state.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listFunctions } from '../../infra/build/bundle.ts';
 import { runDeploy } from '../../infra/deploy/cli.ts';
@@ -89,6 +89,8 @@ describe('deploy --profile function-url', () => {
       expect(run.out).toContain(url);
     }
     expect(cloud.env('oauth-business')).not.toHaveProperty('OAUTH_PRIVATE_KEY');
+    // The token function's zip carries its vendor file (ioredis) beside index.js.
+    expect([...cloud.functions.get('default/oauth-token')!.files.keys()]).toContain('vendor/ioredis.js');
     expect(run.out).toMatch(/POST\s+https:\/\/1250000000-[0-9a-f]+\.ap-guangzhou\.tencentscf\.com\/token/);
     // No secret is printed.
     expect(run.out).not.toContain(env.OAUTH_PRIVATE_KEY!.slice(0, 40));
@@ -179,10 +181,13 @@ describe('deploy --profile function-url', () => {
     await deploy([]);
     const dir = mkdtempSync(join(tmpdir(), 'scf-oauth2-deployed-'));
     try {
+      // Every file of the deployed zip, as SCF unpacks it.
       const load = (name: string) => {
-        const file = join(dir, `${name}.js`);
-        writeFileSync(file, cloud.functions.get(`default/${name}`)!.files.get('index.js')!);
-        return file;
+        for (const [path, data] of cloud.functions.get(`default/${name}`)!.files) {
+          mkdirSync(dirname(join(dir, name, path)), { recursive: true });
+          writeFileSync(join(dir, name, path), data);
+        }
+        return join(dir, name, 'index.js');
       };
       writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}');
       const event = (name: string) =>

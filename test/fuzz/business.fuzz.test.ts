@@ -38,7 +38,31 @@ describe('business function under random events', () => {
     try {
       await fc.assert(
         fc.asyncProperty(
-          fc.oneof({ weight: 9, arbitrary: events(['/work'], tokens) }, { weight: 1, arbitrary: anything }),
+          fc.oneof(
+            { weight: 7, arbitrary: events(['/work'], tokens) },
+            // Near-valid requests: the right route with one of the tokens in each accepted place,
+            // plus noise headers, so the success path is exercised alongside the refusals.
+            {
+              weight: 2,
+              arbitrary: fc
+                .tuple(
+                  fc.constantFrom(...tokens),
+                  fc.constantFrom('bearer', 'gateway', 'cookie'),
+                  fc.dictionary(fc.constantFrom('accept', 'x-a', 'user-agent'), fc.string({ maxLength: 20 })),
+                )
+                .map(([t, place, noise]) => ({
+                  httpMethod: 'GET',
+                  path: '/work',
+                  headers: {
+                    ...noise,
+                    ...(place === 'cookie'
+                      ? { cookie: `id_token=${t}` }
+                      : { authorization: place === 'bearer' ? `Bearer ${t}` : `Bearer id_token="${t}"` }),
+                  },
+                })),
+            },
+            { weight: 1, arbitrary: anything },
+          ),
           async (event) => {
             const out = await assertWellFormed(handler, event, [], logs);
             if (out.statusCode === 200) accepted++;

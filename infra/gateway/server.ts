@@ -167,7 +167,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const handler = fn.handler.split('.').pop() ?? 'main_handler';
     hosts.set(
       fn.functionName,
-      new FunctionHost({ name: fn.functionName, file, handler, env: fn.environment, onOutput }),
+      new FunctionHost({
+        name: fn.functionName,
+        file,
+        handler,
+        env: fn.environment,
+        onOutput,
+        memorySizeMb: fn.memorySize,
+      }),
     );
     invocations.set(fn.functionName, 0);
   }

@@ -149,6 +149,7 @@ describe('each function gets only its own environment', () => {
       'OAUTH_ACCESS_TOKEN_TYP',
       'OAUTH_AUDIENCE',
       'OAUTH_CHECK_REVOCATION',
+      'OAUTH_CLOCK_TOLERANCE',
       'OAUTH_ISSUER',
       'OAUTH_PUBLIC_KEYS',
       'OAUTH_STORE',

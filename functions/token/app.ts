@@ -14,6 +14,7 @@ import { handleClientCredentials } from './client-credentials.ts';
 import { handleIntrospection } from './introspect.ts';
 import type { TokenDeps } from './issue.ts';
 import { buildMetadata } from './metadata.ts';
+import { createRefreshTokenReader } from './refresh-lookup.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
 import { handleRevocation } from './revoke.ts';
 import { createTokenLookup } from './token-lookup.ts';
@@ -46,7 +47,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
   const tokenState = {
     issuer: config.issuer,
     authenticate,
-    lookup: createTokenLookup(deps),
+    lookup: createTokenLookup(deps, createRefreshTokenReader(deps)),
     clockTolerance: config.clockTolerance,
     store: deps.store,
   };

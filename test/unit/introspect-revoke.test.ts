@@ -226,6 +226,7 @@ describe('an unreachable store', () => {
     get: () => Promise.reject(new StoreUnavailableError('down')),
     revoke: () => Promise.reject(new StoreUnavailableError('down')),
     isRevoked: () => Promise.reject(new StoreUnavailableError('down')),
+    epoch: () => Promise.reject(new StoreUnavailableError('down')),
     close: async () => undefined,
   };
 

@@ -6,6 +6,7 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIDENTIAL_SECRET, POST_SECRET, testClients } from '../support/fixtures.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { exchangeCode, obtainCode } from '../support/http-flow.ts';
 import { type JwtClient, makeJwtClient } from '../support/jwt-client.ts';
 
 let gw: TestGateway;
@@ -52,6 +53,13 @@ describe('RFC 8414 metadata', () => {
       issuer: gw.url,
       token_endpoint: `${gw.url}/token`,
       jwks_uri: `${gw.url}/.well-known/jwks.json`,
+      authorization_endpoint: `${gw.url}/authorize`,
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      scopes_supported: ['read', 'write'],
+      access_token_signing_alg_values_supported: ['RS256'],
       introspection_endpoint: `${gw.url}/introspect`,
       revocation_endpoint: `${gw.url}/revoke`,
       token_endpoint_auth_methods_supported: expect.arrayContaining([
@@ -67,7 +75,13 @@ describe('RFC 8414 metadata', () => {
 
   it('every endpoint and URI it lists answers through the gateway (none is a route the gateway lacks)', async () => {
     const listed = Object.entries(as).filter(([name]) => name.endsWith('_endpoint') || name.endsWith('_uri'));
-    expect(listed.length).toBeGreaterThanOrEqual(4);
+    expect(listed.map(([name]) => name).sort()).toEqual([
+      'authorization_endpoint',
+      'introspection_endpoint',
+      'jwks_uri',
+      'revocation_endpoint',
+      'token_endpoint',
+    ]);
     const get = new Set(['authorization_endpoint', 'jwks_uri']);
     for (const [name, value] of listed) {
       expect(String(value).startsWith(gw.url), name).toBe(true);
@@ -165,6 +179,36 @@ describe('openid-client', () => {
     expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
     await client.tokenRevocation(config, tokens.access_token);
     expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+  });
+});
+
+describe('openid-client, refresh', () => {
+  it('refreshes a grant from the authorization code flow, and the rotated token is then inactive', async () => {
+    const config = await client.discovery(
+      new URL(gw.url),
+      'confidential',
+      undefined,
+      client.ClientSecretBasic(CONFIDENTIAL_SECRET),
+      { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+    );
+    const first = await exchangeCode(gw.url, await obtainCode(gw.url, 'read write'));
+    expect(first.status).toBe(200);
+    const refreshToken = first.body.refresh_token!;
+    const refreshed = await client.refreshTokenGrant(config, refreshToken, { scope: 'read' });
+    expect(refreshed.scope).toBe('read');
+    expect(refreshed.refresh_token).toBeTruthy();
+    expect(refreshed.refresh_token).not.toBe(refreshToken);
+    expect(await client.tokenIntrospection(config, refreshToken)).toEqual({ active: false });
+    expect(await client.tokenIntrospection(config, refreshed.refresh_token!)).toMatchObject({
+      active: true,
+      client_id: 'confidential',
+      scope: 'read write',
+    });
+    // Revoking the refresh token ends the grant (RFC 7009 §2.1).
+    await client.tokenRevocation(config, refreshed.refresh_token!);
+    await expect(client.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 });
 

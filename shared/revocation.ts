@@ -1,5 +1,8 @@
 // Revoked access tokens: their `jti` is recorded in the shared store until the token expires, so the
-// token function (introspection) and the business function (when configured to ask) refuse them.
+// token function (introspection) and the business function (when configured to ask) refuse them. A
+// token from a grant with refresh tokens also carries the grant (`grant_id`, the family id): when the
+// family is revoked (RFC 7009 §2.1 revocation of its refresh token, or a replayed code or refresh
+// token), its access tokens are refused too.
 import { OAuthError } from './errors.ts';
 import { type Store, StoreUnavailableError, storeKey } from './store/store.ts';
 
@@ -8,8 +11,15 @@ export function revokeAccessToken(store: Store, jti: string, expiresAt: number):
   return store.revoke(storeKey('access', jti), expiresAt);
 }
 
-export function isAccessTokenRevoked(store: Store, jti: string): Promise<boolean> {
-  return store.isRevoked(storeKey('access', jti));
+/** Whether the token's `jti`, or the grant it came from, was revoked. */
+export async function isAccessTokenRevoked(
+  store: Store,
+  claims: { jti: string; grant_id?: string | undefined },
+): Promise<boolean> {
+  const checks = [store.isRevoked(storeKey('access', claims.jti))];
+  // The same key the refresh-token family is revoked under.
+  if (claims.grant_id) checks.push(store.isRevoked(storeKey('family', claims.grant_id)));
+  return (await Promise.all(checks)).some(Boolean);
 }
 
 /**

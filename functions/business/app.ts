@@ -34,7 +34,7 @@ export function createBusinessApp(config: Readonly<BusinessConfig>, options: Bus
       const claims = await verify(token);
       ctx.log.clientId = claims.client_id;
       // RFC 7009 §2: a revoked access token is refused here too, when the deployment shares its store.
-      if (store && (await requireStore(() => isAccessTokenRevoked(store, claims.jti)))) {
+      if (store && (await requireStore(() => isAccessTokenRevoked(store, claims)))) {
         throw new TokenRejected('revoked');
       }
     } catch (error) {

@@ -33,6 +33,8 @@ export interface Grant {
   subject: string;
   clientId: string;
   scope: string;
+  /** The refresh-token family, when the grant has one (authorization code, refresh). */
+  grantId?: string;
 }
 
 export async function issueAccessToken(deps: TokenDeps, grant: Grant) {
@@ -47,6 +49,7 @@ export async function issueAccessToken(deps: TokenDeps, grant: Grant) {
     ttlSeconds: accessTokenLifetime(config.accessTokenTtl, config.signingKeyNotAfter, now),
     now,
     typ: config.accessTokenTyp,
+    ...(grant.grantId ? { grantId: grant.grantId } : {}),
   });
 }
 

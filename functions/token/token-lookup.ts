@@ -54,7 +54,7 @@ export function createTokenLookup(deps: TokenDeps, readRefreshToken?: RefreshTok
         if (error instanceof TokenRejected) return undefined;
         throw error;
       }
-      if (await isAccessTokenRevoked(deps.store, claims.jti)) return undefined;
+      if (await isAccessTokenRevoked(deps.store, claims)) return undefined;
       return { kind: 'access_token', claims };
     }
     if (parts(token) === 5 && readRefreshToken) {

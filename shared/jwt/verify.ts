@@ -10,6 +10,7 @@ export interface VerifiedAccessToken extends JWTPayload {
   jti: string;
   client_id: string;
   scope?: string;
+  grant_id?: string;
 }
 
 export interface VerifierOptions {
@@ -82,6 +83,9 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
       }
       if (payload.scope !== undefined && typeof payload.scope !== 'string') {
         throw new TokenRejected('scope is not a string');
+      }
+      if (payload.grant_id !== undefined && typeof payload.grant_id !== 'string') {
+        throw new TokenRejected('grant_id is not a string');
       }
       return payload as VerifiedAccessToken;
     } catch (error) {

@@ -1,11 +1,14 @@
 // Refresh tokens at /introspect and /revoke (RFC 7662, RFC 7009), with the memory and Redis stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBusinessApp } from '../../functions/business/app.ts';
+import { loadBusinessConfig } from '../../shared/config.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { RedisStore } from '../../shared/store/redis.ts';
 import type { Store } from '../../shared/store/store.ts';
 import {
   bodyOf,
   CONFIDENTIAL_REDIRECT,
+  ctx,
   type Harness,
   makeHarness,
   redeem,
@@ -117,6 +120,42 @@ for (const kind of kinds) {
       const { refresh_token } = await tokens();
       expect((await revoke({ token: refresh_token })).status).toBe(200);
       expect((await refresh(refresh_token)).status).toBe(400);
+    });
+
+    it('revoking the refresh token revokes the access tokens of its grant too (RFC 7009 §2.1)', async () => {
+      const { access_token, refresh_token } = await tokens();
+      const later = (await bodyOf(await refresh(refresh_token))) as { access_token: string };
+      const business = createBusinessApp(
+        await loadBusinessConfig({ ...h.env, OAUTH_STORE: 'redis://127.0.0.1:1' }),
+        { now: () => h.clock.now, store: h.store },
+      );
+      const work = async (token: string) =>
+        (
+          await business(
+            new Request(`${ISSUER}/work`, { headers: { authorization: `Bearer ${token}` } }),
+            ctx(),
+          )
+        ).status;
+      expect(await work(later.access_token)).toBe(200);
+      expect((await revoke({ token: refresh_token })).status).toBe(200);
+      for (const token of [access_token, later.access_token]) {
+        expect((await introspect({ token })).body).toEqual({ active: false });
+        expect(await work(token).catch((e: { status?: number }) => e.status)).toBe(401);
+      }
+    });
+
+    it('a replayed code revokes the access token of the first redemption', async () => {
+      const location = await runAuthorization(h, standardParams());
+      const fields = {
+        grant_type: 'authorization_code',
+        code: location.searchParams.get('code')!,
+        redirect_uri: CONFIDENTIAL_REDIRECT,
+        code_verifier: VERIFIER,
+      };
+      const { access_token } = (await bodyOf(await redeem(h, fields))) as { access_token: string };
+      expect((await introspect({ token: access_token })).body.active).toBe(true);
+      expect((await redeem(h, fields)).status).toBe(400);
+      expect((await introspect({ token: access_token })).body).toEqual({ active: false });
     });
 
     it('another client may not revoke it: 400 unauthorized_client, and it stays live', async () => {

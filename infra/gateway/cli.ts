@@ -1,7 +1,7 @@
 // npm start — the local API Gateway on 127.0.0.1:$PORT, serving serverless.yml's routes.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { loadProject, OPTIONAL_VARIABLES, ProjectConfigError } from '../serverless/project.ts';
+import { loadProject, ProjectConfigError } from '../serverless/project.ts';
 import { DEV_PUBLIC_CLIENT_ID, makeDevEnvironment } from './dev-env.ts';
 import { checkFunctionEnvironments } from './preflight.ts';
 import { startGateway } from './server.ts';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   env.OAUTH_STORE ??= 'memory';
 
   try {
-    const project = loadProject('.', { env, optional: OPTIONAL_VARIABLES });
+    const project = loadProject('.', { env });
     const problems = await checkFunctionEnvironments(project.functions);
     if (problems.length > 0) fail(`Configuration problems:\n  ${problems.join('\n  ')}`);
   } catch (error) {

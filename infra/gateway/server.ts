@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleFunctions } from '../build/bundle.ts';
-import { type Endpoint, loadProject, OPTIONAL_VARIABLES, type Project } from '../serverless/project.ts';
+import { type Endpoint, loadProject, type Project } from '../serverless/project.ts';
 import { FunctionHost } from './function-host.ts';
 import { createGatewayVerifier, GATEWAY_MESSAGES, type GatewayVerifier } from './oauth.ts';
 
@@ -147,7 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const root = resolve(options.root ?? '.');
   const offset = options.clockOffsetMs ?? 0;
   const now = options.now ?? (() => Date.now() + offset);
-  const project = loadProject(root, { env: options.env, optional: OPTIONAL_VARIABLES });
+  const project = loadProject(root, { env: options.env });
   const onOutput = options.onOutput ?? ((_name: string, chunk: string) => process.stdout.write(chunk));
 
   // Bundle from source so local runs exercise the same code SCF runs.

@@ -55,7 +55,7 @@ export interface ResolveOptions {
   outputs?: Readonly<Record<string, string>>;
   /** Resolve unset ${env:…} to empty strings instead of failing. */
   lenient?: boolean;
-  /** Variables that resolve to an empty string when unset (the functions treat empty as absent). */
+  /** Variables that resolve to an empty string when unset (default OPTIONAL_VARIABLES; empty = absent). */
   optional?: readonly string[];
 }
 
@@ -92,7 +92,7 @@ function resolveString(
     if (kind === 'env') {
       const v = options.env[ref];
       if (v === undefined || v === '') {
-        if (options.lenient || options.optional?.includes(ref)) return '';
+        if (options.lenient || (options.optional ?? OPTIONAL_VARIABLES).includes(ref)) return '';
         throw new ProjectConfigError(`${where}: \${env:${ref}} is not set (add ${ref} to .env)`);
       }
       return v;

@@ -1,4 +1,5 @@
 // Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3).
+import type { AssertionVerifier } from './client-assertion.ts';
 import { type Client, type ClientRegistry, secretMatches } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import { type Params, parseBasicAuth } from './http/params.ts';
@@ -13,7 +14,14 @@ function invalidClient(basic: boolean, description = 'client authentication fail
   });
 }
 
-export function createClientAuthenticator(clients: ClientRegistry): ClientAuthenticator {
+/**
+ * `assertions` enables RFC 7523 `private_key_jwt`; without it client assertions are refused. `endpoint`
+ * of the returned function's caller is the issuer-relative URL the client called (an assertion's aud).
+ */
+export function createClientAuthenticator(
+  clients: ClientRegistry,
+  assertions?: { verify: AssertionVerifier; issuer: string },
+): ClientAuthenticator {
   return async (req, params) => {
     const authorization = req.headers.get('authorization');
     const basic = parseBasicAuth(authorization);
@@ -26,7 +34,10 @@ export function createClientAuthenticator(clients: ClientRegistry): ClientAuthen
     if ([basic !== undefined, viaPost, viaAssertion].filter(Boolean).length > 1) {
       throw new OAuthError('invalid_request', 'use exactly one client authentication method');
     }
-    if (viaAssertion) throw invalidClient(false, 'client assertions are not accepted for this client');
+    if (viaAssertion) {
+      if (!assertions) throw invalidClient(false, 'client assertions are not accepted for this client');
+      return assertions.verify(clients, params, `${assertions.issuer}${new URL(req.url).pathname}`);
+    }
 
     if (basic) {
       if (params.client_id !== undefined && params.client_id !== basic.clientId) {

@@ -1,11 +1,13 @@
 // Registered clients (RFC 7591 metadata names) from OAUTH_CLIENTS, and client authentication.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { JWK } from 'jose';
+import { readClientJwks } from './client-keys.ts';
 import { type EnvReader, isLoopbackHost, parseJsonSafely } from './env.ts';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 export interface Client {
@@ -17,6 +19,8 @@ export interface Client {
   readonly scopes: readonly string[];
   readonly authMethod: AuthMethod;
   readonly isPublic: boolean;
+  /** RFC 7523 `private_key_jwt`: the public keys the client's assertions are signed with. */
+  readonly jwks?: readonly JWK[];
 }
 
 export type ClientRegistry = ReadonlyMap<string, Client>;
@@ -127,6 +131,18 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
     reader.report(`${where} needs client_secret or client_secret_hash for ${authMethod}`);
   }
 
+  let jwks: JWK[] | undefined;
+  if (c.jwks_uri !== undefined)
+    reader.report(`${where}.jwks_uri is not supported: give the keys inline as jwks`);
+  if (authMethod === 'private_key_jwt') {
+    if (secretDigest) reader.report(`${where} uses private_key_jwt and must not have a secret`);
+    const read = readClientJwks(c.jwks, where);
+    if ('problem' in read) reader.report(read.problem);
+    else jwks = read.keys;
+  } else if (c.jwks !== undefined) {
+    reader.report(`${where}.jwks is used only with token_endpoint_auth_method private_key_jwt`);
+  }
+
   const grants = c.grant_types ?? ['authorization_code'];
   if (!Array.isArray(grants) || grants.some((g) => !(GRANT_TYPES as readonly unknown[]).includes(g))) {
     reader.report(`${where}.grant_types must be an array of ${GRANT_TYPES.join(', ')}`);
@@ -165,5 +181,6 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
     scopes: Object.freeze(scopes),
     authMethod: authMethod as AuthMethod,
     isPublic,
+    ...(jwks ? { jwks: Object.freeze(jwks) } : {}),
   });
 }

@@ -10,6 +10,7 @@ import {
   type VerificationKey,
 } from './jwt/keys.ts';
 import type { AccessTokenTyp } from './jwt/sign.ts';
+import { readRotation } from './rotation.ts';
 import { readUsers, type UserDirectory } from './users.ts';
 
 export interface TokenConfig {
@@ -18,6 +19,10 @@ export interface TokenConfig {
   signingKey: SigningKey;
   /** Public keys of retired signing keys, still published until their tokens expire. */
   retiredKeys: readonly VerificationKey[];
+  /** Public keys of the next signing key(s): published ahead of the switch, never trusted here. */
+  nextKeys: readonly VerificationKey[];
+  /** Unix seconds: no token signed by the current key may expire later (the planned key switch). */
+  signingKeyNotAfter?: number;
   secret: Uint8Array;
   clients: ClientRegistry;
   store: string;
@@ -46,6 +51,10 @@ export interface BusinessConfig {
   audience: string;
   publicKeys: readonly VerificationKey[];
   clockTolerance: number;
+  accessTokenTyp: AccessTokenTyp;
+  /** The shared store (a redis URL) the business function asks whether a token was revoked. */
+  store: string;
+  checkRevocation: boolean;
 }
 
 export function readSecret(reader: EnvReader, name = 'OAUTH_SECRET'): Uint8Array {
@@ -110,11 +119,13 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   const accessTokenTyp = reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);
   const clockTolerance = readTolerance(reader);
   const refreshTokenTtl = readRefreshTokenTtl(reader);
+  const rotation = await readRotation(reader, signingKey);
   return reader.finish({
     issuer,
     audience,
     signingKey: signingKey as SigningKey,
     retiredKeys: (retired ?? []).filter((k) => k.kid !== signingKey?.kid),
+    ...rotation,
     secret,
     clients,
     store,
@@ -148,5 +159,30 @@ export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessCon
   const audience = reader.required('OAUTH_AUDIENCE') ?? '';
   const publicKeys = await readKey(reader, 'OAUTH_PUBLIC_KEYS', true, importPublicKeys);
   const clockTolerance = readTolerance(reader);
-  return reader.finish({ issuer, audience, publicKeys: publicKeys ?? [], clockTolerance });
+  const accessTokenTyp = reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);
+  const store = readStore(reader);
+  const checkRevocation = readRevocationCheck(reader, store);
+  return reader.finish({
+    issuer,
+    audience,
+    publicKeys: publicKeys ?? [],
+    clockTolerance,
+    accessTokenTyp,
+    store,
+    checkRevocation,
+  });
+}
+
+/**
+ * OAUTH_CHECK_REVOCATION: on by default when the store is Redis. A `memory` store is private to the
+ * business function's instance and never learns of a revocation, so asking it would be a false promise.
+ */
+function readRevocationCheck(reader: EnvReader, store: string): boolean {
+  const check = reader.boolean('OAUTH_CHECK_REVOCATION', store !== 'memory');
+  if (check && store === 'memory') {
+    reader.report(
+      'OAUTH_CHECK_REVOCATION needs OAUTH_STORE to be the redis:// URL the token function uses (memory is per instance)',
+    );
+  }
+  return check;
 }

@@ -5,9 +5,14 @@ import { extractAccessToken, invalidToken } from '../../shared/http/bearer.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { createAccessTokenVerifier, TokenRejected } from '../../shared/jwt/verify.ts';
+import { isAccessTokenRevoked, requireStore } from '../../shared/revocation.ts';
+import { openStore } from '../../shared/store/open.ts';
+import type { Store } from '../../shared/store/store.ts';
 
 export interface BusinessAppOptions {
   now?: () => number;
+  /** Default: the one OAUTH_STORE names, opened only when OAUTH_CHECK_REVOCATION is on. */
+  store?: Store;
 }
 
 export function createBusinessApp(config: Readonly<BusinessConfig>, options: BusinessAppOptions = {}): App {
@@ -16,8 +21,10 @@ export function createBusinessApp(config: Readonly<BusinessConfig>, options: Bus
     issuer: config.issuer,
     audience: config.audience,
     clockToleranceSeconds: config.clockTolerance,
+    accessTokenTyp: config.accessTokenTyp,
     ...(options.now ? { now: options.now } : {}),
   });
+  const store = config.checkRevocation ? (options.store ?? openStore(config.store)) : undefined;
 
   return async (req, ctx) => {
     if (routePath(req) !== '/work') return notFound();
@@ -26,6 +33,10 @@ export function createBusinessApp(config: Readonly<BusinessConfig>, options: Bus
     try {
       const claims = await verify(token);
       ctx.log.clientId = claims.client_id;
+      // RFC 7009 §2: a revoked access token is refused here too, when the deployment shares its store.
+      if (store && (await requireStore(() => isAccessTokenRevoked(store, claims)))) {
+        throw new TokenRejected('revoked');
+      }
     } catch (error) {
       if (error instanceof TokenRejected) {
         ctx.log.detail = error.reason;

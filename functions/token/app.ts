@@ -1,4 +1,5 @@
-// The token function: POST /token, and the well-known metadata and JWKS documents.
+// The token function: POST /token, /introspect, /revoke, and the well-known metadata and JWKS documents.
+import { createAssertionVerifier } from '../../shared/client-assertion.ts';
 import { type ClientAuthenticator, createClientAuthenticator } from '../../shared/client-auth.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
@@ -10,9 +11,13 @@ import { openStore } from '../../shared/store/open.ts';
 import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';
 import { createAuthorizationCodeGrant, type GrantHandler } from './authorization-code.ts';
 import { handleClientCredentials } from './client-credentials.ts';
+import { handleIntrospection } from './introspect.ts';
 import type { TokenDeps } from './issue.ts';
 import { buildMetadata } from './metadata.ts';
+import { createRefreshTokenReader } from './refresh-lookup.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
+import { handleRevocation } from './revoke.ts';
+import { createTokenLookup } from './token-lookup.ts';
 
 export interface TokenAppOptions {
   now?: () => number;
@@ -30,10 +35,26 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     authorization_code: createAuthorizationCodeGrant(deps),
     refresh_token: createRefreshTokenGrant(deps),
   };
-  const authenticate = createClientAuthenticator(config.clients);
+  const authenticate = createClientAuthenticator(config.clients, {
+    issuer: config.issuer,
+    verify: createAssertionVerifier({
+      issuer: config.issuer,
+      store: deps.store,
+      clockTolerance: config.clockTolerance,
+      now: deps.now,
+    }),
+  });
+  const tokenState = {
+    issuer: config.issuer,
+    authenticate,
+    lookup: createTokenLookup(deps, createRefreshTokenReader(deps)),
+    clockTolerance: config.clockTolerance,
+    store: deps.store,
+  };
   // Built once per instance: these documents change only with the configuration.
   const metadataBody = JSON.stringify(buildMetadata(config));
-  const jwksBody = JSON.stringify(buildJwks([config.signingKey, ...config.retiredKeys]));
+  // The current key, the next one (published before it signs) and retired ones still in their window.
+  const jwksBody = JSON.stringify(buildJwks([config.signingKey, ...config.nextKeys, ...config.retiredKeys]));
   const documentHeaders = {
     'content-type': 'application/json;charset=UTF-8',
     'cache-control': 'public, max-age=300',
@@ -45,6 +66,12 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
       case '/token':
         if (req.method !== 'POST') methodNotAllowed(['POST']);
         return handleToken(deps, authenticate, storeGrants, req, ctx);
+      case '/introspect':
+        if (req.method !== 'POST') methodNotAllowed(['POST']);
+        return handleIntrospection(tokenState, req, ctx);
+      case '/revoke':
+        if (req.method !== 'POST') methodNotAllowed(['POST']);
+        return handleRevocation(tokenState, req, ctx);
       case '/.well-known/oauth-authorization-server':
         if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
         return new Response(metadataBody, { headers: documentHeaders });

@@ -40,7 +40,13 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
       throw invalidGrant('the authorization code was already used');
     }
 
-    const grant = { subject: claims.sub, clientId: client.clientId, scope: claims.scope };
+    // The code's id names the family: a replay that revokes it revokes this access token too.
+    const grant = {
+      subject: claims.sub,
+      clientId: client.clientId,
+      scope: claims.scope,
+      grantId: claims.jti,
+    };
     if (!client.grantTypes.has('refresh_token')) return issueTokenResponse(deps, grant);
     const refreshToken = await startFamily(
       refresh,

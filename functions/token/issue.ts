@@ -5,6 +5,7 @@ import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
+import { accessTokenLifetime } from '../../shared/rotation.ts';
 import type { Store } from '../../shared/store/store.ts';
 
 export interface TokenDeps {
@@ -32,19 +33,23 @@ export interface Grant {
   subject: string;
   clientId: string;
   scope: string;
+  /** The refresh-token family, when the grant has one (authorization code, refresh). */
+  grantId?: string;
 }
 
 export async function issueAccessToken(deps: TokenDeps, grant: Grant) {
   const { config } = deps;
+  const now = deps.now();
   return signAccessToken(config.signingKey, {
     issuer: config.issuer,
     audience: config.audience,
     subject: grant.subject,
     clientId: grant.clientId,
     scope: grant.scope,
-    ttlSeconds: config.accessTokenTtl,
-    now: deps.now(),
+    ttlSeconds: accessTokenLifetime(config.accessTokenTtl, config.signingKeyNotAfter, now),
+    now,
     typ: config.accessTokenTyp,
+    ...(grant.grantId ? { grantId: grant.grantId } : {}),
   });
 }
 
@@ -53,12 +58,13 @@ export async function issueTokenResponse(
   grant: Grant,
   extra: Record<string, string> = {},
 ): Promise<Response> {
-  const { token } = await issueAccessToken(deps, grant);
+  const { token, claims } = await issueAccessToken(deps, grant);
   return json(
     {
       access_token: token,
       token_type: 'Bearer',
-      expires_in: deps.config.accessTokenTtl,
+      // Shorter than the configured lifetime while a key rotation caps it.
+      expires_in: claims.exp - claims.iat,
       ...(grant.scope ? { scope: grant.scope } : {}),
       ...extra,
     },

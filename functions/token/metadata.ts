@@ -1,4 +1,6 @@
 // RFC 8414 authorization server metadata: only what this deployment really serves.
+
+import { ASSERTION_ALGS } from '../../shared/client-keys.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { SIGNING_ALG } from '../../shared/jwt/keys.ts';
 
@@ -29,9 +31,32 @@ export function buildMetadata(config: Readonly<TokenConfig>): Record<string, unk
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'].filter((g) =>
       grants.has(g),
     ),
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'].filter((m) =>
-      authMethods.has(m),
-    ),
+    token_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+      'none',
+    ].filter((m) => authMethods.has(m)),
     access_token_signing_alg_values_supported: [SIGNING_ALG],
+    ...endpointAuthMetadata(base, authMethods),
+  };
+}
+
+/** RFC 8414 §2: introspection (RFC 7662) and revocation (RFC 7009), and how clients authenticate there. */
+function endpointAuthMetadata(base: string, configured: ReadonlySet<string>): Record<string, unknown> {
+  const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'].filter((m) =>
+    configured.has(m),
+  );
+  const jwt = configured.has('private_key_jwt');
+  const algs = jwt ? { values: [...ASSERTION_ALGS] } : undefined;
+  return {
+    ...(algs ? { token_endpoint_auth_signing_alg_values_supported: algs.values } : {}),
+    introspection_endpoint: `${base}/introspect`,
+    // Public clients may not introspect (functions/token/introspect.ts).
+    introspection_endpoint_auth_methods_supported: methods,
+    ...(algs ? { introspection_endpoint_auth_signing_alg_values_supported: algs.values } : {}),
+    revocation_endpoint: `${base}/revoke`,
+    revocation_endpoint_auth_methods_supported: [...methods, ...(configured.has('none') ? ['none'] : [])],
+    ...(algs ? { revocation_endpoint_auth_signing_alg_values_supported: algs.values } : {}),
   };
 }

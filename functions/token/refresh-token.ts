@@ -57,7 +57,7 @@ export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: Refresh
     const next = await rotate(sealer, claims, deps.now());
     return issueTokenResponse(
       deps,
-      { subject: claims.sub, clientId: client.clientId, scope },
+      { subject: claims.sub, clientId: client.clientId, scope, grantId: claims.fam },
       { refresh_token: next },
     );
   };

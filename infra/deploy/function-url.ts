@@ -9,6 +9,7 @@ import {
   envReferences,
   type FunctionInstance,
   loadProject,
+  OPTIONAL_VARIABLES,
   readYaml,
   resolveDeep,
 } from '../serverless/project.ts';
@@ -66,7 +67,9 @@ export function loadFunctionsToShip(root: string, env: FunctionUrlOptions['env']
   const built = new Set(listFunctions(root));
   for (const fn of project.functions) {
     const text = readFileSync(fn.file, 'utf8');
-    const unset = envReferences(text).filter((name) => !env[name]?.trim());
+    const unset = envReferences(text).filter(
+      (name) => !env[name]?.trim() && !OPTIONAL_VARIABLES.includes(name),
+    );
     if (unset.length > 0) problems.push(`${fn.functionName} needs ${unset.join(', ')} (set in .env)`);
     if (!existsSync(join(fn.src, 'index.js'))) {
       problems.push(`${fn.functionName}: no bundle at ${fn.src}/index.js (run npm run build)`);
@@ -92,7 +95,9 @@ function vpcConfigOf(fn: FunctionInstance, env: FunctionUrlOptions['env']) {
 }
 
 function variables(fn: FunctionInstance) {
-  return { Variables: Object.entries(fn.environment).map(([Key, Value]) => ({ Key, Value })) };
+  // An optional variable left unset is not sent at all: the function reads it as absent either way.
+  const set = Object.entries(fn.environment).filter(([, Value]) => Value !== '');
+  return { Variables: set.map(([Key, Value]) => ({ Key, Value })) };
 }
 
 async function waitActive(scf: ScfClient, name: string, options: FunctionUrlOptions): Promise<void> {

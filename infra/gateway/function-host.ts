@@ -4,6 +4,20 @@ import { Worker } from 'node:worker_threads';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+if (workerData.clockOffsetMs) {
+  // A shifted clock for tests that step through token lifetimes: Date.now() and new Date() move together.
+  const RealDate = Date;
+  const offset = workerData.clockOffsetMs;
+  globalThis.Date = class extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) super(RealDate.now() + offset);
+      else super(...args);
+    }
+    static now() {
+      return RealDate.now() + offset;
+    }
+  };
+}
 const mod = require(workerData.file);
 const handler = mod[workerData.handler];
 if (typeof handler !== 'function') throw new Error('the bundle exports no ' + workerData.handler);
@@ -33,6 +47,8 @@ export interface FunctionHostOptions {
   onOutput: (name: string, chunk: string) => void;
   /** The function's memory size (serverless.yml `memorySize`), in MB: bounds its JavaScript heap. */
   memorySizeMb?: number;
+  /** Milliseconds added to the function's clock (tests only; 0 in normal runs). */
+  clockOffsetMs?: number;
 }
 
 export class FunctionHost {
@@ -46,7 +62,7 @@ export class FunctionHost {
     const { file, handler, env, name, onOutput, memorySizeMb } = this.options;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, handler },
+      workerData: { file, handler, clockOffsetMs: this.options.clockOffsetMs ?? 0 },
       env: { ...env },
       stdout: true,
       stderr: true,

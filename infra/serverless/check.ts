@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { checkFunctionEnvironments } from '../gateway/preflight.ts';
-import { envReferences, functionInstanceFiles, loadProject, resolveDeep } from './project.ts';
+import {
+  envReferences,
+  functionInstanceFiles,
+  loadProject,
+  OPTIONAL_VARIABLES,
+  resolveDeep,
+} from './project.ts';
 import { COMPONENT_OUTPUTS, COMPONENT_SCHEMAS, validate } from './schema.ts';
 
 /** SCF quota page 583/11637: 4 KB of environment per function, names and reserved prefixes. */
@@ -49,7 +55,10 @@ export interface CheckOptions {
 
 /** Bytes of a function's environment as SCF counts them: names and values. */
 export function environmentBytes(vars: Readonly<Record<string, string>>): number {
-  return Object.entries(vars).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  // An optional variable left empty is not sent to SCF (infra/deploy/function-url.ts): it costs nothing.
+  return Object.entries(vars)
+    .filter(([, v]) => v !== '')
+    .reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 }
 
 const OUTPUT_REF = /\$\{output:([^}]*)\}/g;
@@ -108,7 +117,9 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
   const outputs: Record<string, string> = {};
   for (const inst of instances) {
     for (const name of envReferences(inst.text)) {
-      if (!options.env[name]?.trim()) problems.push(`${inst.rel}: \${env:${name}} is not set`);
+      if (!options.env[name]?.trim() && !OPTIONAL_VARIABLES.includes(name)) {
+        problems.push(`${inst.rel}: \${env:${name}} is not set`);
+      }
     }
     const flat = inst.text.replace(/\$\{(stage|app)\}/g, (_, k: string) => String(inst.doc[k]));
     for (const match of flat.matchAll(OUTPUT_REF)) {

@@ -55,7 +55,25 @@ export interface ResolveOptions {
   outputs?: Readonly<Record<string, string>>;
   /** Resolve unset ${env:…} to empty strings instead of failing. */
   lenient?: boolean;
+  /** Variables that resolve to an empty string when unset (default OPTIONAL_VARIABLES; empty = absent). */
+  optional?: readonly string[];
 }
+
+/**
+ * Variables serverless.yml passes through that a deployment may leave unset: the functions give them a
+ * default or do without (key rotation, revocation checks, token typ). A `.env` for the deploy tool
+ * should still name them, empty when unused (`OAUTH_NEXT_PUBLIC_KEYS=`).
+ */
+export const OPTIONAL_VARIABLES: readonly string[] = [
+  'OAUTH_STORE',
+  'OAUTH_RETIRED_PUBLIC_KEYS',
+  'OAUTH_NEXT_PUBLIC_KEYS',
+  'OAUTH_SIGNING_KEY_NOT_AFTER',
+  'OAUTH_ACCESS_TOKEN_TYP',
+  'OAUTH_ACCESS_TOKEN_TTL',
+  'OAUTH_CLOCK_TOLERANCE',
+  'OAUTH_CHECK_REVOCATION',
+];
 
 /** Every ${env:NAME} a YAML text references. */
 export function envReferences(text: string): string[] {
@@ -74,7 +92,7 @@ function resolveString(
     if (kind === 'env') {
       const v = options.env[ref];
       if (v === undefined || v === '') {
-        if (options.lenient) return '';
+        if (options.lenient || (options.optional ?? OPTIONAL_VARIABLES).includes(ref)) return '';
         throw new ProjectConfigError(`${where}: \${env:${ref}} is not set (add ${ref} to .env)`);
       }
       return v;

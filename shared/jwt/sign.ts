@@ -15,6 +15,8 @@ export interface AccessTokenClaims {
   jti: string;
   client_id: string;
   scope?: string;
+  /** The grant (refresh-token family) the token comes from: revoking the grant revokes the token. */
+  grant_id?: string;
 }
 
 export interface AccessTokenInput {
@@ -26,6 +28,7 @@ export interface AccessTokenInput {
   ttlSeconds: number;
   now: number;
   typ: AccessTokenTyp;
+  grantId?: string;
 }
 
 export function newTokenId(): string {
@@ -48,6 +51,7 @@ export async function signAccessToken(
     client_id: input.clientId,
   };
   if (input.scope) claims.scope = input.scope;
+  if (input.grantId) claims.grant_id = input.grantId;
   const token = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: SIGNING_ALG, typ: input.typ, kid: key.kid })
     .sign(key.privateKey);

@@ -146,9 +146,13 @@ describe('each function gets only its own environment', () => {
   it('the business function never sees the private key', () => {
     const business = gw.project.functions.find((f) => f.functionName === 'oauth-business')!;
     expect(Object.keys(business.environment).sort()).toEqual([
+      'OAUTH_ACCESS_TOKEN_TYP',
       'OAUTH_AUDIENCE',
+      'OAUTH_CHECK_REVOCATION',
+      'OAUTH_CLOCK_TOLERANCE',
       'OAUTH_ISSUER',
       'OAUTH_PUBLIC_KEYS',
+      'OAUTH_STORE',
     ]);
   });
 

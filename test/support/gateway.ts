@@ -9,9 +9,19 @@ export interface TestGateway extends Gateway {
   output: string[];
 }
 
+export interface TestGatewayOptions {
+  /** Listen here (a restart "redeploys" on the same URL, so the issuer stays the same). */
+  port?: number;
+  /** The Unix time (seconds) the gateway's and functions' clocks show at start; default: now. */
+  at?: number;
+}
+
 /** The issuer is the gateway's own URL, as it is when deployed behind the gateway. */
-export async function startTestGateway(overrides: Record<string, string> = {}): Promise<TestGateway> {
-  const port = await freePort();
+export async function startTestGateway(
+  overrides: Record<string, string> = {},
+  options: TestGatewayOptions = {},
+): Promise<TestGateway> {
+  const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   const env = await testEnv({ OAUTH_ISSUER: issuer, OAUTH_AUDIENCE: `${issuer}/work`, ...overrides });
   const output: string[] = [];
@@ -19,6 +29,7 @@ export async function startTestGateway(overrides: Record<string, string> = {}): 
     env,
     port,
     onOutput: (_name, chunk) => output.push(...chunk.split('\n').filter(Boolean)),
+    ...(options.at === undefined ? {} : { clockOffsetMs: options.at * 1000 - Date.now() }),
   });
   return Object.assign(gateway, { env, output });
 }

@@ -9,9 +9,9 @@ export interface ConsoleStep {
   expected: string[];
 }
 
-/** The ```console blocks that follow a `<!-- marker -->` line in README.md. */
-export function readmeSteps(marker: string): ConsoleStep[] {
-  const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** The ```console blocks that follow a `<!-- marker -->` line in README.md (or another Markdown file). */
+export function readmeSteps(marker: string, file = 'README.md'): ConsoleStep[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
   const steps: ConsoleStep[] = [];
   const re = new RegExp(`<!-- ${marker} -->\\n\`\`\`console\\n([\\s\\S]*?)\`\`\``, 'g');
   for (const block of text.matchAll(re)) {

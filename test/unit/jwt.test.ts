@@ -211,7 +211,7 @@ describe('verification refuses', () => {
   it('a non-string scope', async () => {
     const { verify, key } = await setup();
     const token = rawRs256(
-      { alg: 'RS256', kid: key.kid },
+      { alg: 'RS256', typ: 'at+jwt', kid: key.kid },
       { ...standardClaims(ISSUER, AUDIENCE, NOW), scope: ['admin'] },
       key.privateKey,
     );

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateSigningKeys } from '../../infra/keys/generate.ts';
 import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
 import { runTool } from '../support/run.ts';
 
@@ -53,5 +54,88 @@ describe('npm run keys', () => {
     const r = runTool('infra/keys/cli.ts', ['--out', join(dir, 'b'), '--bits', '1024']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--bits must be 2048, 3072 or 4096/);
+  });
+
+  describe('--rotate', () => {
+    // Run from the temporary folder: a developer's own .env must not feed the current key.
+    const blocks = (stdout: string) =>
+      stdout
+        .split(/^# Step \d[^\n]*\n(?:#[^\n]*\n)*/m)
+        .slice(1)
+        .map((block) =>
+          Object.fromEntries(
+            block
+              .split('\n')
+              .filter((l) => /^OAUTH_[A-Z_]+=/.test(l))
+              .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^'|'$/g, '')]),
+          ),
+        );
+
+    it('replaces the key, retires the old public key and prints each step', async () => {
+      const out = join(dir, 'rotate');
+      expect(runTool('infra/keys/cli.ts', ['--out', out], { cwd: dir }).status).toBe(0);
+      const old = await importSigningKey(readFileSync(join(out, 'private.pem'), 'utf8'));
+      const r = runTool(
+        'infra/keys/cli.ts',
+        ['--rotate', '--out', out, '--switch-at', '2099-01-01T00:00:00Z'],
+        { cwd: dir },
+      );
+      expect(r.status).toBe(0);
+      const next = await importSigningKey(readFileSync(join(out, 'private.pem'), 'utf8'));
+      expect(next.kid).not.toBe(old.kid);
+      expect(r.stdout).toContain(`from key ${old.kid}`);
+      const retiredFile = await importPublicKeys(readFileSync(join(out, 'retired.json'), 'utf8'));
+      expect(retiredFile.map((k) => k.kid)).toEqual([old.kid]);
+
+      const [publish, change, retire] = blocks(r.stdout);
+      const kids = async (v: string | undefined) => (await importPublicKeys(v!)).map((k) => k.kid);
+      expect(publish!.OAUTH_SIGNING_KEY_NOT_AFTER).toBe('2099-01-01T00:00:00Z');
+      expect(await kids(publish!.OAUTH_NEXT_PUBLIC_KEYS)).toEqual([next.kid]);
+      expect(await kids(publish!.OAUTH_PUBLIC_KEYS)).toEqual([old.kid, next.kid]);
+      expect((await importSigningKey(change!.OAUTH_PRIVATE_KEY!)).kid).toBe(next.kid);
+      expect(await kids(change!.OAUTH_RETIRED_PUBLIC_KEYS)).toEqual([old.kid]);
+      expect(await kids(change!.OAUTH_PUBLIC_KEYS)).toEqual([next.kid, old.kid]);
+      expect(JSON.parse(change!.OAUTH_GATEWAY_PUBLIC_KEY!)).toMatchObject({
+        kid: next.kid,
+        n: next.publicJwk.n,
+      });
+      expect(change!.OAUTH_SIGNING_KEY_NOT_AFTER).toBe('');
+      expect(retire!.OAUTH_RETIRED_PUBLIC_KEYS).toBe('');
+      expect(await kids(retire!.OAUTH_PUBLIC_KEYS)).toEqual([next.kid]);
+    });
+
+    it('takes the current key from OAUTH_PRIVATE_KEY before the keys folder', async () => {
+      const deployed = await generateSigningKeys();
+      const out = join(dir, 'rotate-env');
+      const r = runTool('infra/keys/cli.ts', ['--rotate', '--out', out, '--switch-at', '4102444800'], {
+        cwd: dir,
+        env: { OAUTH_PRIVATE_KEY: Buffer.from(deployed.privatePem).toString('base64') },
+      });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`from key ${deployed.kid} (read from OAUTH_PRIVATE_KEY)`);
+    });
+
+    it('refuses a switch time that leaves issued tokens no time to expire, or that it cannot read', () => {
+      const soon = runTool('infra/keys/cli.ts', ['--rotate', '--out', join(dir, 'x'), '--switch-at', '1'], {
+        cwd: dir,
+      });
+      expect(soon.status).toBe(2);
+      expect(soon.stderr).toMatch(/--switch-at must be at least 300 s/);
+      const bad = runTool('infra/keys/cli.ts', ['--rotate', '--out', join(dir, 'x'), '--switch-at', 'soon'], {
+        cwd: dir,
+      });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/--switch-at must be Unix seconds or an ISO 8601 time/);
+    });
+
+    it('says so when there is no current key', () => {
+      const r = runTool(
+        'infra/keys/cli.ts',
+        ['--rotate', '--out', join(dir, 'empty'), '--switch-at', '4102444800'],
+        { cwd: dir },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/no current key: set OAUTH_PRIVATE_KEY or keep it in .*private\.pem/);
+    });
   });
 });

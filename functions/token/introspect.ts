@@ -1,0 +1,78 @@
+// RFC 7662: token introspection, for resource servers registered as confidential clients.
+// Policy: any confidential client may introspect our access tokens (that is what a resource server
+// does); a refresh token is reported only to the client it was issued to; public clients may not call.
+import type { ClientAuthenticator } from '../../shared/client-auth.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import { readForm } from '../../shared/http/params.ts';
+import { json, NO_STORE } from '../../shared/http/respond.ts';
+import type { RequestContext } from '../../shared/http/scf.ts';
+import { requireStore } from '../../shared/revocation.ts';
+import type { TokenLookup } from './token-lookup.ts';
+
+const INACTIVE = { active: false } as const;
+
+export interface TokenStateDeps {
+  issuer: string;
+  authenticate: ClientAuthenticator;
+  lookup: TokenLookup;
+}
+
+export async function handleIntrospection(
+  { issuer, authenticate, lookup }: TokenStateDeps,
+  req: Request,
+  ctx: RequestContext,
+): Promise<Response> {
+  const params = await readForm(req);
+  const client = await authenticate(req, params);
+  ctx.log.clientId = client.clientId;
+  // RFC 7662 §2.1: the endpoint requires authorization; a public client's client_id proves nothing.
+  if (client.isPublic) {
+    throw new OAuthError('invalid_client', 'introspection is open to confidential clients only', {
+      status: 401,
+    });
+  }
+  const token = params.token;
+  if (token === undefined) throw new OAuthError('invalid_request', 'token is missing');
+  // RFC 7662 §2.1: token_type_hint is only a hint; both kinds are looked up whatever it says.
+
+  const found = await requireStore(() => lookup(token));
+  // RFC 7662 §2.2: unknown, expired, revoked, or not this caller's to see: just {"active": false}.
+  if (!found) return json(INACTIVE, 200, NO_STORE);
+  if (found.kind === 'access_token') {
+    const c = found.claims;
+    return json(
+      {
+        active: true,
+        ...(c.scope ? { scope: c.scope } : {}),
+        client_id: c.client_id,
+        sub: c.sub,
+        exp: c.exp,
+        iat: c.iat,
+        ...(typeof c.nbf === 'number' ? { nbf: c.nbf } : {}),
+        aud: c.aud,
+        iss: c.iss,
+        jti: c.jti,
+        token_type: 'Bearer',
+      },
+      200,
+      NO_STORE,
+    );
+  }
+  const { info } = found;
+  if (info.clientId !== client.clientId || !(await requireStore(() => info.isLive()))) {
+    return json(INACTIVE, 200, NO_STORE);
+  }
+  return json(
+    {
+      active: true,
+      ...(info.scope ? { scope: info.scope } : {}),
+      client_id: info.clientId,
+      sub: info.subject,
+      exp: info.exp,
+      iat: info.iat,
+      iss: issuer,
+    },
+    200,
+    NO_STORE,
+  );
+}

@@ -1,0 +1,45 @@
+// RFC 7009: token revocation. A refresh token revokes its whole family; an access token's jti is
+// denied until the token expires. Public clients authenticate with their client_id alone.
+import { OAuthError } from '../../shared/errors.ts';
+import { readForm } from '../../shared/http/params.ts';
+import { NO_STORE } from '../../shared/http/respond.ts';
+import type { RequestContext } from '../../shared/http/scf.ts';
+import { requireStore, revokeAccessToken } from '../../shared/revocation.ts';
+import type { Store } from '../../shared/store/store.ts';
+import type { TokenStateDeps } from './introspect.ts';
+
+export interface RevocationDeps extends TokenStateDeps {
+  /** Seconds a verifier may still accept a token after its exp: the denial outlives the token by that much. */
+  clockTolerance: number;
+  store: Store;
+}
+
+export async function handleRevocation(
+  { authenticate, lookup, clockTolerance, store }: RevocationDeps,
+  req: Request,
+  ctx: RequestContext,
+): Promise<Response> {
+  const params = await readForm(req);
+  const client = await authenticate(req, params);
+  ctx.log.clientId = client.clientId;
+  const token = params.token;
+  if (token === undefined) throw new OAuthError('invalid_request', 'token is missing');
+  // RFC 7009 §2.1: token_type_hint only speeds the search; we find the kind from the token itself.
+
+  await requireStore(async () => {
+    const found = await lookup(token);
+    // RFC 7009 §2.2: an invalid, unknown or already expired token is answered 200 all the same.
+    if (!found) return;
+    const owner = found.kind === 'access_token' ? found.claims.client_id : found.info.clientId;
+    // RFC 7009 §2.1: the server verifies the token was issued to the client asking for revocation.
+    if (owner !== client.clientId) {
+      throw new OAuthError('unauthorized_client', 'the token was not issued to this client');
+    }
+    if (found.kind === 'access_token') {
+      await revokeAccessToken(store, found.claims.jti, found.claims.exp + clockTolerance);
+    } else {
+      await found.info.revoke();
+    }
+  });
+  return new Response(null, { status: 200, headers: NO_STORE });
+}

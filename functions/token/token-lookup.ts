@@ -1,0 +1,66 @@
+// What a token presented to introspection or revocation is: one of our access tokens (a JWT signed by
+// the current or a retired key) or one of our refresh tokens, and whether it is still live.
+import {
+  createAccessTokenVerifier,
+  TokenRejected,
+  type VerifiedAccessToken,
+} from '../../shared/jwt/verify.ts';
+import { isAccessTokenRevoked } from '../../shared/revocation.ts';
+import type { TokenDeps } from './issue.ts';
+
+export interface RefreshTokenInfo {
+  clientId: string;
+  subject: string;
+  scope: string;
+  exp: number;
+  iat: number;
+  /** Revokes the token's whole family (RFC 7009 §2.1 with RFC 9700 §4.14.2 lineage). */
+  revoke(): Promise<void>;
+  /** False once rotated, revoked with its family, or expired. */
+  isLive(): Promise<boolean>;
+}
+
+/** Opens a refresh token; undefined for anything that is not one of ours (forged, expired, garbled). */
+export type RefreshTokenReader = (token: string) => Promise<RefreshTokenInfo | undefined>;
+
+export type FoundToken =
+  | { kind: 'access_token'; claims: VerifiedAccessToken }
+  | { kind: 'refresh_token'; info: RefreshTokenInfo };
+
+export type TokenLookup = (token: string) => Promise<FoundToken | undefined>;
+
+// A JWS has three dot-separated parts (our access tokens); a JWE five (our sealed refresh tokens).
+const parts = (token: string) => token.split('.').length;
+
+export function createTokenLookup(deps: TokenDeps, readRefreshToken?: RefreshTokenReader): TokenLookup {
+  const { config } = deps;
+  const verify = createAccessTokenVerifier({
+    // Only keys that sign or signed: the next key has signed nothing yet.
+    keys: [config.signingKey, ...config.retiredKeys],
+    issuer: config.issuer,
+    audience: config.audience,
+    // The authorization server's clock is the reference: no grace beyond exp here.
+    clockToleranceSeconds: 0,
+    accessTokenTyp: config.accessTokenTyp,
+    now: deps.now,
+  });
+
+  return async (token) => {
+    if (parts(token) === 3) {
+      let claims: VerifiedAccessToken;
+      try {
+        claims = await verify(token);
+      } catch (error) {
+        if (error instanceof TokenRejected) return undefined;
+        throw error;
+      }
+      if (await isAccessTokenRevoked(deps.store, claims)) return undefined;
+      return { kind: 'access_token', claims };
+    }
+    if (parts(token) === 5 && readRefreshToken) {
+      const info = await readRefreshToken(token);
+      return info ? { kind: 'refresh_token', info } : undefined;
+    }
+    return undefined;
+  };
+}

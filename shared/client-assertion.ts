@@ -1,0 +1,124 @@
+// RFC 7523 §2.2 / §3: client authentication with a JWT the client signs with its own key
+// (`private_key_jwt`), checked against the keys registered in its `jwks`.
+import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
+import { ASSERTION_ALGS } from './client-keys.ts';
+import type { Client, ClientRegistry } from './clients.ts';
+import { OAuthError } from './errors.ts';
+import type { Params } from './http/params.ts';
+import { requireStore } from './revocation.ts';
+import { type Store, storeKey } from './store/store.ts';
+
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** An assertion is for one request: it may not be valid for more than this many seconds ahead. */
+export const MAX_ASSERTION_LIFETIME = 300;
+const MAX_ASSERTION_LENGTH = 8192;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'];
+
+export interface AssertionOptions {
+  issuer: string;
+  store: Store;
+  clockTolerance: number;
+  now: () => number;
+}
+
+/** Authenticates the client of `params` from its assertion; `endpoint` is the URL the client called. */
+export type AssertionVerifier = (
+  clients: ClientRegistry,
+  params: Params,
+  endpoint: string,
+) => Promise<Client>;
+
+function refuse(reason: string): OAuthError {
+  // The reason is logged; the client learns only that authentication failed (RFC 6749 §5.2).
+  return new OAuthError('invalid_client', 'client authentication failed', { status: 401, cause: reason });
+}
+
+export function createAssertionVerifier(options: AssertionOptions): AssertionVerifier {
+  const { issuer, store, clockTolerance, now } = options;
+
+  return async (clients, params, endpoint) => {
+    const assertion = params.client_assertion;
+    const type = params.client_assertion_type;
+    if (assertion === undefined || type === undefined) {
+      throw new OAuthError('invalid_request', 'client_assertion and client_assertion_type go together');
+    }
+    // RFC 7521 §4.2: the type names the assertion format; only JWTs (RFC 7523 §2.2) are taken.
+    if (type !== JWT_BEARER_ASSERTION) {
+      throw new OAuthError('invalid_request', 'client_assertion_type must be the jwt-bearer URN');
+    }
+    if (assertion.length > MAX_ASSERTION_LENGTH || !COMPACT_JWS.test(assertion)) {
+      throw refuse('the assertion is not a compact JWS');
+    }
+    let unverified: ReturnType<typeof decodeJwt>;
+    try {
+      unverified = decodeJwt(assertion);
+    } catch {
+      throw refuse('the assertion payload is not JSON claims');
+    }
+    // RFC 7523 §3: iss and sub are both the client_id.
+    const clientId = unverified.sub;
+    if (typeof clientId !== 'string' || unverified.iss !== clientId) {
+      throw refuse('iss and sub must both be the client_id');
+    }
+    // RFC 7521 §4.2: a client_id sent alongside must name the same client.
+    if (params.client_id !== undefined && params.client_id !== clientId) {
+      throw new OAuthError('invalid_request', 'client_id differs from the client assertion');
+    }
+    const client = clients.get(clientId);
+    if (client?.authMethod !== 'private_key_jwt' || !client.jwks) {
+      throw refuse('the client is unknown or is not registered for private_key_jwt');
+    }
+
+    const nowMs = now();
+    let claims: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+    try {
+      const keys = createLocalJWKSet({ keys: client.jwks.map((k) => ({ ...k })) });
+      const result = await jwtVerify(
+        assertion,
+        (header, token) => {
+          for (const name of FORBIDDEN_HEADERS) {
+            if (name in header) throw refuse(`header parameter ${name} not accepted`);
+          }
+          return keys(header, token);
+        },
+        {
+          algorithms: [...ASSERTION_ALGS],
+          issuer: clientId,
+          subject: clientId,
+          // RFC 7523 §3: aud identifies the authorization server: its issuer, its token endpoint, or
+          // the endpoint this assertion was sent to.
+          audience: [...new Set([issuer, `${issuer}/token`, endpoint])],
+          clockTolerance,
+          currentDate: new Date(nowMs),
+          requiredClaims: ['iss', 'sub', 'aud', 'exp', 'jti'],
+        },
+      );
+      claims = result.payload;
+    } catch (error) {
+      if (error instanceof OAuthError) throw error;
+      throw refuse(
+        error instanceof errors.JOSEError ? `${error.code}: ${error.message}` : 'malformed assertion',
+      );
+    }
+
+    const nowSeconds = Math.floor(nowMs / 1000);
+    const exp = claims.exp!;
+    // RFC 7523 §3: the server may refuse a JWT with an unreasonably far expiry.
+    if (exp > nowSeconds + MAX_ASSERTION_LIFETIME + clockTolerance) {
+      throw refuse(`exp is more than ${MAX_ASSERTION_LIFETIME} s ahead`);
+    }
+    if (claims.iat !== undefined && claims.iat > nowSeconds + clockTolerance) {
+      throw refuse('iat is in the future');
+    }
+    const jti = claims.jti;
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256)
+      throw refuse('jti missing or too long');
+    // RFC 7523 §3: the server may keep used jti values to refuse replays, until the assertion expires.
+    const fresh = await requireStore(() =>
+      store.consumeOnce(storeKey('assertion', `${clientId}:${jti}`), exp + clockTolerance),
+    );
+    if (!fresh) throw refuse('the assertion jti was already used');
+    return client;
+  };
+}

@@ -1,0 +1,39 @@
+// Revoked access tokens: their `jti` is recorded in the shared store until the token expires, so the
+// token function (introspection) and the business function (when configured to ask) refuse them. A
+// token from a grant with refresh tokens also carries the grant (`grant_id`, the family id): when the
+// family is revoked (RFC 7009 §2.1 revocation of its refresh token, or a replayed code or refresh
+// token), its access tokens are refused too.
+import { OAuthError } from './errors.ts';
+import { type Store, StoreUnavailableError, storeKey } from './store/store.ts';
+
+/** Denies the access token `jti` until `expiresAt` (Unix seconds). */
+export function revokeAccessToken(store: Store, jti: string, expiresAt: number): Promise<void> {
+  return store.revoke(storeKey('access', jti), expiresAt);
+}
+
+/** Whether the token's `jti`, or the grant it came from, was revoked. */
+export async function isAccessTokenRevoked(
+  store: Store,
+  claims: { jti: string; grant_id?: string | undefined },
+): Promise<boolean> {
+  const checks = [store.isRevoked(storeKey('access', claims.jti))];
+  // The same key the refresh-token family is revoked under.
+  if (claims.grant_id) checks.push(store.isRevoked(storeKey('family', claims.grant_id)));
+  return (await Promise.all(checks)).some(Boolean);
+}
+
+/**
+ * Runs a step that needs the store; an unreachable store is a 503 with nothing half done, never a
+ * silent "not revoked" (failing open would let a revoked token through).
+ */
+export async function requireStore<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    throw new OAuthError('temporarily_unavailable', 'the token store is unavailable; try again shortly', {
+      cause: error,
+      headers: { 'retry-after': '1' },
+    });
+  }
+}

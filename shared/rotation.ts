@@ -1,0 +1,57 @@
+// Signing-key rotation behind a gateway that holds one public key (API Gateway's OauthConfig.PublicKey).
+// Before the planned switch time T the current key keeps signing, but no token it signs outlives T;
+// the next key is published ahead; at T the gateway and the signing key change together, and every
+// token of the old key has already expired. docs/key-rotation.md walks through the procedure.
+import type { EnvReader } from './env.ts';
+import { OAuthError } from './errors.ts';
+import { formatInstant, parseInstant } from './instant.ts';
+import { importPublicKeys, KeyFormatError, type SigningKey, type VerificationKey } from './jwt/keys.ts';
+
+export interface RotationConfig {
+  nextKeys: readonly VerificationKey[];
+  signingKeyNotAfter?: number;
+}
+
+export async function readRotation(
+  reader: EnvReader,
+  signingKey: SigningKey | undefined,
+): Promise<RotationConfig> {
+  let nextKeys: VerificationKey[] = [];
+  const next = reader.optional('OAUTH_NEXT_PUBLIC_KEYS');
+  if (next !== undefined) {
+    try {
+      nextKeys = (await importPublicKeys(next)).filter((k) => k.kid !== signingKey?.kid);
+    } catch (error) {
+      if (!(error instanceof KeyFormatError)) throw error;
+      reader.report(`OAUTH_NEXT_PUBLIC_KEYS ${error.message}`);
+    }
+  }
+  const notAfter = reader.optional('OAUTH_SIGNING_KEY_NOT_AFTER');
+  if (notAfter === undefined) return { nextKeys };
+  const parsed = parseInstant(notAfter);
+  if ('problem' in parsed) {
+    reader.report(
+      `OAUTH_SIGNING_KEY_NOT_AFTER ${parsed.problem}, got ${JSON.stringify(notAfter.slice(0, 40))}`,
+    );
+    return { nextKeys };
+  }
+  return { nextKeys, signingKeyNotAfter: parsed.seconds };
+}
+
+/**
+ * The lifetime of an access token signed now: the configured one, cut so that the token expires no
+ * later than the signing key's switch time. Past that time the key must not sign at all: the gateway
+ * may already hold the next key, so a token would be refused there. The token endpoint answers 503
+ * until the new key is deployed, which breaks no token that is still valid.
+ */
+export function accessTokenLifetime(ttlSeconds: number, notAfter: number | undefined, nowMs: number): number {
+  if (notAfter === undefined) return ttlSeconds;
+  const remaining = notAfter - Math.floor(nowMs / 1000);
+  if (remaining <= 0) {
+    throw new OAuthError('temporarily_unavailable', 'the signing key is being rotated; try again shortly', {
+      headers: { 'retry-after': '5' },
+      cause: `the signing key passed OAUTH_SIGNING_KEY_NOT_AFTER (${formatInstant(notAfter)}): deploy the next key`,
+    });
+  }
+  return Math.min(ttlSeconds, remaining);
+}

@@ -2,7 +2,7 @@
 import type { AssertionVerifier } from './client-assertion.ts';
 import { type Client, type ClientRegistry, secretMatches } from './clients.ts';
 import { OAuthError } from './errors.ts';
-import { type Params, parseBasicAuth } from './http/params.ts';
+import { type Params, parseBasicAuth, readForm } from './http/params.ts';
 
 export type ClientAuthenticator = (req: Request, params: Params) => Promise<Client>;
 
@@ -64,4 +64,19 @@ export function createClientAuthenticator(
     if (client.authMethod !== 'none') throw invalidClient(false);
     return client;
   };
+}
+
+/**
+ * The form body of a client-authenticated endpoint (token, introspection, revocation) and the client
+ * it authenticates, recorded in the request log.
+ */
+export async function readAuthenticatedForm(
+  authenticate: ClientAuthenticator,
+  req: Request,
+  ctx: { log: { clientId?: string } },
+): Promise<{ params: Params; client: Client }> {
+  const params = await readForm(req);
+  const client = await authenticate(req, params);
+  ctx.log.clientId = client.clientId;
+  return { params, client };
 }

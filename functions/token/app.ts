@@ -1,9 +1,12 @@
 // The token function: POST /token, /introspect, /revoke, and the well-known metadata and JWKS documents.
 import { createAssertionVerifier } from '../../shared/client-assertion.ts';
-import { type ClientAuthenticator, createClientAuthenticator } from '../../shared/client-auth.ts';
+import {
+  type ClientAuthenticator,
+  createClientAuthenticator,
+  readAuthenticatedForm,
+} from '../../shared/client-auth.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
-import { readForm } from '../../shared/http/params.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
@@ -91,9 +94,7 @@ async function handleToken(
   req: Request,
   ctx: RequestContext,
 ): Promise<Response> {
-  const params = await readForm(req);
-  const client = await authenticate(req, params);
-  ctx.log.clientId = client.clientId;
+  const { params, client } = await readAuthenticatedForm(authenticate, req, ctx);
   const grantType = params.grant_type;
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');
   switch (grantType) {

@@ -1,9 +1,8 @@
 // RFC 7662: token introspection, for resource servers registered as confidential clients.
 // Policy: any confidential client may introspect our access tokens (that is what a resource server
 // does); a refresh token is reported only to the client it was issued to; public clients may not call.
-import type { ClientAuthenticator } from '../../shared/client-auth.ts';
+import { type ClientAuthenticator, readAuthenticatedForm } from '../../shared/client-auth.ts';
 import { OAuthError } from '../../shared/errors.ts';
-import { readForm } from '../../shared/http/params.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
 import type { RequestContext } from '../../shared/http/scf.ts';
 import { requireStore } from '../../shared/revocation.ts';
@@ -22,9 +21,7 @@ export async function handleIntrospection(
   req: Request,
   ctx: RequestContext,
 ): Promise<Response> {
-  const params = await readForm(req);
-  const client = await authenticate(req, params);
-  ctx.log.clientId = client.clientId;
+  const { params, client } = await readAuthenticatedForm(authenticate, req, ctx);
   // RFC 7662 §2.1: the endpoint requires authorization; a public client's client_id proves nothing.
   if (client.isPublic) {
     throw new OAuthError('invalid_client', 'introspection is open to confidential clients only', {

@@ -1,7 +1,7 @@
 // RFC 7009: token revocation. A refresh token revokes its whole family; an access token's jti is
 // denied until the token expires. Public clients authenticate with their client_id alone.
+import { readAuthenticatedForm } from '../../shared/client-auth.ts';
 import { OAuthError } from '../../shared/errors.ts';
-import { readForm } from '../../shared/http/params.ts';
 import { NO_STORE } from '../../shared/http/respond.ts';
 import type { RequestContext } from '../../shared/http/scf.ts';
 import { requireStore, revokeAccessToken } from '../../shared/revocation.ts';
@@ -19,9 +19,7 @@ export async function handleRevocation(
   req: Request,
   ctx: RequestContext,
 ): Promise<Response> {
-  const params = await readForm(req);
-  const client = await authenticate(req, params);
-  ctx.log.clientId = client.clientId;
+  const { params, client } = await readAuthenticatedForm(authenticate, req, ctx);
   const token = params.token;
   if (token === undefined) throw new OAuthError('invalid_request', 'token is missing');
   // RFC 7009 §2.1: token_type_hint only speeds the search; we find the kind from the token itself.

@@ -1,11 +1,11 @@
 // docs/authorization-code-flow.md against `npm start` in development mode: its curl lines, run as
 // written (only the port and the printed secrets filled in), complete the flow they describe.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/net.ts';
+import { type NpmStart, startNpmStart } from '../support/npm-start.ts';
 import { ROOT } from '../support/run.ts';
 
 const TOOLS = ['curl', 'openssl', 'sed'];
@@ -24,35 +24,16 @@ function block(doc: string, name: string): string {
 }
 
 describe.skipIf(missing.length > 0)('docs/authorization-code-flow.md against npm start', () => {
-  let child: ChildProcess;
-  let port: number;
-  let stdout = '';
+  let server: NpmStart;
   let workdir: string;
 
   beforeAll(async () => {
-    port = await freePort();
     workdir = mkdtempSync(join(tmpdir(), 'code-flow-doc-'));
-    child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'infra/gateway/cli.ts')], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    const started = Date.now();
-    while (!stdout.includes('Local API Gateway listening on')) {
-      if (Date.now() - started > 30_000 || child.exitCode !== null)
-        throw new Error(`npm start failed:\n${stdout}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    server = await startNpmStart();
   });
 
   afterAll(() => {
-    child?.kill('SIGTERM');
+    server?.stop();
     if (workdir) rmSync(workdir, { recursive: true, force: true });
   });
 
@@ -67,8 +48,9 @@ describe.skipIf(missing.length > 0)('docs/authorization-code-flow.md against npm
 
   it('the confidential client and the public client complete the flow with the documented commands', () => {
     const doc = readFileSync(join(ROOT, 'docs/authorization-code-flow.md'), 'utf8');
-    const secret = /client_secret {2}(\S+)/.exec(stdout)?.[1];
-    const password = /user {11}demo \/ (\S+)/.exec(stdout)?.[1];
+    const port = server.port;
+    const secret = /client_secret {2}(\S+)/.exec(server.output())?.[1];
+    const password = /user {11}demo \/ (\S+)/.exec(server.output())?.[1];
     expect(secret && password).toBeTruthy();
     const setup = block(doc, 'setup')
       .replace('http://127.0.0.1:8080', `http://127.0.0.1:${port}`)

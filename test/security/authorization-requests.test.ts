@@ -39,6 +39,23 @@ function redirectError(res: Response): string | null {
   return url.searchParams.get('error');
 }
 
+/** Signs in with a fresh session: the signed-in session cookie and the consent page. */
+async function signInToConsent(): Promise<{ session: string; consent: Response }> {
+  const first = await get(standardParams());
+  const loggedIn = await h.authorize(
+    postForm(
+      `${ISSUER}/authorize`,
+      { ...hiddenFieldsOf(await first.text()), username: TEST_USER.username, password: TEST_USER.password },
+      cookieOf(first),
+    ),
+  );
+  const session = cookieOf(loggedIn)!;
+  const consent = await h.authorize(
+    new Request(new URL(loggedIn.headers.get('location')!, ISSUER), { headers: { cookie: session } }),
+  );
+  return { session, consent };
+}
+
 async function codeFor(params = standardParams()): Promise<string> {
   const location = await runAuthorization(h, params);
   return location.searchParams.get('code')!;
@@ -203,18 +220,7 @@ describe('forms: CSRF and session fixation', () => {
   });
 
   it('a consent POST with the session but no CSRF token issues no code', async () => {
-    const first = await get(standardParams());
-    const loggedIn = await h.authorize(
-      postForm(
-        `${ISSUER}/authorize`,
-        { ...hiddenFieldsOf(await first.text()), username: TEST_USER.username, password: TEST_USER.password },
-        cookieOf(first),
-      ),
-    );
-    const session = cookieOf(loggedIn)!;
-    const consent = await h.authorize(
-      new Request(new URL(loggedIn.headers.get('location')!, ISSUER), { headers: { cookie: session } }),
-    );
+    const { session, consent } = await signInToConsent();
     const fields = hiddenFieldsOf(await consent.text());
     delete fields.csrf_token;
     const res = await h.authorize(postForm(`${ISSUER}/authorize`, { ...fields, decision: 'allow' }, session));
@@ -263,18 +269,7 @@ describe('forms: CSRF and session fixation', () => {
   });
 
   it('a consent POST with a decision other than allow or deny issues no code', async () => {
-    const first = await get(standardParams());
-    const loggedIn = await h.authorize(
-      postForm(
-        `${ISSUER}/authorize`,
-        { ...hiddenFieldsOf(await first.text()), username: TEST_USER.username, password: TEST_USER.password },
-        cookieOf(first),
-      ),
-    );
-    const session = cookieOf(loggedIn)!;
-    const consent = await h.authorize(
-      new Request(new URL(loggedIn.headers.get('location')!, ISSUER), { headers: { cookie: session } }),
-    );
+    const { session, consent } = await signInToConsent();
     const res = await h.authorize(
       postForm(
         `${ISSUER}/authorize`,

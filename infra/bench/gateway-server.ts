@@ -15,4 +15,4 @@ const gateway = await startGateway({
   // discards them here rather than paying for a terminal.
   onOutput: () => {},
 });
-serveUsage(gateway.url);
+serveUsage(gateway.url, () => gateway.close());

@@ -3,7 +3,8 @@
 // cold starts, bundle sizes and the gateway's peak memory. A table for people, then one JSON line.
 //
 // Flags: --rounds N (load rounds, median taken; default 3), --duration S (measured seconds per load
-// phase; default 3), --cold N (cold starts per function; default 11), --connections N (default 32).
+// phase; default 3), --cold N (cold starts per function; default 11), --connections N (default 32),
+// --profile DIR (write the gateway's CPU profiles, every thread, with node --cpu-prof to DIR).
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -28,6 +29,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '3' },
     cold: { type: 'string', default: '11' },
     connections: { type: 'string', default: '32' },
+    profile: { type: 'string' },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -51,11 +53,16 @@ function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-function startChild(file: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+function startChild(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  execArgv: string[] = [],
+): ChildProcess {
   return fork(join(HERE, file), args, {
     cwd: REPO,
     env,
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...execArgv],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
 }
@@ -64,11 +71,16 @@ function startChild(file: string, args: string[], env: NodeJS.ProcessEnv): Child
 interface ServerChild {
   origin: string;
   usage(): Promise<Usage>;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
-function startServer(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<ServerChild> {
-  const child = startChild(file, args, env);
+function startServer(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  execArgv: string[] = [],
+): Promise<ServerChild> {
+  const child = startChild(file, args, env, execArgv);
   const waiters: ((u: Usage) => void)[] = [];
   return new Promise((ok, fail) => {
     child.once('exit', (code) => fail(new Error(`${file} exited with ${code} before it was ready`)));
@@ -82,10 +94,13 @@ function startServer(file: string, args: string[], env: NodeJS.ProcessEnv): Prom
               waiters.push(got);
               child.send('usage');
             }),
-          stop: () => {
-            child.removeAllListeners('exit');
-            child.kill();
-          },
+          stop: () =>
+            new Promise<void>((stopped) => {
+              child.removeAllListeners('exit');
+              child.once('exit', () => stopped());
+              // A disconnect lets it exit by itself (and write its profile, if one was asked for).
+              child.disconnect();
+            }),
         });
     });
   });
@@ -122,6 +137,13 @@ function runLoad(server: ServerChild, job: LoadJob): Promise<PhaseFigures> {
             `${job.method} ${job.path}: ${r.errors} of ${r.requests} requests failed ${JSON.stringify(r.statuses)}: ${r.firstFailure ?? ''}`,
           ),
         );
+      }
+      if (process.env.BENCH_THREADS) {
+        const parts = Object.entries(after.threads)
+          .map(([name, us]) => [name, (us - (before!.threads[name] ?? 0)) / r.requests] as const)
+          .filter(([, us]) => us > 0)
+          .map(([name, us]) => `${name} ${us.toFixed(0)}`);
+        progress(`  CPU µs/request by thread: ${parts.join(', ')}`);
       }
       ok({
         cpuUs: (after.cpuUs - before!.cpuUs) / r.requests,
@@ -225,10 +247,15 @@ async function main(): Promise<void> {
   const cold = await measureColdStarts(coldTargets(setup, coldToken!), COLD_RUNS);
 
   const plain = await startServer('plain-server.ts', [], process.env);
-  const gateway = await startServer('gateway-server.ts', [setup.root, String(port)], {
-    ...process.env,
-    ...setup.env,
-  });
+  const gateway = await startServer(
+    'gateway-server.ts',
+    [setup.root, String(port)],
+    { ...process.env, ...setup.env },
+    [
+      ...(flags.profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(flags.profile)] : []),
+      ...(process.env.BENCH_GATEWAY_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ],
+  );
 
   const tokenJob: LoadJob = {
     origin: gateway.origin,
@@ -299,8 +326,7 @@ async function main(): Promise<void> {
   const codeFlow = await measureCodeFlow(setup);
 
   const gatewayUsage = await gateway.usage();
-  plain.stop();
-  gateway.stop();
+  await Promise.all([plain.stop(), gateway.stop()]);
 
   const pick = (phase: PhaseFigures[], key: keyof PhaseFigures) => median(phase.map((p) => p[key]));
   const plainCpu = pick(rounds.plain, 'cpuUs');

@@ -1,0 +1,87 @@
+// Strict reading of an RS256 compact JWS (RFC 7515 §7.1) for verification with node:crypto.
+
+import type { KeyObject } from 'node:crypto';
+import { verify } from 'node:crypto';
+
+/**
+ * Why a compact JWS was refused; callers turn it into their own error. Codes and messages are
+ * jose's for the same failure, so logs read the same whichever library refused.
+ */
+export class CompactJwsError extends Error {
+  override readonly name = 'CompactJwsError';
+  constructor(
+    readonly code: 'ERR_JWS_INVALID' | 'ERR_JWT_INVALID',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// Three base64url parts and nothing else: whitespace, padding or a fourth part is refused up front.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Base64url without padding (RFC 7515 §2). A length of 1 mod 4 encodes no whole byte and is refused,
+ * as WebCrypto-era decoders (atob) refuse it.
+ */
+function decodeBase64url(part: string, what: string): Buffer {
+  if (part.length % 4 === 1)
+    throw new CompactJwsError('ERR_JWS_INVALID', `Failed to base64url decode the ${what}`);
+  return Buffer.from(part, 'base64url');
+}
+
+function decodeJsonObject(part: string, error: CompactJwsError): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8.decode(Buffer.from(part, 'base64url')));
+  } catch {
+    throw error;
+  }
+  if (part.length % 4 === 1 || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw error;
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The claims set (RFC 7519 §7.2 step 10): strict UTF-8 JSON, an object, not an array or null. */
+export function decodeClaims(jws: CompactJws): Record<string, unknown> {
+  return decodeJsonObject(
+    jws.payload,
+    new CompactJwsError('ERR_JWT_INVALID', 'JWT Claims Set must be a top-level JSON object'),
+  );
+}
+
+export interface CompactJws {
+  header: Record<string, unknown>;
+  /** The encoded payload part, decoded only once the signature is known good. */
+  payload: string;
+  signingInput: string;
+  signature: string;
+}
+
+/**
+ * Splits and reads the header (RFC 7515 §4: a JSON object); nothing is trusted until `verifyRs256`
+ * says so. Returns undefined for anything that is not three base64url parts within `maxLength`.
+ */
+export function parseCompactJws(token: string, maxLength: number): CompactJws | undefined {
+  if (token.length > maxLength || !COMPACT_JWS.test(token)) return undefined;
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  return {
+    header: decodeJsonObject(
+      token.slice(0, first),
+      new CompactJwsError('ERR_JWS_INVALID', 'JWS Protected Header is invalid'),
+    ),
+    payload: token.slice(first + 1, second),
+    signingInput: token.slice(0, second),
+    signature: token.slice(second + 1),
+  };
+}
+
+/** RS256 = RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3), node:crypto's default padding for RSA keys. */
+export function verifyRs256(jws: CompactJws, key: KeyObject): boolean {
+  const signature = decodeBase64url(jws.signature, 'signature');
+  // The parts matched the base64url alphabet above, so the signing input is ASCII.
+  return verify('sha256', Buffer.from(jws.signingInput, 'latin1'), key, signature);
+}

@@ -1,0 +1,353 @@
+// Access-token verification: what must be refused (oauth-requirements.md, "Token verification"), and
+// agreement with jose's jwtVerify, the reference the node:crypto path replaced.
+import { createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import fc from 'fast-check';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  importPublicKeys,
+  importSigningKey,
+  type SigningKey,
+  type VerificationKey,
+} from '../../shared/jwt/keys.ts';
+import { signAccessToken } from '../../shared/jwt/sign.ts';
+import {
+  type AccessTokenVerifier,
+  createAccessTokenVerifier,
+  TokenRejected,
+} from '../../shared/jwt/verify.ts';
+
+const ISSUER = 'https://auth.example';
+const AUDIENCE = 'https://api.example/work';
+const NOW_S = 1_800_000_000;
+const TOLERANCE = 30;
+
+let key: SigningKey;
+let publicKeys: VerificationKey[];
+let publicPem: string;
+let foreign: { privateKey: KeyObject; publicKey: KeyObject };
+let verifyToken: AccessTokenVerifier;
+
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** A token with any header and claims, RS256-signed with `signer` (our key unless told). */
+function forge(header: unknown, claims: unknown, signer: KeyObject = key.privateKey): string {
+  const input = `${b64(header)}.${b64(claims)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), signer).toString('base64url')}`;
+}
+
+function goodHeader(): { alg: string; typ: string; kid: string } & Record<string, unknown> {
+  return { alg: 'RS256', typ: 'at+jwt', kid: key.kid };
+}
+
+function goodClaims(): Record<string, unknown> {
+  return {
+    iss: ISSUER,
+    sub: 'client-1',
+    aud: AUDIENCE,
+    exp: NOW_S + 300,
+    iat: NOW_S,
+    nbf: NOW_S,
+    jti: 'jti-1',
+    client_id: 'client-1',
+    scope: 'read',
+  };
+}
+
+async function reason(token: string): Promise<string> {
+  try {
+    await verifyToken(token);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TokenRejected);
+    return (error as TokenRejected).reason;
+  }
+  throw new Error('the token was accepted');
+}
+
+/** The previous implementation, on jose's jwtVerify: the oracle the node:crypto path must agree with. */
+async function referenceAccepts(token: string): Promise<boolean> {
+  const byKid = new Map(publicKeys.map((k) => [k.kid, k.publicKey]));
+  if (token.length > 8192 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return false;
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        if (header.alg !== 'RS256') throw new TokenRejected('alg');
+        for (const name of ['jwk', 'jku', 'x5u', 'x5c', 'crit']) {
+          if (name in header) throw new TokenRejected(name);
+        }
+        if (typeof header.kid !== 'string') throw new TokenRejected('kid');
+        const found = byKid.get(header.kid);
+        if (!found) throw new TokenRejected('kid');
+        return found;
+      },
+      {
+        algorithms: ['RS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        clockTolerance: TOLERANCE,
+        currentDate: new Date(NOW_S * 1000),
+        requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'client_id'],
+      },
+    );
+    if (typeof payload.client_id !== 'string' || typeof payload.jti !== 'string') return false;
+    if (payload.scope !== undefined && typeof payload.scope !== 'string') return false;
+    return true;
+  } catch (error) {
+    if (error instanceof TokenRejected || error instanceof errors.JOSEError || error instanceof TypeError) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+async function accepts(token: string): Promise<boolean> {
+  try {
+    await verifyToken(token);
+    return true;
+  } catch (error) {
+    if (error instanceof TokenRejected) return false;
+    throw error;
+  }
+}
+
+beforeAll(async () => {
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  key = await importSigningKey(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  publicPem = key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  publicKeys = await importPublicKeys(publicPem);
+  foreign = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  verifyToken = createAccessTokenVerifier({
+    keys: publicKeys,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    clockToleranceSeconds: TOLERANCE,
+    now: () => NOW_S * 1000 + 500,
+  });
+});
+
+describe('accepts', () => {
+  it('a token from the signing library, with every claim', async () => {
+    const { token, claims } = await signAccessToken(key, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      subject: 'user-1',
+      clientId: 'client-1',
+      scope: 'read write',
+      ttlSeconds: 300,
+      now: NOW_S * 1000,
+      typ: 'at+jwt',
+    });
+    expect(await verifyToken(token)).toEqual(claims);
+  });
+
+  it('a token signed by jose with our key (the encodings agree)', async () => {
+    const token = await new SignJWT(goodClaims()).setProtectedHeader(goodHeader()).sign(key.privateKey);
+    expect((await verifyToken(token)).jti).toBe('jti-1');
+  });
+
+  it('an audience array that holds ours, and the edges of the clock tolerance', async () => {
+    expect(await accepts(forge(goodHeader(), { ...goodClaims(), aud: ['other', AUDIENCE] }))).toBe(true);
+    expect(await accepts(forge(goodHeader(), { ...goodClaims(), exp: NOW_S - TOLERANCE + 1 }))).toBe(true);
+    expect(await accepts(forge(goodHeader(), { ...goodClaims(), nbf: NOW_S + TOLERANCE }))).toBe(true);
+  });
+});
+
+describe('refuses', () => {
+  it('alg none, with or without a signature part', async () => {
+    const unsigned = `${b64({ alg: 'none', kid: key.kid })}.${b64(goodClaims())}`;
+    expect(await reason(`${unsigned}.`)).toBe('not a compact JWS');
+    expect(await reason(`${unsigned}.AAAA`)).toMatch(/algorithm none/);
+  });
+
+  it('HS256 signed with our public key as the HMAC secret', async () => {
+    const input = `${b64({ alg: 'HS256', kid: key.kid })}.${b64(goodClaims())}`;
+    const mac = createHmac('sha256', publicPem).update(input).digest('base64url');
+    expect(await reason(`${input}.${mac}`)).toMatch(/algorithm HS256/);
+  });
+
+  it('other algorithms, even ones of the same key type', async () => {
+    for (const alg of ['RS384', 'RS512', 'PS256', 'ES256', 'rs256']) {
+      expect(await reason(forge({ ...goodHeader(), alg }, goodClaims()))).toMatch(/not allowed/);
+    }
+  });
+
+  it('a kid that is not ours, a missing kid, a kid that is not a string', async () => {
+    expect(
+      await reason(forge({ ...goodHeader(), kid: 'someone-else' }, goodClaims(), foreign.privateKey)),
+    ).toBe('kid not in our key set');
+    const { kid: _, ...noKid } = goodHeader();
+    expect(await reason(forge(noKid, goodClaims()))).toMatch(/kid missing/);
+    expect(await reason(forge({ ...goodHeader(), kid: 7 }, goodClaims()))).toMatch(/kid missing/);
+  });
+
+  it('our kid on a token signed by another key', async () => {
+    expect(await reason(forge(goodHeader(), goodClaims(), foreign.privateKey))).toBe(
+      'signature verification failed',
+    );
+  });
+
+  it('jwk, jku, x5u, x5c and crit header parameters', async () => {
+    const foreignJwk = foreign.publicKey.export({ format: 'jwk' });
+    const extra: Record<string, unknown> = {
+      jwk: foreignJwk,
+      jku: 'https://evil.example/jwks.json',
+      x5u: 'https://evil.example/cert.pem',
+      x5c: ['MIIB'],
+      crit: ['exp'],
+    };
+    for (const [name, value] of Object.entries(extra)) {
+      expect(await reason(forge({ ...goodHeader(), [name]: value }, goodClaims()))).toBe(
+        `header parameter ${name} not accepted`,
+      );
+    }
+  });
+
+  it('a tampered payload, header or signature', async () => {
+    const [header, payload, signature] = forge(goodHeader(), goodClaims()).split('.') as [
+      string,
+      string,
+      string,
+    ];
+    const raised = b64({ ...goodClaims(), scope: 'admin' });
+    expect(await reason(`${header}.${raised}.${signature}`)).toBe('signature verification failed');
+    const retyped = b64({ ...goodHeader(), typ: 'JWT' });
+    expect(await reason(`${retyped}.${payload}.${signature}`)).toBe('signature verification failed');
+    const flipped = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1);
+    expect(await reason(`${header}.${payload}.${flipped}`)).toBe('signature verification failed');
+    expect(await reason(`${header}.${payload}.${signature.slice(0, -4)}`)).toBe(
+      'signature verification failed',
+    );
+  });
+
+  it('expired and not yet valid tokens, past the tolerance', async () => {
+    expect(await reason(forge(goodHeader(), { ...goodClaims(), exp: NOW_S - TOLERANCE }))).toMatch(/expired/);
+    expect(await reason(forge(goodHeader(), { ...goodClaims(), nbf: NOW_S + TOLERANCE + 1 }))).toMatch(
+      /not yet valid/,
+    );
+  });
+
+  it('a wrong issuer or audience', async () => {
+    for (const iss of ['https://evil.example', `${ISSUER}/`, '', null, [ISSUER]]) {
+      expect(await reason(forge(goodHeader(), { ...goodClaims(), iss }))).toBe('unexpected iss');
+    }
+    for (const aud of ['https://other.example', [], ['x'], null, `${AUDIENCE} `]) {
+      expect(await reason(forge(goodHeader(), { ...goodClaims(), aud }))).toBe('unexpected aud');
+    }
+  });
+
+  it('a missing required claim', async () => {
+    for (const name of ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'client_id']) {
+      const claims = goodClaims();
+      delete claims[name];
+      expect(await reason(forge(goodHeader(), claims))).toBe(`missing required claim ${name}`);
+    }
+  });
+
+  it('claims of the wrong type', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['exp', String(NOW_S + 300), /exp is not a number/],
+      ['iat', null, /iat is not a number/],
+      ['nbf', '0', /nbf is not a number/],
+      ['client_id', 5, /client_id or jti/],
+      ['jti', {}, /client_id or jti/],
+      ['scope', ['read'], /scope is not a string/],
+    ];
+    for (const [name, value, expected] of cases) {
+      expect(await reason(forge(goodHeader(), { ...goodClaims(), [name]: value }))).toMatch(expected);
+    }
+  });
+
+  it('headers and claim sets that are not JSON objects', async () => {
+    for (const header of ['[]', 'null', '"RS256"', '{', 'true']) {
+      expect(await reason(forge(header, goodClaims()))).toMatch(/header is not/);
+    }
+    for (const claims of ['[]', 'null', '12', '{"iss":']) {
+      expect(await reason(forge(goodHeader(), claims))).toMatch(/claims set is not/);
+    }
+    const invalidUtf8 = `${Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url')}`;
+    const input = `${b64(goodHeader())}.${invalidUtf8}`;
+    const signature = sign('sha256', Buffer.from(input), key.privateKey).toString('base64url');
+    expect(await reason(`${input}.${signature}`)).toMatch(/claims set is not UTF-8 JSON/);
+  });
+
+  it('malformed compact serializations', async () => {
+    const token = forge(goodHeader(), goodClaims());
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    for (const bad of [
+      '',
+      'abc',
+      `${header}.${payload}`,
+      `${token}.x`,
+      ` ${token}`,
+      `${token}=`,
+      `${header}.${payload}.${signature}+`,
+      `${header}A.${payload}.${signature}`.replace(/^(.{4}).*?\./, '$1A.'),
+      `${header}.${payload}.${signature.slice(0, -2)}${signature.length % 4 === 2 ? 'A' : 'AAA'}`,
+      `${token}${'A'.repeat(8200)}`,
+    ]) {
+      expect(await accepts(bad)).toBe(false);
+    }
+    // A base64url part of length 1 mod 4 encodes no whole byte.
+    const oddHeader = `${header.slice(0, 4 * Math.floor(header.length / 4))}A`;
+    expect(await reason(`${oddHeader}.${payload}.${signature}`)).toMatch(/base64url|header/);
+  });
+});
+
+describe('agrees with jose jwtVerify', () => {
+  const headerArb = fc.record(
+    {
+      alg: fc.constantFrom('RS256', 'RS256', 'RS256', 'HS256', 'none', 'PS256'),
+      typ: fc.constantFrom('at+jwt', 'JWT', 'application/at+jwt', 42),
+      kid: fc.constantFrom('ours', 'ours', 'theirs', 3),
+      crit: fc.constantFrom(['b64'], ['exp'], []),
+      b64: fc.boolean(),
+      jku: fc.constant('https://evil.example/jwks'),
+      cty: fc.constant('JWT'),
+    },
+    { requiredKeys: ['alg'] },
+  );
+  const numeric = (base: number) =>
+    fc.oneof(fc.integer({ min: base - 100, max: base + 100 }), fc.constantFrom('1', null, true, 1.5e300));
+  const claimsArb = fc.record(
+    {
+      iss: fc.constantFrom(ISSUER, ISSUER, 'https://evil.example', 7),
+      aud: fc.constantFrom(AUDIENCE, AUDIENCE, [AUDIENCE, 'x'], ['x'], 'x', null),
+      sub: fc.constantFrom('user-1', 5),
+      exp: numeric(NOW_S - TOLERANCE),
+      iat: numeric(NOW_S),
+      nbf: numeric(NOW_S + TOLERANCE),
+      jti: fc.constantFrom('j', 1),
+      client_id: fc.constantFrom('c', null),
+      scope: fc.constantFrom('read', ['read'], undefined),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('on random headers and claims signed with our key or another', async () => {
+    await fc.assert(
+      fc.asyncProperty(headerArb, claimsArb, fc.boolean(), async (header, claims, ours) => {
+        const kid = header.kid === 'ours' ? key.kid : header.kid;
+        const token = forge({ ...header, kid }, claims, ours ? key.privateKey : foreign.privateKey);
+        expect(await accepts(token)).toBe(await referenceAccepts(token));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('on arbitrary strings and on tokens with random parts replaced', async () => {
+    const good = forge(goodHeader(), goodClaims()).split('.');
+    const part = fc.stringMatching(/^[A-Za-z0-9_-]{0,12}$/);
+    await fc.assert(
+      fc.asyncProperty(fc.nat(2), part, fc.string(), async (index, replacement, junk) => {
+        const parts = [...good];
+        parts[index] = replacement;
+        const token = parts.join('.');
+        expect(await accepts(token)).toBe(await referenceAccepts(token));
+        expect(await accepts(junk)).toBe(await referenceAccepts(junk));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -21,6 +21,8 @@ export interface LoadJob {
   maxRequests: number;
   /** A file of access tokens, one a line: each request sends the next one, never one twice. */
   tokensFile?: string;
+  /** A file of request bodies, one a line: each request sends the next one, never one twice. */
+  bodiesFile?: string;
   /** Append the access_token of each 200 response here (one a line). */
   collectTokensFile?: string;
 }
@@ -60,6 +62,7 @@ async function runPhase(
   job: LoadJob,
   agent: Agent,
   nextToken: () => string | undefined,
+  nextBody: () => string | undefined,
   ms: number,
   maxRequests: number,
 ): Promise<Phase> {
@@ -77,6 +80,8 @@ async function runPhase(
         if (token === undefined) return resolve(false);
         headers.authorization = `Bearer ${token}`;
       }
+      const body = job.bodiesFile ? nextBody() : job.body;
+      if (job.bodiesFile && body === undefined) return resolve(false);
       issued++;
       const started = performance.now();
       const req = request(
@@ -113,7 +118,7 @@ async function runPhase(
         phase.firstFailure ??= error.message;
         resolve(true);
       });
-      req.end(job.body);
+      req.end(body);
     });
 
   const loop = async () => {
@@ -130,22 +135,26 @@ async function main(job: LoadJob): Promise<void> {
   if (hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
     throw new Error('the load generator only targets loopback');
   }
-  const tokens = job.tokensFile ? readFileSync(job.tokensFile, 'utf8').split('\n').filter(Boolean) : [];
+  const lines = (file?: string) => (file ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+  const tokens = lines(job.tokensFile);
+  const bodies = lines(job.bodiesFile);
   let tokenIndex = 0;
+  let bodyIndex = 0;
   const nextToken = () => (tokenIndex < tokens.length ? tokens[tokenIndex++] : undefined);
+  const nextBody = () => (bodyIndex < bodies.length ? bodies[bodyIndex++] : undefined);
   const agent = new Agent({ keepAlive: true, maxSockets: job.connections });
   const send = (message: LoadMessage) =>
     new Promise<void>((ok) => (process.send ? process.send(message, () => ok()) : ok()));
 
   // Warm-up: JIT, connections opened. Not measured; its tokens are not reused.
-  const warm = await runPhase(job, agent, nextToken, job.warmupMs, job.warmupMax);
+  const warm = await runPhase(job, agent, nextToken, nextBody, job.warmupMs, job.warmupMax);
   const goSignal = new Promise<void>((ok) => process.once('message', () => ok()));
   await send({ type: 'warm', requests: warm.latencies.length, errors: warm.errors });
   await goSignal;
 
   const usedBefore = tokenIndex;
   const started = performance.now();
-  const measured = await runPhase(job, agent, nextToken, job.durationMs, job.maxRequests);
+  const measured = await runPhase(job, agent, nextToken, nextBody, job.durationMs, job.maxRequests);
   const elapsedMs = performance.now() - started;
   agent.destroy();
 

@@ -380,6 +380,10 @@ async function main(): Promise<void> {
   const tokenCpu = pick(rounds.token, 'cpuUs');
   const workCpu = pick(rounds.work, 'cpuUs');
   const bundleBytes = Object.fromEntries(setup.bundles.map((b) => [b.name, b.bytes]));
+  // Files a deployment loads only when its configuration needs them (the Redis store).
+  const optionalBytes = Object.fromEntries(
+    setup.bundles.map((b) => [b.name, b.chunks.reduce((n, c) => n + c.bytes, 0)]),
+  );
   const figures = {
     sign_cpu_us: r1(crypto.sign_cpu_us),
     verify_cpu_us: r1(crypto.verify_cpu_us),
@@ -399,6 +403,7 @@ async function main(): Promise<void> {
     cold_start_ms: cold.cold_start_ms,
     node_baseline_ms: cold.node_baseline_ms,
     bundle_bytes: bundleBytes,
+    optional_chunk_bytes: optionalBytes,
     peak_rss_mb: r1(gatewayUsage.maxRssBytes / 1024 / 1024),
     jose_sign_cpu_us: r1(crypto.jose_sign_cpu_us),
     jose_verify_cpu_us: r1(crypto.jose_verify_cpu_us),
@@ -464,7 +469,7 @@ async function main(): Promise<void> {
     ...Object.entries(bundleBytes).map(([name, bytes]): [string, string, string] => [
       `bundle ${name}`,
       `${(bytes / 1000).toFixed(1)} KB`,
-      `target ≤ 100 KB: ${check(bytes <= TARGETS.bundle_bytes)}`,
+      `target ≤ 100 KB: ${check(bytes <= TARGETS.bundle_bytes)}${optionalBytes[name] ? `; + ${(optionalBytes[name] / 1000).toFixed(1)} KB loaded only with OAUTH_STORE=redis://` : ''}`,
     ]),
     [
       'gateway peak RSS',

@@ -1,6 +1,6 @@
 // Signing and verification keys: import from PEM / base64 PEM / JWK, RFC 7638 thumbprints, the JWKS.
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 
 export const SIGNING_ALG = 'RS256';
 const MIN_RSA_BITS = 2048;
@@ -71,8 +71,10 @@ function checkRsa(key: KeyObject): void {
 async function describePublic(publicKey: KeyObject): Promise<Readonly<PublicJwk>> {
   const { n, e } = publicKey.export({ format: 'jwk' });
   if (!n || !e) throw new KeyFormatError('has no RSA modulus or exponent');
-  // RFC 7638 §3: the thumbprint of the required members is the key id.
-  const kid = await calculateJwkThumbprint({ kty: 'RSA', n, e }, 'sha256');
+  // RFC 7638 §3: the thumbprint of the required members is the key id. §3.2–3.3: for RSA, e, kty
+  // and n in that order, no whitespace; base64url values need no escaping. node:crypto's SHA-256
+  // rather than jose's (WebCrypto), so no cold start initializes WebCrypto to import a key.
+  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
   return Object.freeze({ kty: 'RSA', n, e, kid, alg: SIGNING_ALG, use: 'sig' });
 }
 

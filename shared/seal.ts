@@ -1,6 +1,6 @@
 // Sealed values: JWE compact, `dir` + A256GCM (encrypted and authenticated), under a key derived
 // from OAUTH_SECRET for one purpose only, so a value sealed for one purpose never opens as another.
-import { hkdfSync } from 'node:crypto';
+import { hkdfSync, webcrypto } from 'node:crypto';
 import { EncryptJWT, type JWTPayload, jwtDecrypt } from 'jose';
 
 export type SealPurpose = 'authorization code' | 'refresh token' | 'session cookie' | 'csrf token';
@@ -21,8 +21,13 @@ export interface Sealer<T extends JWTPayload> {
 const MAX_SEALED_LENGTH = 8192;
 
 export function createSealer<T extends JWTPayload>(secret: Uint8Array, purpose: SealPurpose): Sealer<T> {
-  const key = deriveKey(secret, purpose);
+  const raw = deriveKey(secret, purpose);
   const typ = purpose.replace(/ /g, '-');
+  // Imported once per instance, on first use: given raw bytes, jose imports them into WebCrypto
+  // again for every seal and every open.
+  let imported: Promise<webcrypto.CryptoKey> | undefined;
+  const aesKey = () =>
+    (imported ??= webcrypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']));
   return {
     async seal(claims, ttlSeconds, nowMs) {
       const iat = Math.floor(nowMs / 1000);
@@ -30,12 +35,12 @@ export function createSealer<T extends JWTPayload>(secret: Uint8Array, purpose: 
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ })
         .setIssuedAt(iat)
         .setExpirationTime(iat + ttlSeconds)
-        .encrypt(key);
+        .encrypt(await aesKey());
     },
     async open(value, nowMs) {
       if (value.length > MAX_SEALED_LENGTH) return undefined;
       try {
-        const { payload } = await jwtDecrypt(value, key, {
+        const { payload } = await jwtDecrypt(value, await aesKey(), {
           keyManagementAlgorithms: ['dir'],
           contentEncryptionAlgorithms: ['A256GCM'],
           typ,

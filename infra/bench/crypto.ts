@@ -25,7 +25,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-export async function measureCrypto(signs: number, verifies: number): Promise<CryptoFigures> {
+export async function measureCrypto(signs: number, verifies: number, rounds = 3): Promise<CryptoFigures> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const claims = {
     iss: 'http://127.0.0.1:8080',
@@ -55,7 +55,7 @@ export async function measureCrypto(signs: number, verifies: number): Promise<Cr
     joseSign: [] as number[],
     joseVerify: [] as number[],
   };
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < rounds; round++) {
     figures.sign.push(await cpuPerCall(signs, rawSign(privateKey)));
     figures.joseSign.push(
       await cpuPerCall(signs, () => new SignJWT(claims).setProtectedHeader(header).sign(joseSigningKey)),

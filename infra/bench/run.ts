@@ -4,9 +4,11 @@
 //
 // Flags: --rounds N (load rounds, median taken; default 3), --duration S (measured seconds per load
 // phase; default 3), --cold N (cold starts per function; default 11), --connections N (default 32),
-// --profile DIR (write the gateway's CPU profiles, every thread, with node --cpu-prof to DIR).
+// --profile DIR (write the gateway's CPU profiles, every thread, with node --cpu-prof to DIR),
+// --compare TREE (another checkout, e.g. of main: its functions and gateway run side by side with
+// this tree's in the same run, phases alternating, same key and tokens; reported under "compare").
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +33,7 @@ const { values: flags } = parseArgs({
     cold: { type: 'string', default: '11' },
     connections: { type: 'string', default: '32' },
     profile: { type: 'string' },
+    compare: { type: 'string' },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -79,10 +82,11 @@ function startChild(
  * no TypeScript loader thread in the process whose memory and CPU are measured. It is written under
  * node_modules/.cache so that esbuild (needed only to build from source) still resolves.
  */
-async function bundleGateway(): Promise<string> {
-  const outfile = join(REPO, 'node_modules', '.cache', 'scf-oauth2-bench', 'gateway-server.mjs');
+async function bundleGateway(tree: string, name: string): Promise<string> {
+  const outfile = join(REPO, 'node_modules', '.cache', 'scf-oauth2-bench', `gateway-${name}.mjs`);
+  const own = join(tree, 'infra', 'bench', 'gateway-server.ts');
   await build({
-    entryPoints: [join(HERE, 'gateway-server.ts')],
+    entryPoints: [existsSync(own) ? own : join(HERE, 'gateway-server.ts')],
     outfile,
     bundle: true,
     platform: 'node',
@@ -264,88 +268,122 @@ const r1 = (n: number) => Math.round(n * 10) / 10;
 const r2 = (n: number) => Math.round(n * 100) / 100;
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
+interface Side {
+  name: string;
+  setup: BenchSetup;
+  gateway: ServerChild;
+  rounds: Record<'token' | 'work' | 'code', PhaseFigures[]>;
+  /** Per round: token CPU over that round's signature CPU, and /work's over its floor. */
+  tokenOverhead: number[];
+  workOverhead: number[];
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const port = await freePort();
   progress('building production bundles');
   const setup = await prepareBench(REPO, port);
+  const compareTree = flags.compare ? resolve(flags.compare) : undefined;
+  const compareSetup = compareTree ? await prepareBench(compareTree, port, setup) : undefined;
 
   progress('RS256 with node:crypto and jose');
   const crypto = await measureCrypto(300, 3000);
 
   progress(`cold starts (${COLD_RUNS} per function)`);
   const [coldToken] = await mintTokens(setup, 1);
-  const cold = await measureColdStarts(coldTargets(setup, coldToken!), COLD_RUNS);
+  const coldTargetsA = coldTargets(setup, coldToken!);
+  const coldTargetsB = compareSetup
+    ? coldTargets(compareSetup, coldToken!).map((t) => ({ ...t, name: `${t.name} (compare)` }))
+    : [];
+  const cold = await measureColdStarts([...coldTargetsA, ...coldTargetsB], COLD_RUNS);
 
   const plain = await startServer('plain-server.ts', [], process.env);
-  const gateway = await startServer(
-    await bundleGateway(),
-    [setup.root, String(port)],
-    { ...process.env, ...setup.env },
-    [
-      ...(flags.profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(flags.profile)] : []),
-      ...(process.env.BENCH_GATEWAY_FLAGS?.split(' ').filter(Boolean) ?? []),
-    ],
-  );
+  const gatewayFlags = [
+    ...(flags.profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(flags.profile)] : []),
+    ...(process.env.BENCH_GATEWAY_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ];
+  const sides: Side[] = [];
+  for (const [name, tree, sideSetup, sidePort] of [
+    ['this tree', REPO, setup, port],
+    ...(compareSetup ? [['compare', compareTree!, compareSetup, await freePort()] as const] : []),
+  ] as const) {
+    const gateway = await startServer(
+      await bundleGateway(tree, name === 'compare' ? 'compare' : 'this'),
+      [sideSetup.root, String(sidePort)],
+      { ...process.env, ...sideSetup.env },
+      gatewayFlags,
+    );
+    sides.push({
+      name,
+      setup: sideSetup,
+      gateway,
+      rounds: { token: [], work: [], code: [] },
+      tokenOverhead: [],
+      workOverhead: [],
+    });
+  }
 
-  const tokenJob: LoadJob = {
-    origin: gateway.origin,
-    method: 'POST',
-    path: '/token',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: basicAuth(BENCH_CLIENT_ID, setup.clientSecret),
-    },
-    body: 'grant_type=client_credentials&scope=read',
-    connections: CONNECTIONS,
-    warmupMs: WARMUP_MS,
-    warmupMax: 0,
-    durationMs: DURATION_MS,
-    maxRequests: 0,
-  };
-  const tokensFile = join(setup.root, 'tokens.txt');
-  const rounds: Record<'plain' | 'token' | 'work' | 'code', PhaseFigures[]> = {
-    plain: [],
-    token: [],
-    work: [],
-    code: [],
-  };
-  const codesFile = join(setup.root, 'codes.txt');
+  const plainRounds: PhaseFigures[] = [];
+  const cryptoRounds: { sign: number; verify: number }[] = [];
   let pool: string[] = [];
 
   for (let round = 1; round <= ROUNDS; round++) {
+    // The floor is measured again every round, so each ratio compares figures taken minutes apart
+    // at most: on a shared machine the speed of a core drifts by tens of percent over a run.
+    const floor = await measureCrypto(100, 1000, 1);
+    cryptoRounds.push({ sign: floor.sign_cpu_us, verify: floor.verify_cpu_us });
     progress(`round ${round}/${ROUNDS}: bare HTTP server`);
-    rounds.plain.push(
-      await runLoad(plain, {
-        origin: plain.origin,
-        method: 'GET',
-        path: '/work',
-        headers: {},
+    const plainRound = await runLoad(plain, {
+      origin: plain.origin,
+      method: 'GET',
+      path: '/work',
+      headers: {},
+      connections: CONNECTIONS,
+      warmupMs: WARMUP_MS,
+      warmupMax: 0,
+      durationMs: DURATION_MS,
+      maxRequests: 0,
+    });
+    plainRounds.push(plainRound);
+
+    // Alternate which tree goes first, so neither always gets the quieter half of a round.
+    const order = round % 2 === 1 ? sides : [...sides].reverse();
+    for (const side of order) {
+      const tag = sides.length > 1 ? ` [${side.name}]` : '';
+      const tokenJob: LoadJob = {
+        origin: side.gateway.origin,
+        method: 'POST',
+        path: '/token',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicAuth(BENCH_CLIENT_ID, setup.clientSecret),
+        },
+        body: 'grant_type=client_credentials&scope=read',
         connections: CONNECTIONS,
         warmupMs: WARMUP_MS,
         warmupMax: 0,
         durationMs: DURATION_MS,
         maxRequests: 0,
-      }),
-    );
+      };
+      progress(`round ${round}/${ROUNDS}: POST /token (client_credentials)${tag}`);
+      const collected = join(setup.root, 'issued.txt');
+      const token = await runLoad(side.gateway, { ...tokenJob, collectTokensFile: collected });
+      side.rounds.token.push(token);
+      side.tokenOverhead.push(token.cpuUs / floor.sign_cpu_us);
+      pool.push(...readFileSync(collected, 'utf8').split('\n').filter(Boolean));
 
-    progress(`round ${round}/${ROUNDS}: POST /token (client_credentials)`);
-    const collected = join(setup.root, `issued-${round}.txt`);
-    rounds.token.push(await runLoad(gateway, { ...tokenJob, collectTokensFile: collected }));
-    pool.push(...readFileSync(collected, 'utf8').split('\n').filter(Boolean));
+      const needed = WORK_WARMUP_MAX + WORK_MAX;
+      if (pool.length < needed) {
+        progress(`round ${round}/${ROUNDS}: minting ${needed - pool.length} more distinct tokens`);
+        pool.push(...(await mintTokens(setup, needed - pool.length)));
+      }
+      const tokensFile = join(setup.root, 'tokens.txt');
+      writeFileSync(tokensFile, `${pool.slice(0, needed).join('\n')}\n`);
+      pool = pool.slice(needed);
 
-    const needed = WORK_WARMUP_MAX + WORK_MAX;
-    if (pool.length < needed) {
-      progress(`round ${round}/${ROUNDS}: minting ${needed - pool.length} more distinct tokens`);
-      pool.push(...(await mintTokens(setup, needed - pool.length)));
-    }
-    writeFileSync(tokensFile, `${pool.slice(0, needed).join('\n')}\n`);
-    pool = pool.slice(needed);
-
-    progress(`round ${round}/${ROUNDS}: GET /work (a different token on every request)`);
-    rounds.work.push(
-      await runLoad(gateway, {
-        origin: gateway.origin,
+      progress(`round ${round}/${ROUNDS}: GET /work (a different token on every request)${tag}`);
+      const work = await runLoad(side.gateway, {
+        origin: side.gateway.origin,
         method: 'GET',
         path: '/work',
         headers: {},
@@ -355,60 +393,73 @@ async function main(): Promise<void> {
         durationMs: DURATION_MS,
         maxRequests: WORK_MAX,
         tokensFile,
-      }),
-    );
+      });
+      side.rounds.work.push(work);
+      side.workOverhead.push(work.cpuUs / (plainRound.cpuUs + 2 * floor.verify_cpu_us));
 
-    progress(`round ${round}/${ROUNDS}: POST /token (authorization_code + PKCE, a fresh code each)`);
-    await writeCodeExchanges(setup, CODE_WARMUP_MAX + CODE_MAX, codesFile);
-    rounds.code.push(
-      await runLoad(gateway, {
-        ...tokenJob,
-        body: undefined,
-        bodiesFile: codesFile,
-        warmupMax: CODE_WARMUP_MAX,
-        maxRequests: CODE_MAX,
-      }),
-    );
+      progress(`round ${round}/${ROUNDS}: POST /token (authorization_code + PKCE, a fresh code each)${tag}`);
+      const codesFile = join(setup.root, 'codes.txt');
+      await writeCodeExchanges(setup, CODE_WARMUP_MAX + CODE_MAX, codesFile);
+      side.rounds.code.push(
+        await runLoad(side.gateway, {
+          ...tokenJob,
+          body: undefined,
+          bodiesFile: codesFile,
+          warmupMax: CODE_WARMUP_MAX,
+          maxRequests: CODE_MAX,
+        }),
+      );
+    }
   }
 
-  const gatewayUsage = await gateway.usage();
-  await Promise.all([plain.stop(), gateway.stop()]);
-  rmSync(setup.root, { recursive: true, force: true });
+  const usages = await Promise.all(sides.map((side) => side.gateway.usage()));
+  await Promise.all([plain.stop(), ...sides.map((side) => side.gateway.stop())]);
+  for (const side of sides) rmSync(side.setup.root, { recursive: true, force: true });
 
   const pick = (phase: PhaseFigures[], key: keyof PhaseFigures) => median(phase.map((p) => p[key]));
-  const plainCpu = pick(rounds.plain, 'cpuUs');
-  const tokenCpu = pick(rounds.token, 'cpuUs');
-  const workCpu = pick(rounds.work, 'cpuUs');
-  const bundleBytes = Object.fromEntries(setup.bundles.map((b) => [b.name, b.bytes]));
-  // Files a deployment loads only when its configuration needs them (the Redis store).
-  const optionalBytes = Object.fromEntries(
-    setup.bundles.map((b) => [b.name, b.chunks.reduce((n, c) => n + c.bytes, 0)]),
-  );
+  const signCpu = median(cryptoRounds.map((c) => c.sign));
+  const verifyCpu = median(cryptoRounds.map((c) => c.verify));
+  const plainCpu = pick(plainRounds, 'cpuUs');
+  const sideFigures = (side: Side, usage: Usage) => {
+    const bundles = side.setup.bundles;
+    const suffix = side.name === 'compare' ? ' (compare)' : '';
+    return {
+      token_cpu_us: r1(pick(side.rounds.token, 'cpuUs')),
+      token_rps: Math.round(pick(side.rounds.token, 'rps')),
+      token_p99_ms: r2(pick(side.rounds.token, 'p99Ms')),
+      token_overhead: r3(median(side.tokenOverhead)),
+      work_cpu_us: r1(pick(side.rounds.work, 'cpuUs')),
+      work_rps: Math.round(pick(side.rounds.work, 'rps')),
+      work_p99_ms: r2(pick(side.rounds.work, 'p99Ms')),
+      work_overhead: r3(median(side.workOverhead)),
+      code_flow_cpu_us: r1(pick(side.rounds.code, 'cpuUs')),
+      code_flow_rps: Math.round(pick(side.rounds.code, 'rps')),
+      code_flow_p99_ms: r2(pick(side.rounds.code, 'p99Ms')),
+      cold_start_ms: Object.fromEntries(
+        bundles.map((b) => [b.name, cold.cold_start_ms[`${b.name}${suffix}`] ?? Number.NaN]),
+      ),
+      bundle_bytes: Object.fromEntries(bundles.map((b) => [b.name, b.bytes])),
+      // Files a deployment loads only when its configuration needs them (the Redis store).
+      optional_chunk_bytes: Object.fromEntries(
+        bundles.map((b) => [b.name, (b.chunks ?? []).reduce((n, c) => n + c.bytes, 0)]),
+      ),
+      peak_rss_mb: r1(usage.maxRssBytes / 1024 / 1024),
+    };
+  };
+  const mine = sideFigures(sides[0]!, usages[0]!);
+  const other = sides[1] ? { tree: compareTree, ...sideFigures(sides[1], usages[1]!) } : undefined;
   const figures = {
-    sign_cpu_us: r1(crypto.sign_cpu_us),
-    verify_cpu_us: r1(crypto.verify_cpu_us),
+    sign_cpu_us: r1(signCpu),
+    verify_cpu_us: r1(verifyCpu),
     plain_cpu_us: r1(plainCpu),
-    plain_rps: Math.round(pick(rounds.plain, 'rps')),
-    token_cpu_us: r1(tokenCpu),
-    token_rps: Math.round(pick(rounds.token, 'rps')),
-    token_p99_ms: r2(pick(rounds.token, 'p99Ms')),
-    token_overhead: r3(tokenCpu / crypto.sign_cpu_us),
-    work_cpu_us: r1(workCpu),
-    work_rps: Math.round(pick(rounds.work, 'rps')),
-    work_p99_ms: r2(pick(rounds.work, 'p99Ms')),
-    work_overhead: r3(workCpu / (plainCpu + 2 * crypto.verify_cpu_us)),
-    code_flow_cpu_us: r1(pick(rounds.code, 'cpuUs')),
-    code_flow_rps: Math.round(pick(rounds.code, 'rps')),
-    code_flow_p99_ms: r2(pick(rounds.code, 'p99Ms')),
-    cold_start_ms: cold.cold_start_ms,
+    plain_rps: Math.round(pick(plainRounds, 'rps')),
+    ...mine,
     node_baseline_ms: cold.node_baseline_ms,
-    bundle_bytes: bundleBytes,
-    optional_chunk_bytes: optionalBytes,
-    peak_rss_mb: r1(gatewayUsage.maxRssBytes / 1024 / 1024),
     jose_sign_cpu_us: r1(crypto.jose_sign_cpu_us),
     jose_verify_cpu_us: r1(crypto.jose_verify_cpu_us),
-    plain_p99_ms: r2(pick(rounds.plain, 'p99Ms')),
+    plain_p99_ms: r2(pick(plainRounds, 'p99Ms')),
     cold_start_status: cold.statuses,
+    ...(other ? { compare: other } : {}),
     settings: {
       rounds: ROUNDS,
       measured_s: DURATION_MS / 1000,
@@ -425,8 +476,43 @@ async function main(): Promise<void> {
   };
   figures.elapsed_s = Math.round((performance.now() - started) / 1000);
 
-  const worstCold = Math.max(...Object.values(cold.cold_start_ms));
+  const worstCold = Math.max(...Object.values(mine.cold_start_ms));
   const check = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+  const coldLimit = figures.node_baseline_ms + TARGETS.cold_extra_ms;
+  const sideRows = (f: ReturnType<typeof sideFigures>, tag: string): [string, string, string][] => [
+    [`POST /token${tag}`, `${f.token_cpu_us} µs CPU/req`, `${f.token_rps} req/s, p99 ${f.token_p99_ms} ms`],
+    [
+      '  token_overhead',
+      `${f.token_overhead}`,
+      `target ≤ ${TARGETS.token_overhead}: ${check(f.token_overhead <= TARGETS.token_overhead)}`,
+    ],
+    [`GET /work${tag}`, `${f.work_cpu_us} µs CPU/req`, `${f.work_rps} req/s, p99 ${f.work_p99_ms} ms`],
+    [
+      '  work_overhead',
+      `${f.work_overhead}`,
+      `target ≤ ${TARGETS.work_overhead}: ${check(f.work_overhead <= TARGETS.work_overhead)}`,
+    ],
+    [
+      `POST /token, code + PKCE${tag}`,
+      `${f.code_flow_cpu_us} µs CPU/req`,
+      `${f.code_flow_rps} req/s, p99 ${f.code_flow_p99_ms} ms; access + refresh token, memory store`,
+    ],
+    ...Object.entries(f.cold_start_ms).map(([name, ms]): [string, string, string] => [
+      `cold start ${name}${tag}`,
+      `${ms} ms`,
+      `target ≤ ${r1(coldLimit)}: ${check(ms <= coldLimit)}`,
+    ]),
+    ...Object.entries(f.bundle_bytes).map(([name, bytes]): [string, string, string] => [
+      `bundle ${name}${tag}`,
+      `${(bytes / 1000).toFixed(1)} KB`,
+      `target ≤ 100 KB: ${check(bytes <= TARGETS.bundle_bytes)}${f.optional_chunk_bytes[name] ? `; + ${(f.optional_chunk_bytes[name] / 1000).toFixed(1)} KB loaded only with OAUTH_STORE=redis://` : ''}`,
+    ]),
+    [
+      `gateway peak RSS${tag}`,
+      `${f.peak_rss_mb} MB`,
+      `target ≤ ${TARGETS.peak_rss_mb}: ${check(f.peak_rss_mb <= TARGETS.peak_rss_mb)}`,
+    ],
+  ];
   const rows: [string, string, string][] = [
     ['RS256 sign, node:crypto', `${figures.sign_cpu_us} µs CPU`, `jose: ${figures.jose_sign_cpu_us} µs`],
     [
@@ -435,47 +521,9 @@ async function main(): Promise<void> {
       `jose: ${figures.jose_verify_cpu_us} µs`,
     ],
     ['bare HTTP hello world', `${figures.plain_cpu_us} µs CPU/req`, `${figures.plain_rps} req/s`],
-    [
-      'POST /token',
-      `${figures.token_cpu_us} µs CPU/req`,
-      `${figures.token_rps} req/s, p99 ${figures.token_p99_ms} ms`,
-    ],
-    [
-      '  token_overhead',
-      `${figures.token_overhead}`,
-      `target ≤ ${TARGETS.token_overhead}: ${check(figures.token_overhead <= TARGETS.token_overhead)}`,
-    ],
-    [
-      'GET /work',
-      `${figures.work_cpu_us} µs CPU/req`,
-      `${figures.work_rps} req/s, p99 ${figures.work_p99_ms} ms`,
-    ],
-    [
-      '  work_overhead',
-      `${figures.work_overhead}`,
-      `target ≤ ${TARGETS.work_overhead}: ${check(figures.work_overhead <= TARGETS.work_overhead)}`,
-    ],
-    [
-      'POST /token (code + PKCE)',
-      `${figures.code_flow_cpu_us} µs CPU/req`,
-      `${figures.code_flow_rps} req/s, p99 ${figures.code_flow_p99_ms} ms; access + refresh token, memory store`,
-    ],
     ['node -e (baseline)', `${figures.node_baseline_ms} ms`, 'median'],
-    ...Object.entries(cold.cold_start_ms).map(([name, ms]): [string, string, string] => [
-      `cold start ${name}`,
-      `${ms} ms`,
-      `target ≤ ${r1(figures.node_baseline_ms + TARGETS.cold_extra_ms)}: ${check(ms <= figures.node_baseline_ms + TARGETS.cold_extra_ms)}`,
-    ]),
-    ...Object.entries(bundleBytes).map(([name, bytes]): [string, string, string] => [
-      `bundle ${name}`,
-      `${(bytes / 1000).toFixed(1)} KB`,
-      `target ≤ 100 KB: ${check(bytes <= TARGETS.bundle_bytes)}${optionalBytes[name] ? `; + ${(optionalBytes[name] / 1000).toFixed(1)} KB loaded only with OAUTH_STORE=redis://` : ''}`,
-    ]),
-    [
-      'gateway peak RSS',
-      `${figures.peak_rss_mb} MB`,
-      `target ≤ ${TARGETS.peak_rss_mb}: ${check(figures.peak_rss_mb <= TARGETS.peak_rss_mb)}`,
-    ],
+    ...sideRows(mine, ''),
+    ...(other ? [['', '', ''] as [string, string, string], ...sideRows(other, ' (compare)')] : []),
   ];
   const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = [

@@ -26,7 +26,8 @@ export interface BenchSetup {
   redirectUri: string;
 }
 
-export async function prepareBench(repoRoot: string, port: number): Promise<BenchSetup> {
+/** Copies a tree's serverless.yml files into a fresh root and builds its production bundles there. */
+async function buildTree(repoRoot: string): Promise<{ root: string; bundles: BundleResult[] }> {
   const root = mkdtempSync(join(tmpdir(), 'scf-oauth2-bench-'));
   copyFileSync(join(repoRoot, 'serverless.yml'), join(root, 'serverless.yml'));
   for (const file of functionInstanceFiles(repoRoot)) {
@@ -36,6 +37,16 @@ export async function prepareBench(repoRoot: string, port: number): Promise<Benc
   }
   // Minified, as `npm run build` makes them for deployment.
   const bundles = await bundleFunctions({ root: repoRoot, outdir: join(root, 'dist'), minify: true });
+  return { root, bundles };
+}
+
+/**
+ * `base` given: the same deployment (key, secret, client, issuer) built from another tree, so that
+ * tokens and codes made for one are valid for the other and the two can be compared side by side.
+ */
+export async function prepareBench(repoRoot: string, port: number, base?: BenchSetup): Promise<BenchSetup> {
+  const { root, bundles } = await buildTree(repoRoot);
+  if (base) return { ...base, root, bundles };
 
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -439,9 +439,9 @@ async function main(): Promise<void> {
         bundles.map((b) => [b.name, cold.cold_start_ms[`${b.name}${suffix}`] ?? Number.NaN]),
       ),
       bundle_bytes: Object.fromEntries(bundles.map((b) => [b.name, b.bytes])),
-      // Files a deployment loads only when its configuration needs them (the Redis store).
+      // vendor/ files a deployment loads only when its configuration needs them (ioredis).
       optional_chunk_bytes: Object.fromEntries(
-        bundles.map((b) => [b.name, (b.chunks ?? []).reduce((n, c) => n + c.bytes, 0)]),
+        bundles.map((b) => [b.name, (b.vendor ?? []).reduce((n, v) => n + v.bytes, 0)]),
       ),
       peak_rss_mb: r1(usage.maxRssBytes / 1024 / 1024),
     };

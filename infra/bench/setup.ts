@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayPublicKey, importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
 import { hashPassword } from '../../shared/password.ts';
+import { VENDOR_PACKAGES } from '../build/build.ts';
 import { type BundleResult, bundleFunctions } from '../build/bundle.ts';
 import { functionInstanceFiles } from '../serverless/project.ts';
 
@@ -35,8 +36,13 @@ async function buildTree(repoRoot: string): Promise<{ root: string; bundles: Bun
     mkdirSync(join(root, 'functions', name), { recursive: true });
     copyFileSync(file, join(root, 'functions', name, 'serverless.yml'));
   }
-  // Minified, as `npm run build` makes them for deployment.
-  const bundles = await bundleFunctions({ root: repoRoot, outdir: join(root, 'dist'), minify: true });
+  // Minified, optional packages apart, as `npm run build` makes them for deployment.
+  const bundles = await bundleFunctions({
+    root: repoRoot,
+    outdir: join(root, 'dist'),
+    minify: true,
+    vendor: VENDOR_PACKAGES,
+  });
   return { root, bundles };
 }
 

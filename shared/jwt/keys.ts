@@ -74,7 +74,9 @@ async function describePublic(publicKey: KeyObject): Promise<Readonly<PublicJwk>
   // RFC 7638 §3: the thumbprint of the required members is the key id. §3.2–3.3: for RSA, e, kty
   // and n in that order, no whitespace; base64url values need no escaping. node:crypto's SHA-256
   // rather than jose's (WebCrypto), so no cold start initializes WebCrypto to import a key.
-  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
   return Object.freeze({ kty: 'RSA', n, e, kid, alg: SIGNING_ALG, use: 'sig' });
 }
 

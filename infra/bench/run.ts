@@ -3,7 +3,7 @@
 // cold starts, bundle sizes and the gateway's peak memory. A table for people, then one JSON line.
 //
 // Flags: --rounds N (load rounds, median taken; default 3), --duration S (measured seconds per load
-// phase; default 3), --cold N (cold starts per function; default 11), --connections N (default 32),
+// phase; default 3), --cold N (cold starts per function; default 10), --connections N (default 32),
 // --profile DIR (write the gateway's CPU profiles, every thread, with node --cpu-prof to DIR),
 // --compare TREE (another checkout, e.g. of main: its functions and gateway run side by side with
 // this tree's in the same run, phases alternating, same key and tokens; reported under "compare").
@@ -30,7 +30,7 @@ const { values: flags } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '3' },
-    cold: { type: 'string', default: '11' },
+    cold: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     profile: { type: 'string' },
     compare: { type: 'string' },
@@ -44,8 +44,8 @@ const CONNECTIONS = Number(flags.connections);
 const WARMUP_MS = 2000;
 // GET /work sends each token once, and each code exchange redeems its own code: these bound how
 // many a round needs.
-const WORK_WARMUP_MAX = 1500;
-const WORK_MAX = 5000;
+const WORK_WARMUP_MAX = 1000;
+const WORK_MAX = 4000;
 const CODE_WARMUP_MAX = 600;
 const CODE_MAX = 2400;
 

@@ -69,7 +69,12 @@ export class FunctionHost {
       // An SCF instance has memorySize MB in all; half of it for the old generation makes V8 collect
       // as it would there, instead of letting the heap grow as a roomy laptop allows.
       ...(memorySizeMb
-        ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.floor(memorySizeMb / 2)) } }
+        ? {
+            resourceLimits: {
+              maxOldGenerationSizeMb: Math.max(16, Math.floor(memorySizeMb / 2)),
+              maxYoungGenerationSizeMb: Math.max(4, Math.floor(memorySizeMb / 16)),
+            },
+          }
         : {}),
     });
     worker.stdout.setEncoding('utf8').on('data', (chunk: string) => onOutput(name, chunk));

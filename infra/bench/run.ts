@@ -7,6 +7,7 @@
 // --profile DIR (write the gateway's CPU profiles, every thread, with node --cpu-prof to DIR),
 // --compare TREE (another checkout, e.g. of main: its functions and gateway run side by side with
 // this tree's in the same run, phases alternating, same key and tokens; reported under "compare").
+// --cold-only (stop after the cold starts and print them as one JSON line).
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '32' },
     profile: { type: 'string' },
     compare: { type: 'string' },
+    'cold-only': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -296,6 +298,10 @@ async function main(): Promise<void> {
     ? coldTargets(compareSetup, coldToken!).map((t) => ({ ...t, name: `${t.name} (compare)` }))
     : [];
   const cold = await measureColdStarts([...coldTargetsA, ...coldTargetsB], COLD_RUNS);
+  if (flags['cold-only']) {
+    console.log(JSON.stringify({ node_baseline_ms: cold.node_baseline_ms, ...cold }));
+    return;
+  }
 
   const plain = await startServer('plain-server.ts', [], process.env);
   const gatewayFlags = [

@@ -3,8 +3,9 @@ import type { AssertionVerifier } from './client-assertion.ts';
 import { type Client, type ClientRegistry, secretMatches } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import { type Params, parseBasicAuth, readForm } from './http/params.ts';
+import type { HttpRequest } from './http/web.ts';
 
-export type ClientAuthenticator = (req: Request, params: Params) => Promise<Client>;
+export type ClientAuthenticator = (req: HttpRequest, params: Params) => Promise<Client>;
 
 function invalidClient(basic: boolean, description = 'client authentication failed'): OAuthError {
   // RFC 6749 §5.2: 401 with WWW-Authenticate naming the scheme the client tried.
@@ -72,7 +73,7 @@ export function createClientAuthenticator(
  */
 export async function readAuthenticatedForm(
   authenticate: ClientAuthenticator,
-  req: Request,
+  req: HttpRequest,
   ctx: { log: { clientId?: string } },
 ): Promise<{ params: Params; client: Client }> {
   const params = await readForm(req);

@@ -1,4 +1,5 @@
 // The one protocol error type (RFC 6749 §5.2, §4.1.2.1; RFC 6750 §3.1) and the configuration error.
+import { type HttpResponse, LiteResponse } from './http/web.ts';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -65,8 +66,8 @@ export class OAuthError extends Error {
     return { error: this.error, error_description: this.description };
   }
 
-  toResponse(): Response {
-    return new Response(JSON.stringify(this.toJSON()), {
+  toResponse(): HttpResponse {
+    return new LiteResponse(JSON.stringify(this.toJSON()), {
       status: this.status,
       headers: {
         'content-type': 'application/json;charset=UTF-8',

@@ -7,6 +7,7 @@ import { OAuthError } from '../../shared/errors.ts';
 import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
+import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { verifyPassword } from '../../shared/password.ts';
 import type { User } from '../../shared/users.ts';
 import { htmlResponse, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
@@ -39,7 +40,7 @@ export function createAuthorizeApp(
   // An unknown username costs the same scrypt as a known one: no user enumeration by timing.
   const decoyHash = decoyPasswordHash(config.users.values().next().value?.passwordHash);
 
-  async function handle(req: Request, ctx: RequestContext): Promise<Response> {
+  async function handle(req: HttpRequest, ctx: RequestContext): Promise<HttpResponse> {
     const params = await readParams(req);
     const request = validateAuthorizationRequest(params, config);
     ctx.log.clientId = request.client.clientId;
@@ -60,12 +61,12 @@ export function createAuthorizeApp(
   }
 
   /** A new anonymous session, and its cookie to set. */
-  async function fresh(req: Request): Promise<{ session: Session; cookie: string }> {
+  async function fresh(req: HttpRequest): Promise<{ session: Session; cookie: string }> {
     const session = sessions.newSession();
     return { session, cookie: await sessions.cookie(req, session, now()) };
   }
 
-  async function signIn(page: PageContext, params: RawParams): Promise<Response> {
+  async function signIn(page: PageContext, params: RawParams): Promise<HttpResponse> {
     const username = params.get('username')?.[0]?.normalize('NFC');
     const password = params.get('password')?.[0];
     if (!username || !password) {
@@ -89,7 +90,7 @@ export function createAuthorizeApp(
     page: PageContext,
     session: Session,
     decision: string | undefined,
-  ): Promise<Response> {
+  ): Promise<HttpResponse> {
     const user = session.sub !== undefined ? usersBySub.get(session.sub) : undefined;
     if (!user) return page.login(await fresh(page.req), 'Please sign in first.', 401);
     const { request } = page;
@@ -132,7 +133,7 @@ export function createAuthorizeApp(
   class PageContext {
     readonly fields: Record<string, string> = {};
     constructor(
-      readonly req: Request,
+      readonly req: HttpRequest,
       params: RawParams,
       readonly request: AuthorizationRequest,
     ) {
@@ -155,7 +156,7 @@ export function createAuthorizeApp(
       error?: string,
       status = 200,
       username?: string,
-    ): Response {
+    ): HttpResponse {
       const { session, cookie } = 'sid' in state ? { session: state, cookie: undefined } : state;
       const body = renderLoginPage({
         action: this.action,
@@ -167,7 +168,7 @@ export function createAuthorizeApp(
       return htmlResponse('Sign in', body, { status, ...(cookie ? { setCookie: cookie } : {}) });
     }
 
-    consent(session: Session, user: User): Response {
+    consent(session: Session, user: User): HttpResponse {
       const body = renderConsentPage({
         action: this.action,
         clientId: this.request.client.clientId,
@@ -205,7 +206,7 @@ export function createAuthorizeApp(
   };
 }
 
-async function readParams(req: Request): Promise<RawParams> {
+async function readParams(req: HttpRequest): Promise<RawParams> {
   if (req.method === 'GET') return parseRawParams(new URL(req.url).search.slice(1));
   if (mediaType(req) !== 'application/x-www-form-urlencoded') {
     throw new ErrorPage(415, 'The form must be sent as application/x-www-form-urlencoded.');
@@ -225,21 +226,21 @@ async function readParams(req: Request): Promise<RawParams> {
  * the browser does not re-post the form (with the password) to the client.
  */
 function redirectToClient(
-  req: Request,
+  req: HttpRequest,
   redirectUri: string,
   params: Record<string, string | undefined>,
-): Response {
+): HttpResponse {
   const url = new URL(redirectUri);
   for (const [name, value] of Object.entries(params))
     if (value !== undefined) url.searchParams.append(name, value);
-  return new Response(null, {
+  return new LiteResponse(null, {
     status: req.method === 'POST' ? 303 : 302,
     headers: { location: url.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
   });
 }
 
-function seeOther(location: string, cookie: string): Response {
-  return new Response(null, {
+function seeOther(location: string, cookie: string): HttpResponse {
+  return new LiteResponse(null, {
     status: 303,
     headers: { location, 'cache-control': 'no-store', 'set-cookie': cookie },
   });

@@ -1,6 +1,7 @@
 // The login, consent and error pages: plain, accessible HTML with one inline style sheet (allowed by
 // its CSP hash), no scripts and no external assets.
 import { createHash } from 'node:crypto';
+import { type HttpResponse, LiteHeaders, LiteResponse } from '../../shared/http/web.ts';
 
 const CSS = `*{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1b1f24}
@@ -34,7 +35,7 @@ export interface PageOptions {
 }
 
 /** RFC 9700 §4.16: no framing (clickjacking); CSP allows only our own style sheet and form posts. */
-export function htmlResponse(title: string, body: string, options: PageOptions = {}): Response {
+export function htmlResponse(title: string, body: string, options: PageOptions = {}): HttpResponse {
   const targets = ["'self'", ...(options.formTargets ?? [])].join(' ');
   const html = `<!doctype html>
 <html lang="en">
@@ -52,7 +53,7 @@ ${body}
 </body>
 </html>
 `;
-  const headers = new Headers({
+  const headers = new LiteHeaders({
     'content-type': 'text/html;charset=utf-8',
     'cache-control': 'no-store',
     pragma: 'no-cache',
@@ -62,7 +63,7 @@ ${body}
     'referrer-policy': 'no-referrer',
   });
   if (options.setCookie) headers.set('set-cookie', options.setCookie);
-  return new Response(html, { status: options.status ?? 200, headers });
+  return new LiteResponse(html, { status: options.status ?? 200, headers });
 }
 
 function hiddenFields(fields: Readonly<Record<string, string>>): string {

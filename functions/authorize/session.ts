@@ -2,6 +2,7 @@
 // holds a random session id and, after login, the subject. The CSRF token of every form is an HMAC of
 // the session id, so a form only validates with the cookie it was rendered for.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { HttpRequest } from '../../shared/http/web.ts';
 import { createSealer, deriveKey } from '../../shared/seal.ts';
 
 export interface Session {
@@ -12,20 +13,20 @@ export interface Session {
 }
 
 export interface SessionManager {
-  read(req: Request, nowMs: number): Promise<Session | undefined>;
+  read(req: HttpRequest, nowMs: number): Promise<Session | undefined>;
   /** A Set-Cookie value carrying `session`. */
-  cookie(req: Request, session: Session, nowMs: number): Promise<string>;
+  cookie(req: HttpRequest, session: Session, nowMs: number): Promise<string>;
   newSession(fields?: Omit<Session, 'sid'>): Session;
   csrfToken(session: Session): string;
   checkCsrf(session: Session, token: string | undefined): boolean;
 }
 
-function isSecure(req: Request): boolean {
+function isSecure(req: HttpRequest): boolean {
   return new URL(req.url).protocol === 'https:';
 }
 
 /** `__Host-` (RFC 6265bis §4.1.3.2) pins the cookie to this host, https and Path=/. */
-function cookieName(req: Request): string {
+function cookieName(req: HttpRequest): string {
   return isSecure(req) ? '__Host-oauth_session' : 'oauth_session';
 }
 

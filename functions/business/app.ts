@@ -4,6 +4,7 @@ import type { BusinessConfig } from '../../shared/config.ts';
 import { extractAccessToken, invalidToken } from '../../shared/http/bearer.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App } from '../../shared/http/scf.ts';
+import { LiteResponse } from '../../shared/http/web.ts';
 import { createAccessTokenVerifier, TokenRejected } from '../../shared/jwt/verify.ts';
 import { isAccessTokenRevoked, requireStore } from '../../shared/revocation.ts';
 import { openStore } from '../../shared/store/open.ts';
@@ -44,7 +45,7 @@ export function createBusinessApp(config: Readonly<BusinessConfig>, options: Bus
       }
       throw error;
     }
-    return new Response('hello world', {
+    return new LiteResponse('hello world', {
       headers: { 'content-type': 'text/plain;charset=UTF-8', 'cache-control': 'no-store' },
     });
   };

@@ -9,6 +9,7 @@ import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
+import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
 import { openStore } from '../../shared/store/open.ts';
 import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';
@@ -77,10 +78,10 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
         return handleRevocation(tokenState, req, ctx);
       case '/.well-known/oauth-authorization-server':
         if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
-        return new Response(metadataBody, { headers: documentHeaders });
+        return new LiteResponse(metadataBody, { headers: documentHeaders });
       case '/.well-known/jwks.json':
         if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
-        return new Response(jwksBody, { headers: documentHeaders });
+        return new LiteResponse(jwksBody, { headers: documentHeaders });
       default:
         return notFound();
     }
@@ -91,9 +92,9 @@ async function handleToken(
   deps: TokenDeps,
   authenticate: ClientAuthenticator,
   storeGrants: Record<string, GrantHandler>,
-  req: Request,
+  req: HttpRequest,
   ctx: RequestContext,
-): Promise<Response> {
+): Promise<HttpResponse> {
   const { params, client } = await readAuthenticatedForm(authenticate, req, ctx);
   const grantType = params.grant_type;
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');
@@ -109,7 +110,7 @@ async function handleToken(
 }
 
 /** A grant that needs the store answers 503 when it is unreachable, and issues nothing. */
-async function withStore(grant: () => Promise<Response>): Promise<Response> {
+async function withStore(grant: () => Promise<HttpResponse>): Promise<HttpResponse> {
   try {
     return await grant();
   } catch (error) {

@@ -3,12 +3,13 @@ import { type CodeClaims, createCodeSealer } from '../../shared/authorization-co
 import type { Client } from '../../shared/clients.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import type { Params } from '../../shared/http/params.ts';
+import type { HttpResponse } from '../../shared/http/web.ts';
 import { isValidVerifier, verifyPkce } from '../../shared/pkce.ts';
 import { storeKey } from '../../shared/store/store.ts';
 import { issueTokenResponse, type TokenDeps } from './issue.ts';
 import { createRefreshSealer, type RefreshSealer, revokeFamily, startFamily } from './refresh-tokens.ts';
 
-export type GrantHandler = (client: Client, params: Params) => Promise<Response>;
+export type GrantHandler = (client: Client, params: Params) => Promise<HttpResponse>;
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 

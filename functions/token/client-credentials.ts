@@ -2,13 +2,14 @@
 import type { Client } from '../../shared/clients.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import type { Params } from '../../shared/http/params.ts';
+import type { HttpResponse } from '../../shared/http/web.ts';
 import { grantScope, issueTokenResponse, type TokenDeps } from './issue.ts';
 
 export async function handleClientCredentials(
   deps: TokenDeps,
   client: Client,
   params: Params,
-): Promise<Response> {
+): Promise<HttpResponse> {
   if (!client.grantTypes.has('client_credentials')) {
     throw new OAuthError('unauthorized_client', 'this client may not use the client_credentials grant');
   }

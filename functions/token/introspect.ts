@@ -5,6 +5,7 @@ import { type ClientAuthenticator, readAuthenticatedForm } from '../../shared/cl
 import { OAuthError } from '../../shared/errors.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
 import type { RequestContext } from '../../shared/http/scf.ts';
+import type { HttpRequest, HttpResponse } from '../../shared/http/web.ts';
 import { requireStore } from '../../shared/revocation.ts';
 import type { TokenLookup } from './token-lookup.ts';
 
@@ -18,9 +19,9 @@ export interface TokenStateDeps {
 
 export async function handleIntrospection(
   { issuer, authenticate, lookup }: TokenStateDeps,
-  req: Request,
+  req: HttpRequest,
   ctx: RequestContext,
-): Promise<Response> {
+): Promise<HttpResponse> {
   const { params, client } = await readAuthenticatedForm(authenticate, req, ctx);
   // RFC 7662 §2.1: the endpoint requires authorization; a public client's client_id proves nothing.
   if (client.isPublic) {

@@ -4,6 +4,7 @@ import { splitScope } from '../../shared/clients.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
+import type { HttpResponse } from '../../shared/http/web.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
 import { accessTokenLifetime } from '../../shared/rotation.ts';
 import type { Store } from '../../shared/store/store.ts';
@@ -57,7 +58,7 @@ export async function issueTokenResponse(
   deps: TokenDeps,
   grant: Grant,
   extra: Record<string, string> = {},
-): Promise<Response> {
+): Promise<HttpResponse> {
   const { token, claims } = await issueAccessToken(deps, grant);
   return json(
     {

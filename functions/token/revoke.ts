@@ -4,6 +4,7 @@ import { readAuthenticatedForm } from '../../shared/client-auth.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { NO_STORE } from '../../shared/http/respond.ts';
 import type { RequestContext } from '../../shared/http/scf.ts';
+import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { requireStore, revokeAccessToken } from '../../shared/revocation.ts';
 import type { Store } from '../../shared/store/store.ts';
 import type { TokenStateDeps } from './introspect.ts';
@@ -16,9 +17,9 @@ export interface RevocationDeps extends TokenStateDeps {
 
 export async function handleRevocation(
   { authenticate, lookup, clockTolerance, store }: RevocationDeps,
-  req: Request,
+  req: HttpRequest,
   ctx: RequestContext,
-): Promise<Response> {
+): Promise<HttpResponse> {
   const { params, client } = await readAuthenticatedForm(authenticate, req, ctx);
   const token = params.token;
   if (token === undefined) throw new OAuthError('invalid_request', 'token is missing');
@@ -39,5 +40,5 @@ export async function handleRevocation(
       await found.info.revoke();
     }
   });
-  return new Response(null, { status: 200, headers: NO_STORE });
+  return new LiteResponse(null, { status: 200, headers: NO_STORE });
 }

@@ -1,5 +1,6 @@
 // Strict request parsing: media types, size limits, UTF-8, no repeated parameters, empty means absent.
 import { OAuthError } from '../errors.ts';
+import type { HttpRequest } from './web.ts';
 
 export const MAX_FORM_BYTES = 64 * 1024;
 
@@ -26,12 +27,12 @@ function safeName(name: string): string {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : '(unnamed)';
 }
 
-export function mediaType(req: Request): string {
+export function mediaType(req: HttpRequest): string {
   return (req.headers.get('content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
 }
 
 /** Reads the body as bytes, refusing anything over `limit`. */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+export async function readBody(req: HttpRequest, limit: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > limit) throw new OAuthError('payload_too_large', `request body is over ${limit} bytes`);
   const body = new Uint8Array(await req.arrayBuffer());
@@ -41,7 +42,7 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
 }
 
 /** An `application/x-www-form-urlencoded` body (RFC 6749 §4.1.3, §4.4.2). Anything else is refused. */
-export async function readForm(req: Request, limit = MAX_FORM_BYTES): Promise<Params> {
+export async function readForm(req: HttpRequest, limit = MAX_FORM_BYTES): Promise<Params> {
   if (mediaType(req) !== 'application/x-www-form-urlencoded') {
     throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
   }
@@ -74,7 +75,7 @@ export function parseUrlEncoded(text: string, where: string): Params {
 }
 
 /** The query string of the request URL, with the same rules as a form body. */
-export function readQuery(req: Request): Params {
+export function readQuery(req: HttpRequest): Params {
   const url = new URL(req.url);
   return parseUrlEncoded(url.search.slice(1), 'the query string');
 }

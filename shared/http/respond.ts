@@ -1,10 +1,14 @@
 // Response helpers and the routing errors every function shares.
 import { OAuthError } from '../errors.ts';
+import { type HttpRequest, type HttpResponse, LiteResponse } from './web.ts';
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
 
-export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': JSON_TYPE, ...headers } });
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): HttpResponse {
+  return new LiteResponse(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': JSON_TYPE, ...headers },
+  });
 }
 
 /** RFC 6749 §5.1: token responses and anything carrying credentials must not be cached. */
@@ -21,7 +25,7 @@ export function methodNotAllowed(allowed: readonly string[]): never {
 }
 
 /** The path relative to the function's mount point: SCF may prefix the service path. */
-export function routePath(req: Request): string {
+export function routePath(req: HttpRequest): string {
   const path = new URL(req.url).pathname;
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }

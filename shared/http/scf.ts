@@ -1,7 +1,9 @@
-// The SCF adapter: API Gateway trigger event ⇄ Web Request/Response, with the one error boundary.
+// The SCF adapter: API Gateway trigger event ⇄ request/response (shared/http/web.ts), with the one
+// error boundary.
 import { randomUUID } from 'node:crypto';
 import { ConfigError, OAuthError } from '../errors.ts';
 import { logLine, type RequestLog } from '../log.ts';
+import { type HttpRequest, type HttpResponse, LiteHeaders, LiteRequest } from './web.ts';
 
 type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -43,7 +45,7 @@ export interface RequestContext {
   log: RequestLog;
 }
 
-export type App = (req: Request, ctx: RequestContext) => Promise<Response>;
+export type App = (req: HttpRequest, ctx: RequestContext) => Promise<HttpResponse>;
 export type ScfHandler = (event: unknown, context?: ScfContext) => Promise<IntegratedResponse>;
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|javascript|xml)|[^;]*\+json)/i;
@@ -68,15 +70,15 @@ function buildQuery(query: Record<string, string | string[] | undefined> | undef
   return parts.join('&');
 }
 
-/** Builds the Web Request; throws OAuthError for an event no client could have sent correctly. */
-export function eventToRequest(event: unknown): Request {
+/** Builds the request; throws OAuthError for an event no client could have sent correctly. */
+export function eventToRequest(event: unknown): LiteRequest {
   if (!event || typeof event !== 'object') throw new OAuthError('invalid_request', 'malformed request');
   const e = event as ApiGatewayEvent;
   const method = typeof e.httpMethod === 'string' ? e.httpMethod.toUpperCase() : '';
   if (!/^[A-Z]{3,7}$/.test(method)) throw new OAuthError('invalid_request', 'malformed request method');
   const path = typeof e.path === 'string' && e.path.startsWith('/') ? e.path : '/';
 
-  const headers = new Headers();
+  const headers = new LiteHeaders();
   if (e.headers && typeof e.headers === 'object') {
     for (const [name, raw] of Object.entries(e.headers)) {
       for (const value of Array.isArray(raw) ? raw : [raw]) {
@@ -108,10 +110,10 @@ export function eventToRequest(event: unknown): Request {
     body = isTrue(e.isBase64Encoded) ? Buffer.from(e.body, 'base64') : Buffer.from(e.body, 'utf8');
     headers.set('content-length', String(body.byteLength));
   }
-  return new Request(url, { method, headers, body: body ?? null });
+  return new LiteRequest(url, { method, headers, body: body ?? null });
 }
 
-export async function responseToIntegrated(res: Response): Promise<IntegratedResponse> {
+export async function responseToIntegrated(res: HttpResponse): Promise<IntegratedResponse> {
   const headers: Record<string, string> = {};
   res.headers.forEach((value, name) => {
     headers[name] = value;
@@ -146,7 +148,7 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
       route: `${typeof e.httpMethod === 'string' ? e.httpMethod.slice(0, 10) : '?'} ${typeof e.path === 'string' ? e.path.slice(0, 200) : '?'}`,
       log: {},
     };
-    let res: Response;
+    let res: HttpResponse;
     try {
       app ??= init();
       const run = await app.catch((error: unknown) => {
@@ -173,7 +175,7 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
 }
 
 /** The one error boundary: known errors render themselves, anything else is a logged `server_error`. */
-export function renderError(error: unknown, ctx: RequestContext): Response {
+export function renderError(error: unknown, ctx: RequestContext): HttpResponse {
   if (error instanceof OAuthError) {
     ctx.log.error = error.error;
     if (error.cause !== undefined) ctx.log.detail = describeCause(error.cause);

@@ -13,6 +13,7 @@ import { generateSigningKeys } from '../../infra/keys/generate.ts';
 import { createApiGatewayClient, createScfClient } from '../../infra/tencent/client.ts';
 import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
+import type { HttpResponse } from '../../shared/http/web.ts';
 import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
 import { realisticDeployEnv } from '../support/deploy-env.ts';
 import { makeDeployRoot } from '../support/deploy-root.ts';
@@ -231,7 +232,7 @@ describe('rotate-keys with API Gateway', () => {
     // The functions route on the path below their mount point; SCF's adapter renders what they throw.
     const base = new URL(env.OAUTH_ISSUER!).origin;
     const serve = async (
-      app: (req: Request, c: ReturnType<typeof ctx>) => Promise<Response>,
+      app: (req: Request, c: ReturnType<typeof ctx>) => Promise<HttpResponse>,
       req: Request,
     ) => {
       try {

@@ -2,6 +2,7 @@
 // manipulation, PKCE tricks, replay, CSRF and session fixation. The requirement lines themselves are
 // pinned one by one in test/unit/authorization-endpoint.test.ts and authorization-codes.test.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { HttpResponse } from '../../shared/http/web.ts';
 import {
   authorizeUrl,
   CONFIDENTIAL_REDIRECT,
@@ -24,14 +25,14 @@ beforeAll(async () => {
 
 const get = (params: Record<string, string>) => h.authorize(new Request(authorizeUrl(params)));
 
-async function expectErrorPage(res: Response) {
+async function expectErrorPage(res: HttpResponse) {
   expect(res.status).toBeGreaterThanOrEqual(400);
   expect(res.status).toBeLessThan(500);
   expect(res.headers.get('location')).toBeNull();
   expect(res.headers.get('content-type')).toMatch(/^text\/html/);
 }
 
-function redirectError(res: Response): string | null {
+function redirectError(res: HttpResponse): string | null {
   expect([302, 303]).toContain(res.status);
   const url = new URL(res.headers.get('location')!);
   expect(`${url.origin}${url.pathname}`).toBe(CONFIDENTIAL_REDIRECT);
@@ -40,7 +41,7 @@ function redirectError(res: Response): string | null {
 }
 
 /** Signs in with a fresh session: the signed-in session cookie and the consent page. */
-async function signInToConsent(): Promise<{ session: string; consent: Response }> {
+async function signInToConsent(): Promise<{ session: string; consent: HttpResponse }> {
   const first = await get(standardParams());
   const loggedIn = await h.authorize(
     postForm(
@@ -73,7 +74,7 @@ async function tokensFor(): Promise<{ access_token: string; refresh_token: strin
   return (await res.json()) as { access_token: string; refresh_token: string };
 }
 
-async function grantError(res: Response): Promise<{ status: number; error: string }> {
+async function grantError(res: HttpResponse): Promise<{ status: number; error: string }> {
   const body = (await res.json()) as { error: string; access_token?: string };
   expect(body.access_token).toBeUndefined();
   return { status: res.status, error: body.error };

@@ -4,6 +4,7 @@ import { createAuthorizeApp } from '../../functions/authorize/app.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
 import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
 import { type App, type RequestContext, renderError } from '../../shared/http/scf.ts';
+import type { HttpResponse } from '../../shared/http/web.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import type { Store } from '../../shared/store/store.ts';
@@ -17,8 +18,8 @@ export const PUBLIC_REDIRECT = 'http://127.0.0.1/cb';
 
 export interface Harness {
   clock: { now: number };
-  authorize: (req: Request) => Promise<Response>;
-  token: (req: Request) => Promise<Response>;
+  authorize: (req: Request) => Promise<HttpResponse>;
+  token: (req: Request) => Promise<HttpResponse>;
   store: Store;
   env: Record<string, string>;
 }
@@ -48,7 +49,7 @@ export function ctx(): RequestContext {
 }
 
 /** Calls an app through the same error boundary the SCF adapter uses. */
-export function wrap(app: App): (req: Request) => Promise<Response> {
+export function wrap(app: App): (req: Request) => Promise<HttpResponse> {
   return async (req) => {
     const c = ctx();
     try {
@@ -76,7 +77,7 @@ export function standardParams(extra: Record<string, string> = {}): Record<strin
   };
 }
 
-export function cookieOf(res: Response): string | undefined {
+export function cookieOf(res: HttpResponse): string | undefined {
   return res.headers.get('set-cookie')?.split(';', 1)[0];
 }
 
@@ -142,7 +143,11 @@ export async function runAuthorization(
   return new URL(decided.headers.get('location')!);
 }
 
-export async function redeem(h: Harness, fields: Record<string, string>, basic = true): Promise<Response> {
+export async function redeem(
+  h: Harness,
+  fields: Record<string, string>,
+  basic = true,
+): Promise<HttpResponse> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (basic)
     headers.authorization = `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`;
@@ -151,6 +156,6 @@ export async function redeem(h: Harness, fields: Record<string, string>, basic =
   );
 }
 
-export async function bodyOf(res: Response): Promise<Record<string, unknown>> {
+export async function bodyOf(res: HttpResponse): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }

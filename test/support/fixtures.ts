@@ -100,7 +100,10 @@ export function randomId(): string {
 export async function runApp(
   app: import('../../shared/http/scf.ts').App,
   req: Request,
-): Promise<{ res: Response; log: import('../../shared/log.ts').RequestLog }> {
+): Promise<{
+  res: import('../../shared/http/web.ts').HttpResponse;
+  log: import('../../shared/log.ts').RequestLog;
+}> {
   const { renderError } = await import('../../shared/http/scf.ts');
   const ctx = { requestId: 'test', route: `${req.method} ${new URL(req.url).pathname}`, log: {} };
   try {

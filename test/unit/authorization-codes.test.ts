@@ -5,6 +5,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenApp } from '../../functions/token/app.ts';
 import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
+import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { RedisStore } from '../../shared/store/redis.ts';
 import type { Store } from '../../shared/store/store.ts';
@@ -78,7 +79,7 @@ for (const kind of kinds) {
     const refresh = (h: Harness, token: string, extra: Record<string, string> = {}) =>
       redeem(h, { grant_type: 'refresh_token', refresh_token: token, ...extra });
 
-    async function expectError(res: Response, error: string, status = 400) {
+    async function expectError(res: HttpResponse, error: string, status = 400) {
       expect({ status: res.status, error: (await bodyOf(res)).error }).toEqual({ status, error });
     }
 

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildMetadata } from '../../functions/token/metadata.ts';
 import { loadTokenConfig } from '../../shared/config.ts';
+import type { HttpResponse } from '../../shared/http/web.ts';
 import {
   authorizeUrl,
   CHALLENGE,
@@ -27,7 +28,7 @@ const get = (params: Record<string, string>) => h.authorize(new Request(authoriz
 const getRaw = (query: string) => h.authorize(new Request(`${ISSUER}/authorize?${query}`));
 
 /** The error a redirect carries, with its state and iss. */
-function redirected(res: Response) {
+function redirected(res: HttpResponse) {
   expect([302, 303]).toContain(res.status);
   const url = new URL(res.headers.get('location')!);
   return {
@@ -40,7 +41,7 @@ function redirected(res: Response) {
   };
 }
 
-async function expectErrorPage(res: Response, status = 400) {
+async function expectErrorPage(res: HttpResponse, status = 400) {
   expect(res.status).toBe(status);
   expect(res.headers.get('location')).toBeNull();
   expect(res.headers.get('content-type')).toMatch(/^text\/html/);

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/net.ts';
+import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { openStore } from '../../shared/store/open.ts';
 import { RedisStore } from '../../shared/store/redis.ts';
@@ -172,7 +173,7 @@ describe.skipIf(!hasRedis)('an unreachable Redis', () => {
       h.clock.now += 5_000;
       // The restarted Redis is empty: whether that refresh token was rotated before the outage is
       // lost, so it is refused (a second redemption is never possible) ...
-      let after: Response | undefined;
+      let after: HttpResponse | undefined;
       for (let i = 0; i < 40; i++) {
         after = await redeem(h, {
           grant_type: 'refresh_token',

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { LiteHeaders, LiteRequest, LiteResponse } from '../../shared/http/web.ts';
 
 // The global Headers/Request/Response (undici) are the reference: the subset must agree with them.
-function entriesOf(headers: { forEach(cb: (value: string, name: string) => void): void }): [string, string][] {
+function entriesOf(headers: {
+  forEach(cb: (value: string, name: string) => void): void;
+}): [string, string][] {
   const out: [string, string][] = [];
   headers.forEach((value, name) => out.push([name, value]));
   return out;
@@ -94,8 +96,12 @@ describe('LiteResponse', () => {
   });
 
   it('gives a string body the type text/plain;charset=UTF-8 unless one is set, as the global does', () => {
-    expect(new LiteResponse('x').headers.get('content-type')).toBe(new Response('x').headers.get('content-type'));
-    expect(new LiteResponse('x', { headers: { 'Content-Type': 'a/b' } }).headers.get('content-type')).toBe('a/b');
+    expect(new LiteResponse('x').headers.get('content-type')).toBe(
+      new Response('x').headers.get('content-type'),
+    );
+    expect(new LiteResponse('x', { headers: { 'Content-Type': 'a/b' } }).headers.get('content-type')).toBe(
+      'a/b',
+    );
     expect(new LiteResponse(new Uint8Array([1])).headers.has('content-type')).toBe(false);
   });
 

@@ -33,6 +33,7 @@ export interface HttpResponse {
 
 export type HeadersInit =
   | LiteHeaders
+  | HeaderList
   | Readonly<Record<string, string>>
   | readonly (readonly [string, string])[];
 export type BodyInit = string | Uint8Array | ArrayBuffer | null;
@@ -70,6 +71,9 @@ export class LiteHeaders implements HeaderList {
         if (pair.length !== 2) throw new TypeError('a header pair must have a name and a value');
         this.append(pair[0], pair[1]);
       }
+    } else if (typeof (init as Partial<HeaderList>).forEach === 'function') {
+      // Another Headers implementation (the global one): its own entries, not its properties.
+      (init as unknown as HeaderList).forEach((value, name) => this.append(name, value));
     } else if (typeof init === 'object' && init !== null) {
       for (const [name, value] of Object.entries(init)) this.append(name, value);
     } else {

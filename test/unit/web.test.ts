@@ -43,6 +43,15 @@ describe('LiteHeaders', () => {
     expect(new LiteHeaders().getSetCookie()).toEqual([]);
   });
 
+  it('copies the entries of a global Headers, each set-cookie apart', () => {
+    const global = new Headers({ 'X-A': '1' });
+    global.append('set-cookie', 'a=1');
+    global.append('set-cookie', 'b=2');
+    const mine = new LiteHeaders(global);
+    expect(mine.get('x-a')).toBe('1');
+    expect(mine.getSetCookie()).toEqual(['a=1', 'b=2']);
+  });
+
   it('set replaces and delete removes, whatever the case', () => {
     const h = new LiteHeaders({ 'X-A': '1' });
     h.append('x-a', '2');

@@ -73,7 +73,9 @@ export class LiteHeaders implements HeaderList {
       }
     } else if (typeof (init as Partial<HeaderList>).forEach === 'function') {
       // Another Headers implementation (the global one): its own entries, not its properties.
-      (init as unknown as HeaderList).forEach((value, name) => this.append(name, value));
+      (init as unknown as HeaderList).forEach((value, name) => {
+        this.append(name, value);
+      });
     } else if (typeof init === 'object' && init !== null) {
       for (const [name, value] of Object.entries(init)) this.append(name, value);
     } else {

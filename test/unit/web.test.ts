@@ -6,7 +6,9 @@ function entriesOf(headers: {
   forEach(cb: (value: string, name: string) => void): void;
 }): [string, string][] {
   const out: [string, string][] = [];
-  headers.forEach((value, name) => out.push([name, value]));
+  headers.forEach((value, name) => {
+    out.push([name, value]);
+  });
   return out;
 }
 

@@ -76,6 +76,10 @@ export function eventToRequest(event: unknown): LiteRequest {
   const e = event as ApiGatewayEvent;
   const method = typeof e.httpMethod === 'string' ? e.httpMethod.toUpperCase() : '';
   if (!/^[A-Z]{3,7}$/.test(method)) throw new OAuthError('invalid_request', 'malformed request method');
+  // Fetch §2.2 forbids these: no endpoint serves them, and a Request cannot carry them.
+  if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK') {
+    throw new OAuthError('method_not_allowed', `${method} is not served here`);
+  }
   const path = typeof e.path === 'string' && e.path.startsWith('/') ? e.path : '/';
 
   const headers = new LiteHeaders();

@@ -44,6 +44,9 @@ describe('API Gateway event → Request', () => {
     ['a bad method', { httpMethod: 'P O S T', path: '/token' }],
     ['a header with a newline', { httpMethod: 'GET', path: '/', headers: { 'x-a': 'a\nb' } }],
     ['a header with a bad name', { httpMethod: 'GET', path: '/', headers: { 'bad name': 'x' } }],
+    ['the TRACE method', { httpMethod: 'TRACE', path: '/token' }],
+    ['the CONNECT method', { httpMethod: 'CONNECT', path: '/token' }],
+    ['the TRACK method', { httpMethod: 'track', path: '/work' }],
   ])('answers invalid_request for %s', (_name, event) => {
     expect(() => eventToRequest(event)).toThrow(OAuthError);
   });

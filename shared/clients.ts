@@ -2,7 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { JWK } from 'jose';
 import { readClientJwks } from './client-keys.ts';
-import { type EnvReader, isLoopbackHost, parseJsonSafely } from './env.ts';
+import { type EnvReader, isLoopbackHost } from './env.ts';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
@@ -63,19 +63,8 @@ export function checkRedirectUri(uri: string): string | undefined {
 
 export function readClients(reader: EnvReader, name = 'OAUTH_CLIENTS'): ClientRegistry {
   const registry = new Map<string, Client>();
-  const raw = reader.required(name);
-  if (raw === undefined) return registry;
-  let list: unknown;
-  try {
-    list = parseJsonSafely(raw);
-  } catch {
-    reader.report(`${name} must be a JSON array of clients (it does not parse as JSON)`);
-    return registry;
-  }
-  if (!Array.isArray(list) || list.length === 0) {
-    reader.report(`${name} must be a non-empty JSON array of clients`);
-    return registry;
-  }
+  const list = reader.jsonArray(name, 'clients');
+  if (!list) return registry;
   const seen = new Set<unknown>();
   list.forEach((item, i) => {
     const where = `${name}[${i}]`;

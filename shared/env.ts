@@ -51,6 +51,24 @@ export class EnvReader {
     return fallback;
   }
 
+  /** A required, non-empty JSON array (`noun` names its items in the messages), parsed safely. */
+  jsonArray(name: string, noun: string): unknown[] | undefined {
+    const raw = this.required(name);
+    if (raw === undefined) return undefined;
+    let list: unknown;
+    try {
+      list = parseJsonSafely(raw);
+    } catch {
+      this.problems.push(`${name} must be a JSON array of ${noun} (it does not parse as JSON)`);
+      return undefined;
+    }
+    if (!Array.isArray(list) || list.length === 0) {
+      this.problems.push(`${name} must be a non-empty JSON array of ${noun}`);
+      return undefined;
+    }
+    return list;
+  }
+
   /** Adds a problem; `message` names the variable and never quotes a secret. */
   report(message: string): void {
     this.problems.push(message);

@@ -1,5 +1,5 @@
 // Resource owners from OAUTH_USERS: username, scrypt password hash, optional subject identifier.
-import { type EnvReader, parseJsonSafely } from './env.ts';
+import type { EnvReader } from './env.ts';
 import { isPasswordHash } from './password.ts';
 
 export interface User {
@@ -16,19 +16,8 @@ const SUBJECT = /^[\x21-\x7E]{1,255}$/;
 
 export function readUsers(reader: EnvReader, name = 'OAUTH_USERS'): UserDirectory {
   const users = new Map<string, User>();
-  const raw = reader.required(name);
-  if (raw === undefined) return users;
-  let list: unknown;
-  try {
-    list = parseJsonSafely(raw);
-  } catch {
-    reader.report(`${name} must be a JSON array of users (it does not parse as JSON)`);
-    return users;
-  }
-  if (!Array.isArray(list) || list.length === 0) {
-    reader.report(`${name} must be a non-empty JSON array of users`);
-    return users;
-  }
+  const list = reader.jsonArray(name, 'users');
+  if (!list) return users;
   const subjects = new Set<string>();
   list.forEach((item, i) => {
     const where = `${name}[${i}]`;

@@ -20,6 +20,7 @@ import type { TokenDeps } from './issue.ts';
 import { buildMetadata } from './metadata.ts';
 import { createRefreshTokenReader } from './refresh-lookup.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
+import { createRefreshSealer } from './refresh-tokens.ts';
 import { handleRevocation } from './revoke.ts';
 import { createTokenLookup } from './token-lookup.ts';
 
@@ -35,9 +36,11 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     now: options.now ?? Date.now,
     store: options.store ?? openStore(config.store),
   };
+  // One sealer (one derived key, imported once) for every reader and writer of refresh tokens.
+  const refreshSealer = createRefreshSealer(config.secret);
   const storeGrants: Record<string, GrantHandler> = {
-    authorization_code: createAuthorizationCodeGrant(deps),
-    refresh_token: createRefreshTokenGrant(deps),
+    authorization_code: createAuthorizationCodeGrant(deps, refreshSealer),
+    refresh_token: createRefreshTokenGrant(deps, refreshSealer),
   };
   const authenticate = createClientAuthenticator(config.clients, {
     issuer: config.issuer,
@@ -51,7 +54,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
   const tokenState = {
     issuer: config.issuer,
     authenticate,
-    lookup: createTokenLookup(deps, createRefreshTokenReader(deps)),
+    lookup: createTokenLookup(deps, createRefreshTokenReader(deps, refreshSealer)),
     clockTolerance: config.clockTolerance,
     store: deps.store,
   };

@@ -3,16 +3,10 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildAll, kb } from '../build/build.ts';
-import { loadEnv } from '../env-file.ts';
 import { checkDeployConfig } from '../serverless/check.ts';
-import {
-  CloudConfigError,
-  type CloudEndpoint,
-  CloudError,
-  createScfClient,
-  readCloudSettings,
-} from '../tencent/client.ts';
+import { type CloudEndpoint, createScfClient, readCloudSettings } from '../tencent/client.ts';
 import { componentsPlan, runComponents } from './components.ts';
+import { type CommandIo, reportCloudFailure, runIfMain } from './console.ts';
 import { deployFunctionUrls } from './function-url.ts';
 
 const USAGE = `usage: npm run deploy -- [--profile components|function-url] [--domain HOST] [--certificate-id ID] [--dry-run]
@@ -26,11 +20,7 @@ const USAGE = `usage: npm run deploy -- [--profile components|function-url] [--d
 Reads .env and the environment: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and
 the OAUTH_* variables each function's serverless.yml declares.`;
 
-export interface CliIo {
-  root: string;
-  env: Readonly<Record<string, string | undefined>>;
-  out: (text: string) => void;
-  err: (text: string) => void;
+export interface CliIo extends CommandIo {
   /** Where the SDK sends its requests (a local endpoint in tests). */
   endpoint?: CloudEndpoint;
   /** Passed to the function-url profile (tests poll without delay). */
@@ -138,20 +128,8 @@ export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof CloudError || error instanceof CloudConfigError) {
-      io.err(`deploy failed: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return reportCloudFailure(io, 'deploy', error);
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, 'cli.ts')) {
-  const root = resolve('.');
-  process.exitCode = await runDeploy(process.argv.slice(2), {
-    root,
-    env: loadEnv(resolve(root, '.env')),
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  });
-}
+await runIfMain(import.meta.filename, runDeploy);

@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadEnv } from '../env-file.ts';
 import { CONTRACT_ROUTES } from '../serverless/check.ts';
 import { loadProject } from '../serverless/project.ts';
+import { type CommandIo, runIfMain } from './console.ts';
 
 const RUNNER = `
 const chunks = [];
@@ -95,15 +95,7 @@ const USAGE = `usage: npm run invoke -- <function> [--event file.json] [--method
 Calls dist/<function>/index.js (npm run build first) with the event, with the environment from .env and
 the process filtered to the variables functions/<function>/serverless.yml declares. Prints the response.`;
 
-export async function runInvoke(
-  argv: string[],
-  io: {
-    root: string;
-    env: Readonly<Record<string, string | undefined>>;
-    out: (t: string) => void;
-    err: (t: string) => void;
-  },
-): Promise<number> {
+export async function runInvoke(argv: string[], io: CommandIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -170,12 +162,4 @@ function parse(argv: string[]) {
   });
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, 'invoke.ts')) {
-  const root = resolve('.');
-  process.exitCode = await runInvoke(process.argv.slice(2), {
-    root,
-    env: loadEnv(resolve(root, '.env')),
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  });
-}
+await runIfMain(import.meta.filename, runInvoke);

@@ -2,15 +2,13 @@
 // Rotates the signing key of the deployed functions (and the API Gateway key), then updates .env.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadEnv } from '../env-file.ts';
 import {
-  CloudConfigError,
   type CloudEndpoint,
-  CloudError,
   createApiGatewayClient,
   createScfClient,
   readCloudSettings,
 } from '../tencent/client.ts';
+import { type CommandIo, reportCloudFailure, runIfMain } from './console.ts';
 import { rotateKeys, updateEnvFile } from './rotate-keys.ts';
 
 const USAGE = `usage: npm run rotate-keys -- [--profile components|function-url] [--jwks-wait SECONDS] [--env-file FILE]
@@ -19,11 +17,7 @@ Generates a new signing key and rolls it out without refusing a valid token: pub
 open the gateway's business APIs to the functions (which verify tokens themselves), switch the signing
 key, wait for old tokens to expire, then give the gateway the new key. Writes the new key to FILE (.env).`;
 
-export interface RotateIo {
-  root: string;
-  env: Readonly<Record<string, string | undefined>>;
-  out: (text: string) => void;
-  err: (text: string) => void;
+export interface RotateIo extends CommandIo {
   endpoint?: CloudEndpoint;
   sleep?: (ms: number) => Promise<void>;
   pollMs?: number;
@@ -85,20 +79,8 @@ export async function runRotate(argv: string[], io: RotateIo): Promise<number> {
     );
     return 0;
   } catch (error) {
-    if (error instanceof CloudError || error instanceof CloudConfigError) {
-      io.err(`rotate-keys failed: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return reportCloudFailure(io, 'rotate-keys', error);
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, 'rotate-cli.ts')) {
-  const root = resolve('.');
-  process.exitCode = await runRotate(process.argv.slice(2), {
-    root,
-    env: loadEnv(resolve(root, '.env')),
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  });
-}
+await runIfMain(import.meta.filename, runRotate);

@@ -7,24 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDeploy } from '../../infra/deploy/cli.ts';
 import { COMPONENTS_PACKAGE, componentsEnv, componentsPlan } from '../../infra/deploy/components.ts';
 import { functionInstanceFiles } from '../../infra/serverless/project.ts';
+import { runCommand } from '../support/command.ts';
 import { realisticDeployEnv } from '../support/deploy-env.ts';
 import { PROJECT_ROOT } from '../support/deploy-root.ts';
 
 async function deploy(root: string, argv: string[], env: Record<string, string>) {
-  let out = '';
-  let err = '';
-  const code = await runDeploy(argv, {
+  return runCommand(runDeploy, argv, {
     root,
     env,
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
     skipBuild: true,
   });
-  return { code, out, err };
 }
 
 describe('deploy --profile components', () => {

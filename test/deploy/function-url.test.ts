@@ -8,6 +8,7 @@ import { listFunctions } from '../../infra/build/bundle.ts';
 import { runDeploy } from '../../infra/deploy/cli.ts';
 import { loadProject } from '../../infra/serverless/project.ts';
 import { runBundle } from '../support/bundles.ts';
+import { runCommand } from '../support/command.ts';
 import { realisticDeployEnv } from '../support/deploy-env.ts';
 import { makeDeployRoot, PROJECT_ROOT } from '../support/deploy-root.ts';
 import { FakeTencentCloud, TEST_CREDENTIALS } from '../support/fake-tencent-cloud.ts';
@@ -18,22 +19,13 @@ let removeRoot: () => void;
 let env: Record<string, string>;
 
 async function deploy(args: string[], overrides: Record<string, string> = {}) {
-  let out = '';
-  let err = '';
-  const code = await runDeploy(['--profile', 'function-url', ...args], {
+  return runCommand(runDeploy, ['--profile', 'function-url', ...args], {
     root,
     env: { ...env, ...overrides },
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
     endpoint: cloud.endpoint,
     pollMs: 0,
     skipBuild: true,
   });
-  return { code, out, err };
 }
 
 const functionNames = () => loadProject(root, { env, lenient: true }).functions.map((f) => f.functionName);

@@ -4,23 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInvoke } from '../../infra/deploy/invoke.ts';
+import { runCommand } from '../support/command.ts';
 import { makeDeployRoot } from '../support/deploy-root.ts';
 import { CONFIDENTIAL_SECRET, testEnv } from '../support/fixtures.ts';
 
 async function invoke(root: string, argv: string[], env: Record<string, string>) {
-  let out = '';
-  let err = '';
-  const code = await runInvoke(argv, {
+  return runCommand(runInvoke, argv, {
     root,
     env,
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
   });
-  return { code, out, err };
 }
 
 describe('npm run invoke', () => {

@@ -15,6 +15,7 @@ import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
+import { runCommand } from '../support/command.ts';
 import { realisticDeployEnv } from '../support/deploy-env.ts';
 import { makeDeployRoot } from '../support/deploy-root.ts';
 import { FakeTencentCloud, TEST_CREDENTIALS } from '../support/fake-tencent-cloud.ts';
@@ -46,17 +47,9 @@ beforeEach(async () => {
 });
 
 async function rotate(args: string[], onSleep: (ms: number) => void = () => {}) {
-  let out = '';
-  let err = '';
-  const code = await runRotate(args, {
+  return runCommand(runRotate, args, {
     root,
     env,
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
     endpoint: cloud.endpoint,
     pollMs: 0,
     // Status polls sleep 0 ms; only the rotation's own waits are reported.
@@ -64,7 +57,6 @@ async function rotate(args: string[], onSleep: (ms: number) => void = () => {}) 
       if (ms > 0) onSleep(ms);
     },
   });
-  return { code, out, err };
 }
 
 /** Key ids as the cloud holds them now: what signs, what the JWKS lists, what the business function accepts. */

@@ -89,6 +89,23 @@ for (const kind of stores) {
       });
 
       /** Authorization request with PKCE → login form → consent form → the callback URL. */
+      /** The code exchange, as oauth4webapi makes and checks it. */
+      async function exchangeCode(params: URLSearchParams, verifier: string) {
+        return oauth.processAuthorizationCodeResponse(
+          as,
+          client,
+          await oauth.authorizationCodeGrantRequest(
+            as,
+            client,
+            clientAuth,
+            params,
+            REDIRECT_URI,
+            verifier,
+            insecure,
+          ),
+        );
+      }
+
       async function authorize(state: string, verifier: string): Promise<URL> {
         const url = new URL(as.authorization_endpoint!);
         url.search = new URLSearchParams({
@@ -142,19 +159,7 @@ for (const kind of stores) {
         // oauth4webapi checks state and iss (RFC 9207) of the response.
         const params = oauth.validateAuthResponse(as, client, callback, state);
 
-        const tokens = await oauth.processAuthorizationCodeResponse(
-          as,
-          client,
-          await oauth.authorizationCodeGrantRequest(
-            as,
-            client,
-            clientAuth,
-            params,
-            REDIRECT_URI,
-            verifier,
-            insecure,
-          ),
-        );
+        const tokens = await exchangeCode(params, verifier);
         expect(tokens.token_type).toBe('bearer');
         expect(tokens.scope).toBe('read write');
         expect(tokens.refresh_token).toBeTruthy();
@@ -191,20 +196,7 @@ for (const kind of stores) {
         const verifier = oauth.generateRandomCodeVerifier();
         const state = oauth.generateRandomState();
         const params = oauth.validateAuthResponse(as, client, await authorize(state, verifier), state);
-        const redeem = async () =>
-          oauth.processAuthorizationCodeResponse(
-            as,
-            client,
-            await oauth.authorizationCodeGrantRequest(
-              as,
-              client,
-              clientAuth,
-              params,
-              REDIRECT_URI,
-              verifier,
-              insecure,
-            ),
-          );
+        const redeem = () => exchangeCode(params, verifier);
         const first = await redeem();
         expect(first.access_token).toBeTruthy();
         expect(await errorOf(redeem())).toEqual({ error: 'invalid_grant', status: 400 });

@@ -97,7 +97,7 @@ async function bundleGateway(tree: string, name: string): Promise<string> {
     external: ['esbuild'],
     // CommonJS dependencies bundled into ESM need a require.
     banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);",
     },
     logLevel: 'silent',
   });

@@ -1,4 +1,5 @@
 // npm start — the local API Gateway on 127.0.0.1:$PORT, serving serverless.yml's routes.
+// `npm start -- --isolate` runs each function in a worker thread whose heap its memorySize bounds.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { loadProject, ProjectConfigError } from '../serverless/project.ts';
@@ -58,7 +59,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const gateway = await startGateway({ env, port, host: '127.0.0.1' });
+  const isolation = process.argv.includes('--isolate') ? 'worker' : 'inline';
+  const gateway = await startGateway({ env, port, host: '127.0.0.1', isolation });
   process.stdout.write(`${banner}\n  Local API Gateway listening on ${gateway.url}\n\n`);
   for (const e of gateway.project.endpoints) {
     const auth =

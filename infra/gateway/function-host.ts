@@ -1,6 +1,20 @@
-// Runs one SCF function bundle in its own worker thread with only its own environment, as SCF runs
-// each function in its own instance, and calls its real main_handler with the gateway's event.
+// Runs one SCF function bundle with only its own environment, as SCF runs each function in its own
+// instance, and calls its real main_handler with the gateway's event. Two ways:
+// - in the gateway's thread (the default): the bundle is compiled as its own module, with its own
+//   `process.env`, stdout and clock, so it shares no state and no variable with the other functions,
+//   and an invocation costs a function call, as it does inside an SCF instance;
+// - in a worker thread of its own (`isolation: 'worker'`): a V8 heap per function, bounded by the
+//   function's memorySize, and an instance that can crash without taking the gateway with it, at the
+//   price of copying every event and result between threads.
+import { Console } from 'node:console';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { compileFunction } from 'node:vm';
 import { Worker } from 'node:worker_threads';
+
+export type Isolation = 'inline' | 'worker';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -51,7 +65,104 @@ export interface FunctionHostOptions {
   clockOffsetMs?: number;
 }
 
-export class FunctionHost {
+export interface FunctionHost {
+  invoke(event: unknown, context: Record<string, unknown>): Promise<InvokeResult>;
+  close(): Promise<void>;
+}
+
+export function createFunctionHost(
+  options: FunctionHostOptions,
+  isolation: Isolation = 'inline',
+): FunctionHost {
+  return isolation === 'worker' ? new WorkerFunctionHost(options) : new InlineFunctionHost(options);
+}
+
+/** A clock `offsetMs` ahead: Date.now() and new Date() move together; dates built from values do not. */
+function shiftedDate(offsetMs: number): DateConstructor {
+  const RealDate = Date;
+  return class extends RealDate {
+    constructor(...args: ConstructorParameters<DateConstructor> | []) {
+      if (args.length === 0) super(RealDate.now() + offsetMs);
+      else super(...(args as [string | number | Date]));
+    }
+    static override now(): number {
+      return RealDate.now() + offsetMs;
+    }
+  } as DateConstructor;
+}
+
+type Handler = (event: unknown, context: Record<string, unknown>) => unknown;
+
+/** The bundle's free variables that belong to its instance, not to the gateway. */
+const MODULE_SCOPE = [
+  'exports',
+  'require',
+  'module',
+  '__filename',
+  '__dirname',
+  'process',
+  'console',
+  'Date',
+];
+
+class InlineFunctionHost implements FunctionHost {
+  private handler: Handler | undefined;
+
+  constructor(private readonly options: FunctionHostOptions) {}
+
+  /** Loads the bundle as SCF does at an instance's first invocation; a failure is retried at the next. */
+  private load(): Handler {
+    const { file, handler, env, name, onOutput, clockOffsetMs } = this.options;
+    // What Console needs of a stream: write() and error listeners.
+    const stream = Object.assign(new EventEmitter(), {
+      write(chunk: string | Uint8Array): boolean {
+        onOutput(name, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+        return true;
+      },
+    });
+    // The instance's `process`: the real one for everything but its environment and output.
+    const instanceProcess = Object.create(process, {
+      env: { value: { ...env }, enumerable: true, writable: true, configurable: true },
+      stdout: { value: stream, enumerable: true },
+      stderr: { value: stream, enumerable: true },
+    });
+    const instanceConsole = new Console({
+      stdout: stream as unknown as NodeJS.WritableStream,
+      stderr: stream as unknown as NodeJS.WritableStream,
+    });
+    const module = { exports: {} as Record<string, unknown> };
+    const body = compileFunction(readFileSync(file, 'utf8'), MODULE_SCOPE, { filename: file });
+    body.call(
+      module.exports,
+      module.exports,
+      createRequire(file),
+      module,
+      file,
+      dirname(file),
+      instanceProcess,
+      instanceConsole,
+      clockOffsetMs ? shiftedDate(clockOffsetMs) : Date,
+    );
+    const exported = module.exports[handler];
+    if (typeof exported !== 'function') throw new Error(`the bundle exports no ${handler}`);
+    return exported as Handler;
+  }
+
+  async invoke(event: unknown, context: Record<string, unknown>): Promise<InvokeResult> {
+    try {
+      this.handler ??= this.load();
+      return { result: await this.handler(event, context) };
+    } catch (error) {
+      return { error: String((error instanceof Error && error.stack) || error) };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.handler = undefined;
+  }
+}
+
+class WorkerFunctionHost implements FunctionHost {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, (r: InvokeResult) => void>();

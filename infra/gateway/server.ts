@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleFunctions } from '../build/bundle.ts';
 import { type Endpoint, loadProject, type Project } from '../serverless/project.ts';
-import { FunctionHost } from './function-host.ts';
+import { createFunctionHost, type FunctionHost, type Isolation } from './function-host.ts';
 import { createGatewayVerifier, GATEWAY_MESSAGES, type GatewayVerifier } from './oauth.ts';
 
 /** API Gateway's request size limit for an SCF backend is 6 MB (SCF sync invocation payload). */
@@ -31,6 +31,12 @@ export interface GatewayOptions {
    * restart the gateway "later" (as a redeploy at a later time) without waiting. 0 in normal runs.
    */
   clockOffsetMs?: number;
+  /**
+   * `inline` (default): every function in the gateway's thread, each bundle its own module with its
+   * own environment. `worker`: each function in a worker thread whose heap is bounded by its
+   * memorySize.
+   */
+  isolation?: Isolation;
 }
 
 export interface Gateway {
@@ -173,15 +179,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const handler = fn.handler.split('.').pop() ?? 'main_handler';
     hosts.set(
       fn.functionName,
-      new FunctionHost({
-        name: fn.functionName,
-        file,
-        handler,
-        env: fn.environment,
-        onOutput,
-        memorySizeMb: fn.memorySize,
-        clockOffsetMs: offset,
-      }),
+      createFunctionHost(
+        {
+          name: fn.functionName,
+          file,
+          handler,
+          env: fn.environment,
+          onOutput,
+          memorySizeMb: fn.memorySize,
+          clockOffsetMs: offset,
+        },
+        options.isolation,
+      ),
     );
     invocations.set(fn.functionName, 0);
   }

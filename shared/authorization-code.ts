@@ -1,6 +1,5 @@
 // Authorization codes (RFC 6749 §4.1.2): sealed, so they travel from the authorize function to the
 // token function with no shared database; single use is enforced by the token function's store.
-import { randomBytes } from 'node:crypto';
 import { createSealer, type Sealer } from './seal.ts';
 
 /** What a code is bound to (RFC 9700 §4.5; OAuth 2.1 §4.1.3). Short names: the code travels in a URL. */
@@ -27,6 +26,4 @@ export function createCodeSealer(secret: Uint8Array): CodeSealer {
   return createSealer<CodeClaims>(secret, 'authorization code');
 }
 
-export function newTokenId(): string {
-  return randomBytes(16).toString('base64url');
-}
+export { newTokenId } from './jwt/sign.ts';

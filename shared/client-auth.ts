@@ -3,7 +3,7 @@ import type { AssertionVerifier } from './client-assertion.ts';
 import { type Client, type ClientRegistry, secretMatches } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import { type Params, parseBasicAuth, readForm } from './http/params.ts';
-import type { HttpRequest } from './http/web.ts';
+import { type HttpRequest, requestUrl } from './http/web.ts';
 
 export type ClientAuthenticator = (req: HttpRequest, params: Params) => Promise<Client>;
 
@@ -37,7 +37,7 @@ export function createClientAuthenticator(
     }
     if (viaAssertion) {
       if (!assertions) throw invalidClient(false, 'client assertions are not accepted for this client');
-      return assertions.verify(clients, params, `${assertions.issuer}${new URL(req.url).pathname}`);
+      return assertions.verify(clients, params, `${assertions.issuer}${requestUrl(req).pathname}`);
     }
 
     if (basic) {

@@ -7,7 +7,7 @@ import { OAuthError } from '../../shared/errors.ts';
 import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
-import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
+import { type HttpRequest, type HttpResponse, LiteResponse, requestUrl } from '../../shared/http/web.ts';
 import { verifyPassword } from '../../shared/password.ts';
 import type { User } from '../../shared/users.ts';
 import { htmlResponse, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
@@ -207,7 +207,7 @@ export function createAuthorizeApp(
 }
 
 async function readParams(req: HttpRequest): Promise<RawParams> {
-  if (req.method === 'GET') return parseRawParams(new URL(req.url).search.slice(1));
+  if (req.method === 'GET') return parseRawParams(requestUrl(req).search.slice(1));
   if (mediaType(req) !== 'application/x-www-form-urlencoded') {
     throw new ErrorPage(415, 'The form must be sent as application/x-www-form-urlencoded.');
   }

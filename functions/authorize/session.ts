@@ -2,7 +2,7 @@
 // holds a random session id and, after login, the subject. The CSRF token of every form is an HMAC of
 // the session id, so a form only validates with the cookie it was rendered for.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { HttpRequest } from '../../shared/http/web.ts';
+import { type HttpRequest, requestUrl } from '../../shared/http/web.ts';
 import { createSealer, deriveKey } from '../../shared/seal.ts';
 
 export interface Session {
@@ -22,7 +22,7 @@ export interface SessionManager {
 }
 
 function isSecure(req: HttpRequest): boolean {
-  return new URL(req.url).protocol === 'https:';
+  return requestUrl(req).protocol === 'https:';
 }
 
 /** `__Host-` (RFC 6265bis §4.1.3.2) pins the cookie to this host, https and Path=/. */

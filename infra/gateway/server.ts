@@ -1,5 +1,7 @@
 // The local API Gateway: serves the routes of serverless.yml on loopback, applies the gateway's
 // OAuth 2.0 rules, builds an API Gateway trigger event per request and calls the real main_handler.
+
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -59,7 +61,15 @@ function gatewayError(res: ServerResponse, status: number, message: string): voi
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+const NO_BODY = Buffer.alloc(0);
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> | Buffer {
+  // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body; Node
+  // discards what is left of it once the response is sent.
+  const length = req.headers['content-length'];
+  if ((length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined) {
+    return NO_BODY;
+  }
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -77,18 +87,26 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/** The request's headers as API Gateway passes them on: names in lower case, one string each. */
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const parsed = req.headers;
+  for (const name in parsed) {
+    const value = parsed[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
 /** The event API Gateway sends an SCF function (SCF doc 583/12513). */
 export function buildEvent(
   req: IncomingMessage,
+  headers: Record<string, string>,
   url: URL,
   body: Buffer,
   endpoint: Endpoint,
   sourceIp: string,
 ) {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
   headers['x-forwarded-proto'] = 'http';
   const queryString: Record<string, string | string[]> = {};
   for (const [name, value] of url.searchParams) {
@@ -121,15 +139,6 @@ export function buildEvent(
       },
     },
   };
-}
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface Integrated {
@@ -222,15 +231,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (!route) return gatewayError(res, 404, 'There is no api match the request');
       const body = await readBody(req);
       if (!body) return gatewayError(res, 413, 'Request entity too large');
+      const headers = flatHeaders(req);
       if (route.oauth) {
-        const headers = Object.fromEntries(
-          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
-        );
         const refusal = await route.oauth.check(headers, now());
         if (refusal) return gatewayError(res, refusal.status, refusal.message);
       }
       const { event, requestId } = buildEvent(
         req,
+        headers,
         url,
         body,
         route.endpoint,
@@ -244,15 +252,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return gatewayError(res, 403, 'Invalid scf response format. please check your scf response format.');
       }
       const out = outcome.result;
-      const payload =
+      // A text body goes out as the string it is: Node writes the head and a string body in one write.
+      const payload: string | Buffer =
         out.isBase64Encoded === true || String(out.isBase64Encoded).toLowerCase() === 'true'
           ? Buffer.from(out.body ?? '', 'base64')
-          : Buffer.from(out.body ?? '', 'utf8');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(out.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-      headers['content-length'] = String(payload.length);
-      res.writeHead(out.statusCode, headers);
-      res.end(req.method === 'HEAD' ? undefined : payload);
+          : (out.body ?? '');
+      const responseHeaders: Record<string, string> = {};
+      for (const name in out.headers) {
+        const value = out.headers[name];
+        if (typeof value === 'string') responseHeaders[name] = value;
+      }
+      responseHeaders['content-length'] = String(Buffer.byteLength(payload));
+      res.writeHead(out.statusCode, responseHeaders);
+      if (req.method === 'HEAD') res.end();
+      else res.end(payload);
     } catch {
       if (!res.headersSent) gatewayError(res, 500, 'Internal gateway error');
       else res.destroy();

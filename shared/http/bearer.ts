@@ -1,6 +1,6 @@
 // Where a resource server finds the access token (RFC 6750 §2, and API Gateway's forms).
 import { OAuthError } from '../errors.ts';
-import type { HttpRequest } from './web.ts';
+import { type HttpRequest, requestUrl } from './web.ts';
 
 const REALM = 'work';
 
@@ -41,7 +41,7 @@ function fromCookie(header: string | null): string | undefined {
  * RFC 9700 §2.2.3 / OAuth 2.1: never from the query string.
  */
 export function extractAccessToken(req: HttpRequest): string {
-  const query = new URL(req.url).searchParams;
+  const query = requestUrl(req).searchParams;
   if (query.has('access_token') || query.has('id_token')) {
     throw refuse('invalid_request', 'access tokens are not accepted in the query string', 400);
   }

@@ -1,6 +1,6 @@
 // Strict request parsing: media types, size limits, UTF-8, no repeated parameters, empty means absent.
 import { OAuthError } from '../errors.ts';
-import type { HttpRequest } from './web.ts';
+import { type HttpRequest, requestUrl } from './web.ts';
 
 export const MAX_FORM_BYTES = 64 * 1024;
 
@@ -76,7 +76,7 @@ export function parseUrlEncoded(text: string, where: string): Params {
 
 /** The query string of the request URL, with the same rules as a form body. */
 export function readQuery(req: HttpRequest): Params {
-  const url = new URL(req.url);
+  const url = requestUrl(req);
   return parseUrlEncoded(url.search.slice(1), 'the query string');
 }
 

@@ -1,6 +1,6 @@
 // Response helpers and the routing errors every function shares.
 import { OAuthError } from '../errors.ts';
-import { type HttpRequest, type HttpResponse, LiteResponse } from './web.ts';
+import { type HttpRequest, type HttpResponse, LiteResponse, requestUrl } from './web.ts';
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
 
@@ -26,6 +26,6 @@ export function methodNotAllowed(allowed: readonly string[]): never {
 
 /** The path relative to the function's mount point: SCF may prefix the service path. */
 export function routePath(req: HttpRequest): string {
-  const path = new URL(req.url).pathname;
+  const path = requestUrl(req).pathname;
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }

@@ -118,12 +118,17 @@ export function eventToRequest(event: unknown): LiteRequest {
 }
 
 export async function responseToIntegrated(res: HttpResponse): Promise<IntegratedResponse> {
-  const headers: Record<string, string> = {};
-  res.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  const cookies = res.headers.getSetCookie();
-  if (cookies.length > 0) headers['set-cookie'] = cookies[0]!;
+  let headers: Record<string, string>;
+  if (res.headers instanceof LiteHeaders) {
+    headers = res.headers.toRecord();
+  } else {
+    headers = {};
+    res.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const cookies = res.headers.getSetCookie();
+    if (cookies.length > 0) headers['set-cookie'] = cookies[0]!;
+  }
   const bytes = Buffer.from(await res.arrayBuffer());
   const text = TEXT_TYPES.test(headers['content-type'] ?? 'text/plain');
   return {
@@ -140,6 +145,8 @@ export async function responseToIntegrated(res: HttpResponse): Promise<Integrate
  */
 export function createScfHandler(init: () => Promise<App>): ScfHandler {
   let app: Promise<App> | undefined;
+  // The app once init has succeeded: requests after the first go straight to it.
+  let ready: App | undefined;
   return async (event, context) => {
     const started = performance.now();
     const e = (event && typeof event === 'object' ? event : {}) as ApiGatewayEvent;
@@ -154,12 +161,14 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
     };
     let res: HttpResponse;
     try {
-      app ??= init();
-      const run = await app.catch((error: unknown) => {
-        app = undefined;
-        throw error;
-      });
-      res = await run(eventToRequest(event), ctx);
+      if (!ready) {
+        app ??= init();
+        ready = await app.catch((error: unknown) => {
+          app = undefined;
+          throw error;
+        });
+      }
+      res = await ready(eventToRequest(event), ctx);
     } catch (error) {
       res = renderError(error, ctx);
     }

@@ -137,6 +137,18 @@ export class LiteHeaders implements HeaderList {
   forEach(callback: (value: string, name: string, headers: LiteHeaders) => void): void {
     for (const [name, value] of this.entries()) callback(value, name, this);
   }
+
+  /**
+   * One value per name, as an SCF integrated response carries them: values combined, and of several
+   * `set-cookie` only the first. Names in the order they were first added.
+   */
+  toRecord(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, values] of this.#values) {
+      out[name] = name === 'set-cookie' ? values[0]! : values.length === 1 ? values[0]! : values.join(', ');
+    }
+    return out;
+  }
 }
 
 const encoder = new TextEncoder();
@@ -212,6 +224,7 @@ export class LiteRequest extends Body implements HttpRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: LiteHeaders;
+  #parsedUrl: URL | undefined;
 
   constructor(input: string | URL, init: RequestInit = {}) {
     const headers = new LiteHeaders(init.headers);
@@ -225,10 +238,22 @@ export class LiteRequest extends Body implements HttpRequest {
       throw new TypeError('a GET or HEAD request cannot have a body');
     super(body, headers);
     this.method = method;
-    // Throws TypeError for a URL that does not parse, as the standard requires.
-    this.url = new URL(String(input)).href;
+    // Throws TypeError for a URL that does not parse, as the standard requires; a URL object has
+    // been parsed already.
+    this.url = input instanceof URL ? input.href : new URL(String(input)).href;
     this.headers = headers;
   }
+
+  /** `url` parsed, once for all the readers of one request. Shared: read it, never change it. */
+  get parsedUrl(): URL {
+    this.#parsedUrl ??= new URL(this.url);
+    return this.#parsedUrl;
+  }
+}
+
+/** The request's URL parsed: once per request for a LiteRequest, anew for any other request. */
+export function requestUrl(req: HttpRequest): URL {
+  return req instanceof LiteRequest ? req.parsedUrl : new URL(req.url);
 }
 
 export interface ResponseInit {

@@ -25,6 +25,30 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/**
+ * Raw RS256 with node:crypto alone, on one key made once, for measuring the floor again right before
+ * and right after each load phase: the speed of a core on a shared machine drifts within seconds.
+ */
+export function createFloorMeter(): {
+  measure(signs: number, verifies: number): Promise<{ sign: number; verify: number }>;
+} {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  // A signing input of an access token's size.
+  const input = Buffer.alloc(480, 'eyJhbGciOiJSUzI1NiJ9');
+  const signature = sign('sha256', input, privateKey);
+  return {
+    async measure(signs, verifies) {
+      return {
+        sign: signs > 0 ? await cpuPerCall(signs, () => sign('sha256', input, privateKey)) : Number.NaN,
+        verify:
+          verifies > 0
+            ? await cpuPerCall(verifies, () => verify('sha256', input, publicKey, signature))
+            : Number.NaN,
+      };
+    },
+  };
+}
+
 export async function measureCrypto(signs: number, verifies: number, rounds = 3): Promise<CryptoFigures> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const claims = {

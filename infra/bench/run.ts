@@ -19,7 +19,7 @@ import { freePort } from '../net.ts';
 import { loadProject } from '../serverless/project.ts';
 import { writeCodeExchanges } from './code-flow.ts';
 import { type ColdTarget, measureColdStarts } from './cold-start.ts';
-import { measureCrypto } from './crypto.ts';
+import { createFloorMeter, measureCrypto } from './crypto.ts';
 import type { LoadJob, LoadMessage, LoadResult } from './load.ts';
 import { BENCH_CLIENT_ID, BENCH_SCOPE, type BenchSetup, basicAuth, prepareBench } from './setup.ts';
 import type { ServerMessage, Usage } from './usage.ts';
@@ -330,14 +330,22 @@ async function main(): Promise<void> {
   }
 
   const plainRounds: PhaseFigures[] = [];
-  const cryptoRounds: { sign: number; verify: number }[] = [];
+  // Every floor measurement of the run: each phase's ratio divides by the ones taken just before and
+  // just after it, since on a shared machine the speed of a core drifts by tens of percent in seconds.
+  const signFloors: number[] = [];
+  const verifyFloors: number[] = [];
+  const meter = createFloorMeter();
+  const around = async <T>(kind: 'sign' | 'verify', phase: () => Promise<T>): Promise<[T, number]> => {
+    const measure = () => (kind === 'sign' ? meter.measure(100, 0) : meter.measure(0, 1000));
+    const before = (await measure())[kind];
+    const result = await phase();
+    const after = (await measure())[kind];
+    (kind === 'sign' ? signFloors : verifyFloors).push(before, after);
+    return [result, (before + after) / 2];
+  };
   let pool: string[] = [];
 
   for (let round = 1; round <= ROUNDS; round++) {
-    // The floor is measured again every round, so each ratio compares figures taken minutes apart
-    // at most: on a shared machine the speed of a core drifts by tens of percent over a run.
-    const floor = await measureCrypto(100, 1000, 1);
-    cryptoRounds.push({ sign: floor.sign_cpu_us, verify: floor.verify_cpu_us });
     progress(`round ${round}/${ROUNDS}: bare HTTP server`);
     const plainRound = await runLoad(plain, {
       origin: plain.origin,
@@ -373,9 +381,11 @@ async function main(): Promise<void> {
       };
       progress(`round ${round}/${ROUNDS}: POST /token (client_credentials)${tag}`);
       const collected = join(setup.root, 'issued.txt');
-      const token = await runLoad(side.gateway, { ...tokenJob, collectTokensFile: collected });
+      const [token, signFloor] = await around('sign', () =>
+        runLoad(side.gateway, { ...tokenJob, collectTokensFile: collected }),
+      );
       side.rounds.token.push(token);
-      side.tokenOverhead.push(token.cpuUs / floor.sign_cpu_us);
+      side.tokenOverhead.push(token.cpuUs / signFloor);
       pool.push(...readFileSync(collected, 'utf8').split('\n').filter(Boolean));
 
       const needed = WORK_WARMUP_MAX + WORK_MAX;
@@ -388,20 +398,22 @@ async function main(): Promise<void> {
       pool = pool.slice(needed);
 
       progress(`round ${round}/${ROUNDS}: GET /work (a different token on every request)${tag}`);
-      const work = await runLoad(side.gateway, {
-        origin: side.gateway.origin,
-        method: 'GET',
-        path: '/work',
-        headers: {},
-        connections: CONNECTIONS,
-        warmupMs: WARMUP_MS,
-        warmupMax: WORK_WARMUP_MAX,
-        durationMs: DURATION_MS,
-        maxRequests: WORK_MAX,
-        tokensFile,
-      });
+      const [work, verifyFloor] = await around('verify', () =>
+        runLoad(side.gateway, {
+          origin: side.gateway.origin,
+          method: 'GET',
+          path: '/work',
+          headers: {},
+          connections: CONNECTIONS,
+          warmupMs: WARMUP_MS,
+          warmupMax: WORK_WARMUP_MAX,
+          durationMs: DURATION_MS,
+          maxRequests: WORK_MAX,
+          tokensFile,
+        }),
+      );
       side.rounds.work.push(work);
-      side.workOverhead.push(work.cpuUs / (plainRound.cpuUs + 2 * floor.verify_cpu_us));
+      side.workOverhead.push(work.cpuUs / (plainRound.cpuUs + 2 * verifyFloor));
 
       progress(`round ${round}/${ROUNDS}: POST /token (authorization_code + PKCE, a fresh code each)${tag}`);
       const codesFile = join(setup.root, 'codes.txt');
@@ -423,8 +435,8 @@ async function main(): Promise<void> {
   for (const side of sides) rmSync(side.setup.root, { recursive: true, force: true });
 
   const pick = (phase: PhaseFigures[], key: keyof PhaseFigures) => median(phase.map((p) => p[key]));
-  const signCpu = median(cryptoRounds.map((c) => c.sign));
-  const verifyCpu = median(cryptoRounds.map((c) => c.verify));
+  const signCpu = median(signFloors);
+  const verifyCpu = median(verifyFloors);
   const plainCpu = pick(plainRounds, 'cpuUs');
   const sideFigures = (side: Side, usage: Usage) => {
     const bundles = side.setup.bundles;

@@ -109,10 +109,12 @@ export function buildEvent(
 ) {
   headers['x-forwarded-proto'] = 'http';
   const queryString: Record<string, string | string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    const existing = queryString[name];
-    if (existing === undefined) queryString[name] = value;
-    else queryString[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  if (url.search !== '') {
+    for (const [name, value] of url.searchParams) {
+      const existing = queryString[name];
+      if (existing === undefined) queryString[name] = value;
+      else queryString[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+    }
   }
   const isText = body.length === 0 || isUtf8(body);
   const requestId = randomUUID();

@@ -51,8 +51,20 @@ function headerName(name: string): string {
   return text.toLowerCase();
 }
 
+/** HTTP whitespace: tab, line feed, carriage return, space. */
+function isHttpWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
 function headerValue(name: string, value: string): string {
-  const text = String(value).replace(EDGE_WHITESPACE, '');
+  let text = String(value);
+  // Most values have no whitespace at either end, and the regular expression would scan them whole.
+  if (
+    text.length > 0 &&
+    (isHttpWhitespace(text.charCodeAt(0)) || isHttpWhitespace(text.charCodeAt(text.length - 1)))
+  ) {
+    text = text.replace(EDGE_WHITESPACE, '');
+  }
   // The value itself is not echoed: it may be a credential.
   if (BAD_VALUE.test(text)) throw new TypeError(`invalid value for header ${name}`);
   return text;

@@ -69,10 +69,23 @@ export async function signAccessToken(
   if (input.scope) claims.scope = input.scope;
   if (input.grantId) claims.grant_id = input.grantId;
   // RFC 7515 §7.1: BASE64URL(UTF8(header)) '.' BASE64URL(payload) '.' BASE64URL(signature).
-  const header = encodeJson({ alg: SIGNING_ALG, typ: input.typ, kid: key.kid });
+  const header = encodedHeader(key.kid, input.typ);
   const signingInput = `${header}.${encodeJson(claims)}`;
   const signature = sign('sha256', Buffer.from(signingInput, 'latin1'), key.privateKey);
   return { token: `${signingInput}.${signature.toString('base64url')}`, claims };
+}
+
+// The protected header depends only on the key and the typ: encoded once for each pair.
+const headers = new Map<string, string>();
+
+function encodedHeader(kid: string, typ: AccessTokenTyp): string {
+  const cacheKey = `${typ} ${kid}`;
+  let header = headers.get(cacheKey);
+  if (header === undefined) {
+    header = encodeJson({ alg: SIGNING_ALG, typ, kid });
+    headers.set(cacheKey, header);
+  }
+  return header;
 }
 
 function encodeJson(value: object): string {

@@ -148,7 +148,8 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
   // The app once init has succeeded: requests after the first go straight to it.
   let ready: App | undefined;
   return async (event, context) => {
-    const started = performance.now();
+    // process.hrtime rather than `performance`, whose first use loads perf_hooks at every cold start.
+    const started = process.hrtime.bigint();
     const e = (event && typeof event === 'object' ? event : {}) as ApiGatewayEvent;
     const requestId =
       (typeof context?.request_id === 'string' && context.request_id) ||
@@ -178,7 +179,7 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
       request_id: requestId,
       route: ctx.route,
       status: out.statusCode,
-      latency_ms: Math.round((performance.now() - started) * 100) / 100,
+      latency_ms: Number((process.hrtime.bigint() - started) / 10_000n) / 100,
       ...(ctx.log.clientId ? { client_id: ctx.log.clientId } : {}),
       ...(ctx.log.error ? { error: ctx.log.error } : {}),
       ...(ctx.log.detail ? { detail: ctx.log.detail } : {}),

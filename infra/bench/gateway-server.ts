@@ -11,8 +11,8 @@ const gateway = await startGateway({
   env: process.env,
   port: Number(port),
   prebuilt: true,
-  // Function log lines are produced and carried out of the worker as in production; the bench
-  // discards them here rather than paying for a terminal.
+  // Function log lines are produced as in production; the bench discards them here rather than
+  // paying for a terminal.
   onOutput: () => {},
 });
 serveUsage(gateway.url, () => gateway.close());

@@ -30,10 +30,12 @@ async function startGateway(env: Record<string, string>, port: number): Promise<
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
-      PORT: String(port), // The gateway's own heap is bounded as a function's would be by its memory size, so V8 collects
-      // instead of growing into a laptop's free memory, and a real leak shows as growth.
+      PORT: String(port),
+      // The gateway's heap, which holds the three functions, is bounded as an SCF instance's memory
+      // bounds a function's, so V8 collects instead of growing into a laptop's free memory, and a
+      // real leak shows as growth.
       NODE_OPTIONS: '--max-old-space-size=64 --max-semi-space-size=4',
-      // Fewer malloc arenas for the gateway's threads: RSS then tracks what the heaps really hold.
+      // Fewer malloc arenas for the gateway's threads: RSS then tracks what the heap really holds.
       MALLOC_ARENA_MAX: '2',
       ...env,
     },

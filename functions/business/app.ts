@@ -26,8 +26,10 @@ export function createBusinessApp(config: Readonly<BusinessConfig>, options: Bus
     ...(options.now ? { now: options.now } : {}),
   });
   const store = config.checkRevocation ? (options.store ?? openStore(config.store)) : undefined;
+  // A store handed in belongs to the caller; one opened here is closed with the app.
+  const ownStore = store !== undefined && options.store === undefined ? store : undefined;
 
-  return async (req, ctx) => {
+  const app: App = async (req, ctx) => {
     if (routePath(req) !== '/work') return notFound();
     if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
     const token = extractAccessToken(req);
@@ -49,4 +51,6 @@ export function createBusinessApp(config: Readonly<BusinessConfig>, options: Bus
       headers: { 'content-type': 'text/plain;charset=UTF-8', 'cache-control': 'no-store' },
     });
   };
+  if (ownStore) app.dispose = () => ownStore.close();
+  return app;
 }

@@ -67,7 +67,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     'cache-control': 'public, max-age=300',
   };
 
-  return async (req, ctx) => {
+  const app: App = async (req, ctx) => {
     const path = routePath(req);
     switch (path) {
       case '/token':
@@ -89,6 +89,9 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
         return notFound();
     }
   };
+  // A store handed in belongs to the caller; one opened here is closed with the app.
+  if (!options.store) app.dispose = () => deps.store.close();
+  return app;
 }
 
 async function handleToken(

@@ -157,8 +157,11 @@ class InlineFunctionHost implements FunctionHost {
     }
   }
 
+  /** Ends the instance: what its app opened (a store connection) is released, as when SCF ends one. */
   async close(): Promise<void> {
+    const handler = this.handler as (Handler & { dispose?: () => Promise<void> }) | undefined;
     this.handler = undefined;
+    if (typeof handler?.dispose === 'function') await handler.dispose();
   }
 }
 

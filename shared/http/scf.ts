@@ -45,8 +45,18 @@ export interface RequestContext {
   log: RequestLog;
 }
 
-export type App = (req: HttpRequest, ctx: RequestContext) => Promise<HttpResponse>;
-export type ScfHandler = (event: unknown, context?: ScfContext) => Promise<IntegratedResponse>;
+export type App = ((req: HttpRequest, ctx: RequestContext) => Promise<HttpResponse>) & {
+  /** Releases what the app opened for itself (its store connection). */
+  dispose?: () => Promise<void>;
+};
+
+export type ScfHandler = ((event: unknown, context?: ScfContext) => Promise<IntegratedResponse>) & {
+  /**
+   * Ends the instance's app and releases what it holds, for a host that ends an instance without
+   * ending its process (the local gateway). SCF never calls it: ending the process releases all.
+   */
+  dispose(): Promise<void>;
+};
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|javascript|xml)|[^;]*\+json)/i;
 
@@ -147,7 +157,7 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
   let app: Promise<App> | undefined;
   // The app once init has succeeded: requests after the first go straight to it.
   let ready: App | undefined;
-  return async (event, context) => {
+  const handler = async (event: unknown, context?: ScfContext): Promise<IntegratedResponse> => {
     // process.hrtime rather than `performance`, whose first use loads perf_hooks at every cold start.
     const started = process.hrtime.bigint();
     const e = (event && typeof event === 'object' ? event : {}) as ApiGatewayEvent;
@@ -186,6 +196,14 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
     });
     return out;
   };
+  const dispose = async (): Promise<void> => {
+    const starting = app;
+    app = undefined;
+    ready = undefined;
+    const running = await starting?.catch(() => undefined);
+    await running?.dispose?.();
+  };
+  return Object.assign(handler, { dispose });
 }
 
 /** The one error boundary: known errors render themselves, anything else is a logged `server_error`. */

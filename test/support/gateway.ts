@@ -1,4 +1,5 @@
 // Starts the local gateway for an integration test, on a free loopback port, logs captured.
+import type { Isolation } from '../../infra/gateway/function-host.ts';
 import { type Gateway, startGateway } from '../../infra/gateway/server.ts';
 import { freePort } from '../../infra/net.ts';
 import { testEnv } from './fixtures.ts';
@@ -14,6 +15,8 @@ export interface TestGatewayOptions {
   port?: number;
   /** The Unix time (seconds) the gateway's and functions' clocks show at start; default: now. */
   at?: number;
+  /** How the functions run: in the gateway's thread (default) or in worker threads. */
+  isolation?: Isolation;
 }
 
 /** The issuer is the gateway's own URL, as it is when deployed behind the gateway. */
@@ -30,6 +33,7 @@ export async function startTestGateway(
     port,
     onOutput: (_name, chunk) => output.push(...chunk.split('\n').filter(Boolean)),
     ...(options.at === undefined ? {} : { clockOffsetMs: options.at * 1000 - Date.now() }),
+    ...(options.isolation ? { isolation: options.isolation } : {}),
   });
   return Object.assign(gateway, { env, output });
 }

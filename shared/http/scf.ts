@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, OAuthError } from '../errors.ts';
 import { logLine, type RequestLog } from '../log.ts';
-import { type HttpRequest, type HttpResponse, LiteHeaders, LiteRequest } from './web.ts';
+import { type HttpRequest, type HttpResponse, LiteHeaders, LiteRequest, LiteResponse } from './web.ts';
 
 type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -124,7 +124,8 @@ export function eventToRequest(event: unknown): LiteRequest {
     body = isTrue(e.isBase64Encoded) ? Buffer.from(e.body, 'base64') : Buffer.from(e.body, 'utf8');
     headers.set('content-length', String(body.byteLength));
   }
-  return new LiteRequest(url, { method, headers, body: body ?? null });
+  // Headers, body and URL were made here for this request alone: the request takes them as they are.
+  return new LiteRequest(url, { method, headers, body: body ?? null }, true);
 }
 
 export async function responseToIntegrated(res: HttpResponse): Promise<IntegratedResponse> {
@@ -139,14 +140,14 @@ export async function responseToIntegrated(res: HttpResponse): Promise<Integrate
     const cookies = res.headers.getSetCookie();
     if (cookies.length > 0) headers['set-cookie'] = cookies[0]!;
   }
-  const bytes = Buffer.from(await res.arrayBuffer());
   const text = TEXT_TYPES.test(headers['content-type'] ?? 'text/plain');
-  return {
-    isBase64Encoded: !text,
-    statusCode: res.status,
-    headers,
-    body: text ? bytes.toString('utf8') : bytes.toString('base64'),
-  };
+  let body: string;
+  if (text && res instanceof LiteResponse) body = res.utf8();
+  else {
+    const bytes = Buffer.from(await res.arrayBuffer());
+    body = text ? bytes.toString('utf8') : bytes.toString('base64');
+  }
+  return { isBase64Encoded: !text, statusCode: res.status, headers, body };
 }
 
 /**

@@ -167,21 +167,30 @@ const encoder = new TextEncoder();
 // Fetch "UTF-8 decode": replacement characters for bad sequences, a leading BOM dropped.
 const decoder = new TextDecoder('utf-8');
 
+/** A string as UTF-8 encoding sees it: a lone surrogate becomes U+FFFD. */
+function wellFormed(text: string): string {
+  const string = text as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return string.isWellFormed() ? text : string.toWellFormed();
+}
+
 /** A body read at most once, as the Fetch standard's Body mixin does. */
 class Body {
-  #bytes: Uint8Array | null;
+  #bytes: Uint8Array | null = null;
+  // A string body stays a string until someone asks for bytes: most are read back as text.
+  #text: string | null = null;
   #used = false;
 
-  constructor(body: BodyInit | undefined, headers: LiteHeaders) {
+  /** `owned`: the caller hands over a Uint8Array it will not touch again, so it is not copied. */
+  constructor(body: BodyInit | undefined, headers: LiteHeaders, owned = false) {
     if (body === undefined || body === null) {
-      this.#bytes = null;
+      // no body
     } else if (typeof body === 'string') {
-      this.#bytes = encoder.encode(body);
+      this.#text = body;
       // Fetch "extract a body": a string body's type is text/plain;charset=UTF-8 unless one is given.
       if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
     } else if (body instanceof Uint8Array) {
       // A copy in its own buffer: `Buffer#slice` would share memory (and Node's pool) instead.
-      this.#bytes = new Uint8Array(body);
+      this.#bytes = owned ? body : new Uint8Array(body);
     } else if (body instanceof ArrayBuffer) {
       this.#bytes = new Uint8Array(body.slice(0));
     } else {
@@ -196,9 +205,25 @@ class Body {
   #consume(): Uint8Array {
     if (this.#used) throw new TypeError('the body has already been read');
     this.#used = true;
-    const bytes = this.#bytes ?? new Uint8Array(0);
+    const bytes = this.#text !== null ? encoder.encode(this.#text) : (this.#bytes ?? new Uint8Array(0));
     this.#bytes = null;
+    this.#text = null;
     return bytes;
+  }
+
+  /**
+   * The body as a UTF-8 string, read once: what SCF's integrated response carries for a text body.
+   * Unlike `text()`, a leading byte order mark is kept, as the bytes have it.
+   */
+  utf8(): string {
+    if (this.#text !== null && !this.#used) {
+      this.#used = true;
+      const text = wellFormed(this.#text);
+      this.#text = null;
+      return text;
+    }
+    const bytes = this.#consume();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
@@ -238,8 +263,13 @@ export class LiteRequest extends Body implements HttpRequest {
   readonly headers: LiteHeaders;
   #parsedUrl: URL | undefined;
 
-  constructor(input: string | URL, init: RequestInit = {}) {
-    const headers = new LiteHeaders(init.headers);
+  /**
+   * `adopt`: the caller hands over the URL object, the headers and a Uint8Array body it built for this
+   * request alone (the SCF adapter does), so none of them is copied or parsed again.
+   */
+  constructor(input: string | URL, init: RequestInit = {}, adopt = false) {
+    const headers =
+      adopt && init.headers instanceof LiteHeaders ? init.headers : new LiteHeaders(init.headers);
     let method = init.method ?? 'GET';
     if (!TOKEN.test(method)) throw new TypeError('invalid request method');
     const upper = method.toUpperCase();
@@ -248,11 +278,12 @@ export class LiteRequest extends Body implements HttpRequest {
     const body = init.body ?? null;
     if (body !== null && (method === 'GET' || method === 'HEAD'))
       throw new TypeError('a GET or HEAD request cannot have a body');
-    super(body, headers);
+    super(body, headers, adopt);
     this.method = method;
     // Throws TypeError for a URL that does not parse, as the standard requires; a URL object has
     // been parsed already.
     this.url = input instanceof URL ? input.href : new URL(String(input)).href;
+    if (adopt && input instanceof URL) this.#parsedUrl = input;
     this.headers = headers;
   }
 

@@ -201,3 +201,40 @@ describe('bodies from pooled Buffers', () => {
     expect((await res.arrayBuffer()).byteLength).toBe(3);
   });
 });
+
+describe('the body as the integrated response carries it (utf8)', () => {
+  it('gives a string body back as UTF-8 encoding sees it, a lone surrogate as U+FFFD', () => {
+    expect(new LiteResponse('{"a":"é"}').utf8()).toBe('{"a":"é"}');
+    expect(new LiteResponse('x\uD800y').utf8()).toBe('x\uFFFDy');
+  });
+
+  it('keeps a leading byte order mark, which text() drops', async () => {
+    expect(new LiteResponse('\uFEFFhi').utf8()).toBe('\uFEFFhi');
+    expect(await new LiteResponse('\uFEFFhi').text()).toBe('hi');
+  });
+
+  it('decodes a byte body, and reads either kind once', () => {
+    const bytes = new LiteResponse(new Uint8Array([0x68, 0xc3, 0xa9]));
+    expect(bytes.utf8()).toBe('hé');
+    expect(() => bytes.utf8()).toThrow(TypeError);
+    const text = new LiteResponse('once');
+    text.utf8();
+    expect(text.bodyUsed).toBe(true);
+    expect(() => text.utf8()).toThrow(TypeError);
+  });
+});
+
+describe('a request that adopts what the adapter built', () => {
+  it('reads the same as one that copies, and hands out the URL it was given', async () => {
+    const url = new URL('https://a.example/token?x=1');
+    const body = Buffer.from('grant_type=client_credentials');
+    const headers = new LiteHeaders({ 'content-type': 'application/x-www-form-urlencoded' });
+    const adopted = new LiteRequest(url, { method: 'POST', headers, body }, true);
+    const copied = new LiteRequest(url, { method: 'POST', headers, body });
+    expect(adopted.url).toBe(copied.url);
+    expect(adopted.parsedUrl).toBe(url);
+    expect(copied.parsedUrl).not.toBe(url);
+    expect(adopted.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
+    expect(await adopted.text()).toBe(await copied.text());
+  });
+});

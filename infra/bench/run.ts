@@ -6,7 +6,8 @@
 // phase; default 3), --cold N (cold starts per function; default 10), --connections N (default 32),
 // --profile DIR (write the gateway's CPU profiles, every thread, with node --cpu-prof to DIR),
 // --compare TREE (another checkout, e.g. of main: its functions and gateway run side by side with
-// this tree's in the same run, phases alternating, same key and tokens; reported under "compare").
+// this tree's in the same run, phases alternating, same key and tokens; reported under "compare";
+// and both trees' token and business functions called in this process, interleaved: "in_process").
 // --cold-only (stop after the cold starts and print them as one JSON line).
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { loadProject } from '../serverless/project.ts';
 import { writeCodeExchanges } from './code-flow.ts';
 import { type ColdTarget, measureColdStarts } from './cold-start.ts';
 import { createFloorMeter, measureCrypto } from './crypto.ts';
+import { compareInProcess, type InProcessFigures } from './in-process.ts';
 import type { LoadJob, LoadMessage, LoadResult } from './load.ts';
 import { BENCH_CLIENT_ID, BENCH_SCOPE, type BenchSetup, basicAuth, prepareBench } from './setup.ts';
 import type { ServerMessage, Usage } from './usage.ts';
@@ -50,6 +52,8 @@ const WORK_WARMUP_MAX = 1000;
 const WORK_MAX = 4000;
 const CODE_WARMUP_MAX = 600;
 const CODE_MAX = 2400;
+// With --compare, rounds of the two trees' functions called in this process.
+const IN_PROCESS_ROUNDS = 14;
 
 const TARGETS = {
   token_overhead: 1.25,
@@ -430,6 +434,18 @@ async function main(): Promise<void> {
     }
   }
 
+  let inProcess: InProcessFigures | undefined;
+  if (compareSetup) {
+    progress(`both trees' token and business functions in process, ${IN_PROCESS_ROUNDS} rounds`);
+    const tokens = await mintTokens(setup, 1000);
+    inProcess = await compareInProcess(
+      coldTargetsA,
+      coldTargets(compareSetup, coldToken!),
+      tokens,
+      IN_PROCESS_ROUNDS,
+    );
+  }
+
   const usages = await Promise.all(sides.map((side) => side.gateway.usage()));
   await Promise.all([plain.stop(), ...sides.map((side) => side.gateway.stop())]);
   for (const side of sides) rmSync(side.setup.root, { recursive: true, force: true });
@@ -478,6 +494,7 @@ async function main(): Promise<void> {
     plain_p99_ms: r2(pick(plainRounds, 'p99Ms')),
     cold_start_status: cold.statuses,
     ...(other ? { compare: other } : {}),
+    ...(inProcess ? { in_process: inProcess } : {}),
     settings: {
       rounds: ROUNDS,
       measured_s: DURATION_MS / 1000,
@@ -542,6 +559,21 @@ async function main(): Promise<void> {
     ['node -e (baseline)', `${figures.node_baseline_ms} ms`, 'median'],
     ...sideRows(mine, ''),
     ...(other ? [['', '', ''] as [string, string, string], ...sideRows(other, ' (compare)')] : []),
+    ...(inProcess
+      ? ([
+          ['', '', ''],
+          [
+            'token function, in process',
+            `${inProcess.token_us} µs CPU/call`,
+            `compare ${inProcess.compare_token_us} µs; difference ${inProcess.token_diff_us} µs (median of ${IN_PROCESS_ROUNDS} paired rounds)`,
+          ],
+          [
+            'business function, in process',
+            `${inProcess.work_us} µs CPU/call`,
+            `compare ${inProcess.compare_work_us} µs; difference ${inProcess.work_diff_us} µs (median of ${IN_PROCESS_ROUNDS} paired rounds)`,
+          ],
+        ] as [string, string, string][])
+      : []),
   ];
   const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = [

@@ -1,0 +1,105 @@
+// With --compare: the token and business functions of both trees called directly in this process,
+// each bundle its own instance with only its own environment (as the local gateway runs them), the
+// calls of the two trees interleaved round by round. The difference between the trees then shows
+// with far less noise than through the gateway, where HTTP and the machine's drift add to every figure.
+import { createFunctionHost, type FunctionHost } from '../gateway/function-host.ts';
+import type { ColdTarget } from './cold-start.ts';
+
+export interface InProcessFigures {
+  /** CPU µs per call of this tree's token function (client credentials) and business function. */
+  token_us: number;
+  work_us: number;
+  compare_token_us: number;
+  compare_work_us: number;
+  /** Median over the rounds of (this tree − compare) within each round: negative is faster. */
+  token_diff_us: number;
+  work_diff_us: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+async function cpuPerCall(n: number, call: () => Promise<void>): Promise<number> {
+  const before = process.cpuUsage();
+  for (let i = 0; i < n; i++) await call();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / n;
+}
+
+interface Side {
+  token: FunctionHost;
+  business: FunctionHost;
+  tokenEvent: unknown;
+  workEvent: { headers: Record<string, string> };
+}
+
+function side(targets: ColdTarget[]): Side {
+  const find = (name: string) => {
+    const target = targets.find((t) => t.name === name);
+    if (!target) throw new Error(`no ${name} function to measure`);
+    return target;
+  };
+  const host = (t: ColdTarget) =>
+    createFunctionHost({
+      name: t.name,
+      file: t.file,
+      handler: 'main_handler',
+      env: t.env,
+      onOutput: () => {},
+    });
+  return {
+    token: host(find('token')),
+    business: host(find('business')),
+    tokenEvent: find('token').event,
+    workEvent: find('business').event as Side['workEvent'],
+  };
+}
+
+export async function compareInProcess(
+  mine: ColdTarget[],
+  other: ColdTarget[],
+  tokens: readonly string[],
+  rounds: number,
+): Promise<InProcessFigures> {
+  const sides = [side(mine), side(other)] as const;
+  let next = 0;
+  const call = async (host: FunctionHost, event: unknown) => {
+    const outcome = await host.invoke(event, {});
+    const status = (outcome.result as { statusCode?: number } | undefined)?.statusCode;
+    if (status !== 200) throw new Error(`in-process call answered ${status ?? outcome.error}`);
+  };
+  // Every /work call sends the next token of the pool, as the load phases do.
+  const work = (s: Side) => () =>
+    call(s.business, {
+      ...s.workEvent,
+      headers: { ...s.workEvent.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+    });
+  const token = (s: Side) => () => call(s.token, s.tokenEvent);
+
+  for (const s of sides) {
+    await cpuPerCall(200, token(s));
+    await cpuPerCall(2000, work(s));
+  }
+  const figures = sides.map(() => ({ token: [] as number[], work: [] as number[] }));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) figures[i]!.token.push(await cpuPerCall(100, token(sides[i]!)));
+    for (const i of order) figures[i]!.work.push(await cpuPerCall(1000, work(sides[i]!)));
+  }
+  await Promise.all(sides.flatMap((s) => [s.token.close(), s.business.close()]));
+
+  const [a, b] = figures as [(typeof figures)[0], (typeof figures)[0]];
+  const diff = (x: number[], y: number[]) => median(x.map((v, i) => v - y[i]!));
+  return {
+    token_us: r1(median(a.token)),
+    work_us: r1(median(a.work)),
+    compare_token_us: r1(median(b.token)),
+    compare_work_us: r1(median(b.work)),
+    token_diff_us: r1(diff(a.token, b.token)),
+    work_diff_us: r1(diff(a.work, b.work)),
+  };
+}

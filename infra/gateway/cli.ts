@@ -61,6 +61,18 @@ async function main(): Promise<void> {
 
   const isolation = process.argv.includes('--isolate') ? 'worker' : 'inline';
   const gateway = await startGateway({ env, port, host: '127.0.0.1', isolation });
+  if (isolation === 'inline') {
+    // An error thrown outside any request (from a function's timer or event) would end this process
+    // and every function with it, where SCF would end one instance. Report it, end the instances (the
+    // next request starts new ones), and keep serving.
+    const stray = (error: unknown) => {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      process.stderr.write(`An error escaped every request; all function instances restart: ${text}\n`);
+      void gateway.recycle();
+    };
+    process.on('uncaughtException', stray);
+    process.on('unhandledRejection', stray);
+  }
   process.stdout.write(`${banner}\n  Local API Gateway listening on ${gateway.url}\n\n`);
   for (const e of gateway.project.endpoints) {
     const auth =

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { inspect } from 'node:util';
 import { compileFunction } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 
@@ -93,6 +94,15 @@ function shiftedDate(offsetMs: number): DateConstructor {
 
 type Handler = (event: unknown, context: Record<string, unknown>) => unknown;
 
+/** What a function threw, as text, whatever it threw (even a value that cannot become a string). */
+function describeThrown(error: unknown): string {
+  try {
+    return String((error instanceof Error && error.stack) || error);
+  } catch {
+    return inspect(error);
+  }
+}
+
 /** The bundle's free variables that belong to its instance, not to the gateway. */
 const MODULE_SCOPE = [
   'exports',
@@ -120,11 +130,27 @@ class InlineFunctionHost implements FunctionHost {
         return true;
       },
     });
-    // The instance's `process`: the real one for everything but its environment and output.
+    // The instance's `process`: the real one for what it reads (versions, hrtime, nextTick, …), with
+    // its own environment, output and listeners, and nothing that would end or change the gateway.
+    // Node's built-in modules, and packages the bundle requires from outside it, still read the real
+    // process: `--isolate` gives each function a process environment of its own.
+    const refuse = (what: string) => () => {
+      throw new Error(`process.${what} ends the gateway's process, not only this function's instance`);
+    };
+    const own = (value: unknown) => ({ value, enumerable: true, writable: true, configurable: true });
     const instanceProcess = Object.create(process, {
-      env: { value: { ...env }, enumerable: true, writable: true, configurable: true },
-      stdout: { value: stream, enumerable: true },
-      stderr: { value: stream, enumerable: true },
+      env: own({ ...env }),
+      stdout: own(stream),
+      stderr: own(stream),
+      // EventEmitter state of its own, so process.on() in a function never reaches the gateway's.
+      _events: own(Object.create(null)),
+      _eventsCount: own(0),
+      _maxListeners: own(undefined),
+      exitCode: own(undefined),
+      exit: own(refuse('exit')),
+      abort: own(refuse('abort')),
+      kill: own(refuse('kill')),
+      chdir: own(refuse('chdir')),
     });
     const instanceConsole = new Console({
       stdout: stream as unknown as NodeJS.WritableStream,
@@ -153,15 +179,23 @@ class InlineFunctionHost implements FunctionHost {
       this.handler ??= this.load();
       return { result: await this.handler(event, context) };
     } catch (error) {
-      return { error: String((error instanceof Error && error.stack) || error) };
+      return { error: describeThrown(error) };
     }
   }
 
-  /** Ends the instance: what its app opened (a store connection) is released, as when SCF ends one. */
+  /**
+   * Ends the instance: what its app opened (a store connection) is released, as when SCF ends one.
+   * A failure to release is reported on the instance's output, never thrown: the gateway still closes.
+   */
   async close(): Promise<void> {
     const handler = this.handler as (Handler & { dispose?: () => Promise<void> }) | undefined;
     this.handler = undefined;
-    if (typeof handler?.dispose === 'function') await handler.dispose();
+    if (typeof handler?.dispose !== 'function') return;
+    try {
+      await handler.dispose();
+    } catch (error) {
+      this.options.onOutput(this.options.name, `instance ended with an error: ${describeThrown(error)}\n`);
+    }
   }
 }
 

@@ -46,6 +46,8 @@ export interface Gateway {
   project: Project;
   /** How many times each function was invoked (tests check the backend was not reached). */
   invocations: Map<string, number>;
+  /** Ends every function instance; the next request to a function starts a new one (a cold start). */
+  recycle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -260,7 +262,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           ? Buffer.from(out.body ?? '', 'base64')
           : (out.body ?? '');
       const responseHeaders: Record<string, string> = {};
-      for (const name in out.headers) {
+      for (const name of Object.keys(out.headers ?? {})) {
         const value = out.headers[name];
         if (typeof value === 'string') responseHeaders[name] = value;
       }
@@ -286,11 +288,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     url,
     project,
     invocations,
+    async recycle() {
+      await Promise.allSettled([...hosts.values()].map((h) => h.close()));
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
-      await Promise.all([...hosts.values()].map((h) => h.close()));
-      if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+      try {
+        await Promise.allSettled([...hosts.values()].map((h) => h.close()));
+      } finally {
+        if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+      }
     },
   };
 }

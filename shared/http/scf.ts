@@ -173,14 +173,18 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
     };
     let res: HttpResponse;
     try {
-      if (!ready) {
+      let run = ready;
+      if (!run) {
         app ??= init();
-        ready = await app.catch((error: unknown) => {
-          app = undefined;
+        const starting = app;
+        run = await starting.catch((error: unknown) => {
+          if (app === starting) app = undefined;
           throw error;
         });
+        // Kept only if the instance was not disposed of while its app was starting.
+        if (app === starting) ready = run;
       }
-      res = await ready(eventToRequest(event), ctx);
+      res = await run(eventToRequest(event), ctx);
     } catch (error) {
       res = renderError(error, ctx);
     }

@@ -10,7 +10,7 @@ import { type RedisServer, redisAvailable, startRedis } from '../support/redis.t
 const hasRedis = redisAvailable();
 const PROBE = 'lifecycle-probe';
 
-describe.skipIf(!hasRedis)('closing the gateway closes its instances', () => {
+describe.skipIf(!hasRedis)('ending instances releases what they opened', () => {
   let redis: RedisServer;
   let probe: Redis;
 
@@ -31,7 +31,7 @@ describe.skipIf(!hasRedis)('closing the gateway closes its instances', () => {
   });
 
   it.each<Isolation>(['inline', 'worker'])(
-    'with functions %s: the store connections go',
+    'with functions %s: recycling and closing drop the store connections',
     async (isolation) => {
       const gw = await startTestGateway({ OAUTH_STORE: redis.url }, { isolation });
       try {
@@ -41,6 +41,17 @@ describe.skipIf(!hasRedis)('closing the gateway closes its instances', () => {
           headers: { authorization: `Bearer ${issued.body.access_token}` },
         });
         expect(work.status).toBe(200);
+        await expect.poll(otherClients).toBeGreaterThan(0);
+
+        // Recycled: the instances end, and the next requests start new ones, which connect again.
+        await gw.recycle();
+        await expect.poll(otherClients).toBe(0);
+        const again = await tokenRequest(gw.url, { grant_type: 'client_credentials' });
+        expect(again.status).toBe(200);
+        const workAgain = await fetch(`${gw.url}/work`, {
+          headers: { authorization: `Bearer ${again.body.access_token}` },
+        });
+        expect(workAgain.status).toBe(200);
         await expect.poll(otherClients).toBeGreaterThan(0);
       } finally {
         await gw.close();

@@ -19,6 +19,12 @@ exports.main_handler = async (event, context) => {
   console.log('console line');
   process.stdout.write('stdout line\\n');
   if (event.fail) throw new Error('boom');
+  if (event.exit) process.exit(3);
+  if (event.odd) throw Object.create(null);
+  if (event.listen) {
+    process.on('function-host-probe', () => {});
+    return { listeners: process.listenerCount('function-host-probe') };
+  }
   return {
     env: Object.keys(process.env).sort(),
     secret: process.env.OAUTH_SECRET ?? null,
@@ -113,6 +119,19 @@ describe.each<Isolation>(['inline', 'worker'])('a function instance (%s)', (isol
     expect(failed.result).toBeUndefined();
     expect(failed.error).toContain('boom');
     expect((await fn.invoke({ value: 2 }, {})).result).toMatchObject({ event: 2 });
+  });
+
+  it('keeps its process listeners to itself', async () => {
+    const { result } = await host().invoke({ listen: true }, {});
+    expect(result).toEqual({ listeners: 1 });
+    expect(process.listenerCount('function-host-probe')).toBe(0);
+  });
+
+  it('reports process.exit and a thrown value that is no string as failed invocations, and the gateway lives on', async () => {
+    const fn = host();
+    expect((await fn.invoke({ exit: true }, {})).error).toBeTruthy();
+    expect((await host().invoke({ odd: true }, {})).error).toEqual(expect.any(String));
+    expect((await host().invoke({ value: 3 }, {})).result).toMatchObject({ event: 3 });
   });
 
   it('reports a bundle without the handler as a failed invocation', async () => {

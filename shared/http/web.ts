@@ -167,10 +167,14 @@ const encoder = new TextEncoder();
 // Fetch "UTF-8 decode": replacement characters for bad sequences, a leading BOM dropped.
 const decoder = new TextDecoder('utf-8');
 
+type MaybeWellFormed = string & { isWellFormed?: () => boolean };
+
 /** A string as UTF-8 encoding sees it: a lone surrogate becomes U+FFFD. */
 function wellFormed(text: string): string {
-  const string = text as string & { isWellFormed(): boolean; toWellFormed(): string };
-  return string.isWellFormed() ? text : string.toWellFormed();
+  // isWellFormed is Node 20's; on Node 18 (an SCF runtime) the round trip through UTF-8 does it.
+  const check = (text as MaybeWellFormed).isWellFormed;
+  if (typeof check === 'function' && check.call(text)) return text;
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 /** A body read at most once, as the Fetch standard's Body mixin does. */

@@ -208,6 +208,18 @@ describe('the body as the integrated response carries it (utf8)', () => {
     expect(new LiteResponse('x\uD800y').utf8()).toBe('x\uFFFDy');
   });
 
+  it('gives the same on a runtime without String.prototype.isWellFormed (Node 18)', () => {
+    const proto = String.prototype as { isWellFormed?: unknown };
+    const original = proto.isWellFormed;
+    delete proto.isWellFormed;
+    try {
+      expect(new LiteResponse('x\uD800y').utf8()).toBe('x\uFFFDy');
+      expect(new LiteResponse('{"a":"é"}').utf8()).toBe('{"a":"é"}');
+    } finally {
+      proto.isWellFormed = original;
+    }
+  });
+
   it('keeps a leading byte order mark, which text() drops', async () => {
     expect(new LiteResponse('\uFEFFhi').utf8()).toBe('\uFEFFhi');
     expect(await new LiteResponse('\uFEFFhi').text()).toBe('hi');

@@ -1,6 +1,7 @@
 // Cold start: a fresh Node process loads a function bundle and answers one request. Timed from
 // spawn to the response's status line on stderr; `node -e` with only that write is the baseline.
 import { spawn } from 'node:child_process';
+import { median } from './stats.ts';
 
 const MARK = '@@';
 
@@ -45,12 +46,6 @@ export interface ColdFigures {
   node_baseline_ms: number;
   cold_start_ms: Record<string, number>;
   statuses: Record<string, string>;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** `runs` timed runs of each, interleaved so that drift hits every target alike; one untimed first. */

@@ -2,6 +2,7 @@
 // same operations through jose's paths, measured in this process one after the other.
 import { generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import { importJWK, jwtVerify, SignJWT } from 'jose';
+import { cpuPerCall, median } from './stats.ts';
 
 export interface CryptoFigures {
   sign_cpu_us: number;
@@ -9,20 +10,6 @@ export interface CryptoFigures {
   /** The same RS256 operations through jose (WebCrypto underneath), for comparison. */
   jose_sign_cpu_us: number;
   jose_verify_cpu_us: number;
-}
-
-/** CPU µs per call of `fn` (awaited one at a time), after a warm-up of a tenth of `n`. */
-export async function cpuPerCall(n: number, fn: () => unknown): Promise<number> {
-  for (let i = 0; i < Math.ceil(n / 10); i++) await fn();
-  const before = process.cpuUsage();
-  for (let i = 0; i < n; i++) await fn();
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / n;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /**

@@ -4,6 +4,7 @@
 // with far less noise than through the gateway, where HTTP and the machine's drift add to every figure.
 import { createFunctionHost, type FunctionHost } from '../gateway/function-host.ts';
 import type { ColdTarget } from './cold-start.ts';
+import { cpuPerCall, median, r1 } from './stats.ts';
 
 export interface InProcessFigures {
   /** CPU µs per call of this tree's token function (client credentials) and business function. */
@@ -14,20 +15,6 @@ export interface InProcessFigures {
   /** Median over the rounds of (this tree − compare) within each round: negative is faster. */
   token_diff_us: number;
   work_diff_us: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-const r1 = (n: number) => Math.round(n * 10) / 10;
-
-async function cpuPerCall(n: number, call: () => Promise<void>): Promise<number> {
-  const before = process.cpuUsage();
-  for (let i = 0; i < n; i++) await call();
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / n;
 }
 
 interface Side {
@@ -80,15 +67,16 @@ export async function compareInProcess(
     });
   const token = (s: Side) => () => call(s.token, s.tokenEvent);
 
+  // Warmed up once here; each round's figures then carry no warm-up of their own.
   for (const s of sides) {
-    await cpuPerCall(200, token(s));
-    await cpuPerCall(2000, work(s));
+    await cpuPerCall(200, token(s), 0);
+    await cpuPerCall(2000, work(s), 0);
   }
   const figures = sides.map(() => ({ token: [] as number[], work: [] as number[] }));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? [0, 1] : [1, 0];
-    for (const i of order) figures[i]!.token.push(await cpuPerCall(100, token(sides[i]!)));
-    for (const i of order) figures[i]!.work.push(await cpuPerCall(1000, work(sides[i]!)));
+    for (const i of order) figures[i]!.token.push(await cpuPerCall(100, token(sides[i]!), 0));
+    for (const i of order) figures[i]!.work.push(await cpuPerCall(1000, work(sides[i]!), 0));
   }
   await Promise.all(sides.flatMap((s) => [s.token.close(), s.business.close()]));
 

@@ -24,6 +24,7 @@ import { createFloorMeter, measureCrypto } from './crypto.ts';
 import { compareInProcess, type InProcessFigures } from './in-process.ts';
 import type { LoadJob, LoadMessage, LoadResult } from './load.ts';
 import { BENCH_CLIENT_ID, BENCH_SCOPE, type BenchSetup, basicAuth, prepareBench } from './setup.ts';
+import { median, r1, r2, r3 } from './stats.ts';
 import type { ServerMessage, Usage } from './usage.ts';
 
 const HERE = import.meta.dirname;
@@ -263,16 +264,6 @@ function coldTargets(setup: BenchSetup, workToken: string): ColdTarget[] {
     };
   });
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const r1 = (n: number) => Math.round(n * 10) / 10;
-const r2 = (n: number) => Math.round(n * 100) / 100;
-const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
 interface Side {
   name: string;

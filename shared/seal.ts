@@ -11,6 +11,7 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
+import { readJsonObject } from './jwt/compact.ts';
 
 export type SealPurpose = 'authorization code' | 'refresh token' | 'session cookie' | 'csrf token';
 
@@ -35,7 +36,6 @@ const MAX_SEALED_LENGTH = 8192;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function base64url(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
@@ -48,17 +48,6 @@ function decodePart(part: string, bytes?: number): Buffer | undefined {
   if (decoded.toString('base64url') !== part) return undefined;
   if (bytes !== undefined && decoded.length !== bytes) return undefined;
   return decoded;
-}
-
-function parseObject(bytes: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(utf8.decode(bytes));
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export function createSealer<T extends SealedClaims>(secret: Uint8Array, purpose: SealPurpose): Sealer<T> {
@@ -95,7 +84,7 @@ export function createSealer<T extends SealedClaims>(secret: Uint8Array, purpose
       // `dir` carries no encrypted key (RFC 7518 §4.5).
       if (encryptedKey !== '') return undefined;
       const headerBytes = decodePart(protectedHeader);
-      const parsedHeader = headerBytes && parseObject(headerBytes);
+      const parsedHeader = headerBytes && readJsonObject(headerBytes);
       // Only what this sealer writes: no other algorithm, no `zip`, no `crit` extension, this purpose.
       if (
         !parsedHeader ||
@@ -121,7 +110,7 @@ export function createSealer<T extends SealedClaims>(secret: Uint8Array, purpose
       } catch {
         return undefined;
       }
-      const claims = parseObject(plaintext);
+      const claims = readJsonObject(plaintext);
       if (!claims) return undefined;
       // RFC 7519 §4.1.4-4.1.6: exp and iat are required numbers; the value is expired at exp.
       const now = Math.floor(nowMs / 1000);

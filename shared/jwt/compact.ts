@@ -33,17 +33,25 @@ function decodeBase64url(part: string, what: string): Buffer {
 
 // The error is made only when thrown: constructing one captures a stack trace, which cost more than
 // the rest of the header's decoding on every request.
-function decodeJsonObject(part: string, error: () => CompactJwsError): Record<string, unknown> {
-  let parsed: unknown;
+/**
+ * A JOSE header or claims set (RFC 7515 §4, RFC 7519 §7.2): strict UTF-8 JSON whose value is an
+ * object, not an array or null. Undefined for anything else.
+ */
+export function readJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
-    parsed = JSON.parse(utf8.decode(Buffer.from(part, 'base64url')));
+    const parsed: unknown = JSON.parse(utf8.decode(bytes));
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
-    throw error();
+    return undefined;
   }
-  if (part.length % 4 === 1 || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw error();
-  }
-  return parsed as Record<string, unknown>;
+}
+
+function decodeJsonObject(part: string, error: () => CompactJwsError): Record<string, unknown> {
+  const parsed = part.length % 4 === 1 ? undefined : readJsonObject(Buffer.from(part, 'base64url'));
+  if (!parsed) throw error();
+  return parsed;
 }
 
 /** The claims set (RFC 7519 §7.2 step 10): strict UTF-8 JSON, an object, not an array or null. */

@@ -1,12 +1,18 @@
 // npm run deploy [-- --profile components|function-url] [--domain HOST --certificate-id ID] [--dry-run]
 // Builds the bundles, checks the deploy configuration offline, then deploys to Tencent Cloud.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildAll, kb } from '../build/build.ts';
 import { checkDeployConfig } from '../serverless/check.ts';
 import { type CloudEndpoint, createScfClient, readCloudSettings } from '../tencent/client.ts';
 import { componentsPlan, runComponents } from './components.ts';
-import { type CommandIo, reportCloudFailure, runIfMain } from './console.ts';
+import {
+  type CommandIo,
+  PROFILE_OPTION,
+  readArgs,
+  readProfile,
+  reportCloudFailure,
+  runIfMain,
+} from './console.ts';
 import { deployFunctionUrls } from './function-url.ts';
 
 const USAGE = `usage: npm run deploy -- [--profile components|function-url] [--domain HOST] [--certificate-id ID] [--dry-run]
@@ -30,38 +36,25 @@ export interface CliIo extends CommandIo {
 }
 
 export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
-  let values: {
-    profile?: string;
-    domain?: string;
-    'certificate-id'?: string;
-    'dry-run'?: boolean;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
+  const args = readArgs(
+    {
       args: argv,
       options: {
-        profile: { type: 'string', default: 'components' },
+        profile: PROFILE_OPTION,
         domain: { type: 'string' },
         'certificate-id': { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
-    }));
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  const profile = values.profile;
-  if (profile !== 'components' && profile !== 'function-url') {
-    io.err(`--profile must be components or function-url, got ${JSON.stringify(profile)}\n`);
-    return 2;
-  }
+    },
+    USAGE,
+    io,
+  );
+  if (typeof args === 'number') return args;
+  const { values } = args;
+  const profile = readProfile(values.profile, io);
+  if (!profile) return 2;
   if ((values.domain || values['certificate-id']) && profile !== 'function-url') {
     io.err('--domain and --certificate-id belong to --profile function-url\n');
     return 2;

@@ -1,5 +1,6 @@
 // What the deploy commands share: their console, their entry point, and how a cloud failure is told.
 import { resolve } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { loadEnv } from '../env-file.ts';
 import { CloudConfigError, CloudError } from '../tencent/client.ts';
 
@@ -18,6 +19,41 @@ export function reportCloudFailure(io: CommandIo, command: string, error: unknow
     return 1;
   }
   throw error;
+}
+
+/**
+ * The command's arguments, or the exit code when there is nothing to run: 0 after printing the usage
+ * for --help (which `config` declares), 2 after printing what is wrong with them and the usage.
+ */
+export function readArgs<const T extends ParseArgsConfig>(
+  config: T,
+  usage: string,
+  io: CommandIo,
+): ReturnType<typeof parseArgs<T>> | number {
+  let parsed: ReturnType<typeof parseArgs<T>>;
+  try {
+    parsed = parseArgs(config);
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.out(`${usage}\n`);
+    return 0;
+  }
+  return parsed;
+}
+
+export type DeployProfile = 'components' | 'function-url';
+
+/** The --profile option of the commands that act on a deployment, as parseArgs declares it. */
+export const PROFILE_OPTION = { type: 'string', default: 'components' } as const;
+
+/** The deployment profile --profile names, or undefined after saying what is wrong with it. */
+export function readProfile(value: string | undefined, io: CommandIo): DeployProfile | undefined {
+  if (value === 'components' || value === 'function-url') return value;
+  io.err(`--profile must be components or function-url, got ${JSON.stringify(value)}\n`);
+  return undefined;
 }
 
 /** Runs `command` when `file` is the script node was started with (not when a test imports it). */

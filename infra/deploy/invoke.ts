@@ -4,10 +4,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CONTRACT_ROUTES } from '../serverless/check.ts';
 import { loadProject } from '../serverless/project.ts';
-import { type CommandIo, runIfMain } from './console.ts';
+import { type CommandIo, readArgs, runIfMain } from './console.ts';
 
 const RUNNER = `
 const chunks = [];
@@ -96,17 +95,26 @@ Calls dist/<function>/index.js (npm run build first) with the event, with the en
 the process filtered to the variables functions/<function>/serverless.yml declares. Prints the response.`;
 
 export async function runInvoke(argv: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+  const args = readArgs(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        event: { type: 'string' },
+        method: { type: 'string' },
+        path: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    },
+    USAGE,
+    io,
+  );
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
+  if (positionals.length !== 1) {
+    io.err(`${USAGE}\n`);
     return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help || positionals.length !== 1) {
-    (values.help ? io.out : io.err)(`${USAGE}\n`);
-    return values.help ? 0 : 2;
   }
   const name = positionals[0]!;
   const project = loadProject(io.root, { env: io.env, lenient: true });
@@ -146,20 +154,6 @@ export async function runInvoke(argv: string[], io: CommandIo): Promise<number> 
   }
   io.out(`${JSON.stringify(outcome.result, null, 2)}\n`);
   return 0;
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      event: { type: 'string' },
-      method: { type: 'string' },
-      path: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
 }
 
 await runIfMain(import.meta.filename, runInvoke);

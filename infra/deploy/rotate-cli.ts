@@ -1,14 +1,20 @@
 // npm run rotate-keys [-- --profile components|function-url] [--jwks-wait SECONDS] [--env-file FILE]
 // Rotates the signing key of the deployed functions (and the API Gateway key), then updates .env.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   type CloudEndpoint,
   createApiGatewayClient,
   createScfClient,
   readCloudSettings,
 } from '../tencent/client.ts';
-import { type CommandIo, reportCloudFailure, runIfMain } from './console.ts';
+import {
+  type CommandIo,
+  PROFILE_OPTION,
+  readArgs,
+  readProfile,
+  reportCloudFailure,
+  runIfMain,
+} from './console.ts';
 import { rotateKeys, updateEnvFile } from './rotate-keys.ts';
 
 const USAGE = `usage: npm run rotate-keys -- [--profile components|function-url] [--jwks-wait SECONDS] [--env-file FILE]
@@ -24,30 +30,24 @@ export interface RotateIo extends CommandIo {
 }
 
 export async function runRotate(argv: string[], io: RotateIo): Promise<number> {
-  let values: { profile?: string; 'jwks-wait'?: string; 'env-file'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
+  const args = readArgs(
+    {
       args: argv,
       options: {
-        profile: { type: 'string', default: 'components' },
+        profile: PROFILE_OPTION,
         'jwks-wait': { type: 'string', default: '300' },
         'env-file': { type: 'string', default: '.env' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
-    }));
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  if (values.profile !== 'components' && values.profile !== 'function-url') {
-    io.err(`--profile must be components or function-url, got ${JSON.stringify(values.profile)}\n`);
-    return 2;
-  }
+    },
+    USAGE,
+    io,
+  );
+  if (typeof args === 'number') return args;
+  const { values } = args;
+  const profile = readProfile(values.profile, io);
+  if (!profile) return 2;
   const jwksWait = Number(values['jwks-wait']);
   if (!Number.isInteger(jwksWait) || jwksWait < 0 || jwksWait > 3600) {
     io.err('--jwks-wait must be an integer number of seconds, 0–3600\n');
@@ -58,7 +58,7 @@ export async function runRotate(argv: string[], io: RotateIo): Promise<number> {
     const settings = readCloudSettings(io.env);
     const scf = await createScfClient(settings, io.endpoint);
     const apigateway =
-      values.profile === 'components' ? await createApiGatewayClient(settings, io.endpoint) : undefined;
+      profile === 'components' ? await createApiGatewayClient(settings, io.endpoint) : undefined;
     const result = await rotateKeys({
       root: io.root,
       env: io.env,

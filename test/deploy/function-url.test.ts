@@ -9,7 +9,7 @@ import { runDeploy } from '../../infra/deploy/cli.ts';
 import { loadProject } from '../../infra/serverless/project.ts';
 import { runBundle } from '../support/bundles.ts';
 import { runCommand } from '../support/command.ts';
-import { realisticDeployEnv } from '../support/deploy-env.ts';
+import { fakeCloudDeployEnv } from '../support/deploy-env.ts';
 import { makeDeployRoot, PROJECT_ROOT } from '../support/deploy-root.ts';
 import { FakeTencentCloud, TEST_CREDENTIALS } from '../support/fake-tencent-cloud.ts';
 
@@ -32,11 +32,7 @@ const functionNames = () => loadProject(root, { env, lenient: true }).functions.
 
 beforeAll(async () => {
   ({ root, remove: removeRoot } = await makeDeployRoot());
-  env = await realisticDeployEnv({
-    TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
-    TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
-    TENCENTCLOUD_REGION: TEST_CREDENTIALS.region,
-  });
+  env = await fakeCloudDeployEnv();
 });
 afterAll(() => removeRoot());
 

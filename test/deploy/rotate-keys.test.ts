@@ -7,6 +7,7 @@ import { createBusinessApp } from '../../functions/business/app.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
 import { deployFunctionUrls } from '../../infra/deploy/function-url.ts';
 import { runRotate } from '../../infra/deploy/rotate-cli.ts';
+import { rotateKeys } from '../../infra/deploy/rotate-keys.ts';
 import { parseEnvFile } from '../../infra/env-file.ts';
 import { createGatewayVerifier } from '../../infra/gateway/oauth.ts';
 import { generateSigningKeys } from '../../infra/keys/generate.ts';
@@ -16,7 +17,7 @@ import { OAuthError } from '../../shared/errors.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
 import { runCommand } from '../support/command.ts';
-import { realisticDeployEnv } from '../support/deploy-env.ts';
+import { fakeCloudDeployEnv } from '../support/deploy-env.ts';
 import { makeDeployRoot } from '../support/deploy-root.ts';
 import { FakeTencentCloud, TEST_CREDENTIALS } from '../support/fake-tencent-cloud.ts';
 
@@ -27,11 +28,7 @@ let cloud: FakeTencentCloud;
 
 beforeAll(async () => {
   ({ root, remove: removeRoot } = await makeDeployRoot());
-  env = await realisticDeployEnv({
-    TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
-    TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
-    TENCENTCLOUD_REGION: TEST_CREDENTIALS.region,
-  });
+  env = await fakeCloudDeployEnv();
 });
 afterAll(async () => {
   removeRoot();
@@ -81,15 +78,27 @@ async function snapshot(serviceId?: string) {
   };
 }
 
+/** The deployment's API Gateway service in the fake cloud, with the OAuth APIs `npm run deploy` makes. */
+function addService() {
+  return cloud.addOAuthService({
+    serviceName: 'scf_oauth2',
+    publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
+    tokenFunction: 'oauth-token',
+    businessFunction: 'oauth-business',
+  });
+}
+
+async function cloudClients() {
+  return {
+    scf: await createScfClient(TEST_CREDENTIALS, cloud.endpoint),
+    apigateway: await createApiGatewayClient(TEST_CREDENTIALS, cloud.endpoint),
+  };
+}
+
 describe('rotate-keys with API Gateway', () => {
   it('refuses no valid token at any step, and ends with the gateway on the new key', async () => {
     const oldKid = (await importSigningKey(env.OAUTH_PRIVATE_KEY!)).kid;
-    const service = cloud.addOAuthService({
-      serviceName: 'scf_oauth2',
-      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
-      tokenFunction: 'oauth-token',
-      businessFunction: 'oauth-business',
-    });
+    const service = addService();
     const sleeps: number[] = [];
     const before = await snapshot(service.ServiceId);
     const run = await rotate(['--jwks-wait', '300'], (ms) => sleeps.push(ms));
@@ -161,15 +170,8 @@ describe('rotate-keys with API Gateway', () => {
   });
 
   it('at every step, each valid token passes the gateway, the business function and the JWKS', async () => {
-    const service = cloud.addOAuthService({
-      serviceName: 'scf_oauth2',
-      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
-      tokenFunction: 'oauth-token',
-      businessFunction: 'oauth-business',
-    });
-    const { rotateKeys } = await import('../../infra/deploy/rotate-keys.ts');
-    const scf = await createScfClient(TEST_CREDENTIALS, cloud.endpoint);
-    const apigateway = await createApiGatewayClient(TEST_CREDENTIALS, cloud.endpoint);
+    const service = addService();
+    const { scf, apigateway } = await cloudClients();
     const oldKid = (await importSigningKey(env.OAUTH_PRIVATE_KEY!)).kid;
     const newKey = await generateSigningKeys();
     const newKid = newKey.kid;
@@ -208,15 +210,8 @@ describe('rotate-keys with API Gateway', () => {
   });
 
   it('with real tokens on a moving clock: every unexpired token works at /work through the released gateway', async () => {
-    const service = cloud.addOAuthService({
-      serviceName: 'scf_oauth2',
-      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
-      tokenFunction: 'oauth-token',
-      businessFunction: 'oauth-business',
-    });
-    const { rotateKeys } = await import('../../infra/deploy/rotate-keys.ts');
-    const scf = await createScfClient(TEST_CREDENTIALS, cloud.endpoint);
-    const apigateway = await createApiGatewayClient(TEST_CREDENTIALS, cloud.endpoint);
+    const service = addService();
+    const { scf, apigateway } = await cloudClients();
     let clock = Date.now();
     const now = () => clock;
     const client = JSON.parse(env.OAUTH_CLIENTS!)[2] as { client_id: string; client_secret: string };
@@ -306,12 +301,7 @@ describe('rotate-keys with API Gateway', () => {
   });
 
   it('stops before switching the signing key when API Gateway refuses the release, and says why', async () => {
-    cloud.addOAuthService({
-      serviceName: 'scf_oauth2',
-      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
-      tokenFunction: 'oauth-token',
-      businessFunction: 'oauth-business',
-    });
+    addService();
     const oldKid = (await importSigningKey(env.OAUTH_PRIVATE_KEY!)).kid;
     cloud.failNext(
       'ReleaseService',
@@ -327,12 +317,7 @@ describe('rotate-keys with API Gateway', () => {
   });
 
   it('has written the new key to .env when the gateway refuses the last step, so a redeploy keeps it', async () => {
-    cloud.addOAuthService({
-      serviceName: 'scf_oauth2',
-      publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
-      tokenFunction: 'oauth-token',
-      businessFunction: 'oauth-business',
-    });
+    addService();
     // The first ModifyApi opens /work (step 3); the second sets the new key (step 6).
     cloud.failNext('ModifyApi', 'InvalidParameterValue.PublicKey', 'OauthConfig.PublicKey is invalid.', 1);
     const run = await rotate(['--jwks-wait', '0']);

@@ -4,13 +4,12 @@
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { discover, insecure, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
 
 const REDIRECT_URI = 'https://client.example/cb';
 const client: oauth.Client = { client_id: 'confidential' };
 const clientAuth = oauth.ClientSecretBasic(CONFIDENTIAL_SECRET);
-const insecure = { [oauth.allowInsecureRequests]: true };
 
 const hasRedis = redisAvailable();
 
@@ -77,11 +76,7 @@ for (const kind of stores) {
       beforeAll(async () => {
         if (kind.redis) redis = await startRedis();
         gateway = await startTestGateway(redis ? { OAUTH_STORE: redis.url } : {});
-        const issuer = new URL(gateway.url);
-        as = await oauth.processDiscoveryResponse(
-          issuer,
-          await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
-        );
+        as = await discover(gateway.url);
       });
       afterAll(async () => {
         await gateway?.close();

@@ -4,19 +4,14 @@ import { importSigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
 import { CONFIDENTIAL_SECRET, foreignKeyPair, POST_SECRET, testKeys } from '../support/fixtures.ts';
 import { rawRs256, standardClaims } from '../support/forge.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { discover, insecure, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 let gw: TestGateway;
 let as: oauth.AuthorizationServer;
-const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  const issuer = new URL(gw.url);
-  as = await oauth.processDiscoveryResponse(
-    issuer,
-    await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
-  );
+  as = await discover(gw.url);
 });
 afterAll(async () => {
   await gw?.close();

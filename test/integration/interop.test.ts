@@ -5,23 +5,18 @@ import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIDENTIAL_SECRET, POST_SECRET, testClients } from '../support/fixtures.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { discover, insecure, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { exchangeCode, obtainCode } from '../support/http-flow.ts';
 import { type JwtClient, makeJwtClient } from '../support/jwt-client.ts';
 
 let gw: TestGateway;
 let as: oauth.AuthorizationServer;
 let jwtClient: JwtClient;
-const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 beforeAll(async () => {
   jwtClient = makeJwtClient('jwt-service');
   gw = await startTestGateway({ OAUTH_CLIENTS: JSON.stringify([...testClients, jwtClient.entry]) });
-  const issuer = new URL(gw.url);
-  as = await oauth.processDiscoveryResponse(
-    issuer,
-    await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
-  );
+  as = await discover(gw.url);
 });
 afterAll(async () => {
   await gw?.close();
@@ -165,15 +160,20 @@ describe('oauth4webapi', () => {
   });
 });
 
+/** openid-client's configuration for the confidential test client, discovered over http loopback. */
+function discoverConfidential() {
+  return client.discovery(
+    new URL(gw.url),
+    'confidential',
+    undefined,
+    client.ClientSecretBasic(CONFIDENTIAL_SECRET),
+    { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+  );
+}
+
 describe('openid-client', () => {
   it('discovers the server over http loopback and runs client_credentials, introspection and revocation', async () => {
-    const config = await client.discovery(
-      new URL(gw.url),
-      'confidential',
-      undefined,
-      client.ClientSecretBasic(CONFIDENTIAL_SECRET),
-      { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
-    );
+    const config = await discoverConfidential();
     const tokens = await client.clientCredentialsGrant(config, { scope: 'write' });
     expect(tokens.scope).toBe('write');
     expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
@@ -184,13 +184,7 @@ describe('openid-client', () => {
 
 describe('openid-client, refresh', () => {
   it('refreshes a grant from the authorization code flow, and the rotated token is then inactive', async () => {
-    const config = await client.discovery(
-      new URL(gw.url),
-      'confidential',
-      undefined,
-      client.ClientSecretBasic(CONFIDENTIAL_SECRET),
-      { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
-    );
+    const config = await discoverConfidential();
     const first = await exchangeCode(gw.url, await obtainCode(gw.url, 'read write'));
     expect(first.status).toBe(200);
     const refreshToken = first.body.refresh_token!;

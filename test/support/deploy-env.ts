@@ -1,6 +1,7 @@
 // A realistic production environment for deploy checks: a real generated key, a client list of the size a
 // small team registers, a password-protected Redis URL and issuer URLs of a deployed gateway.
 import { randomBytes } from 'node:crypto';
+import { TEST_CREDENTIALS } from './fake-tencent-cloud.ts';
 import { testEnv } from './fixtures.ts';
 
 const secret = () => randomBytes(32).toString('base64url');
@@ -61,5 +62,14 @@ export async function realisticDeployEnv(
       },
     ]),
     ...overrides,
+  });
+}
+
+/** realisticDeployEnv with the credentials and region the fake Tencent Cloud accepts. */
+export function fakeCloudDeployEnv(): Promise<Record<string, string>> {
+  return realisticDeployEnv({
+    TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
+    TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
+    TENCENTCLOUD_REGION: TEST_CREDENTIALS.region,
   });
 }

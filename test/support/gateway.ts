@@ -1,4 +1,5 @@
 // Starts the local gateway for an integration test, on a free loopback port, logs captured.
+import * as oauth from 'oauth4webapi';
 import type { Isolation } from '../../infra/gateway/function-host.ts';
 import { type Gateway, startGateway } from '../../infra/gateway/server.ts';
 import { freePort } from '../../infra/net.ts';
@@ -36,4 +37,16 @@ export async function startTestGateway(
     ...(options.isolation ? { isolation: options.isolation } : {}),
   });
   return Object.assign(gateway, { env, output });
+}
+
+/** oauth4webapi's leave to talk plain http, which the local gateway on loopback speaks. */
+export const insecure = { [oauth.allowInsecureRequests]: true } as const;
+
+/** The gateway's authorization server metadata, as a client discovers it (RFC 8414). */
+export async function discover(gatewayUrl: string): Promise<oauth.AuthorizationServer> {
+  const issuer = new URL(gatewayUrl);
+  return oauth.processDiscoveryResponse(
+    issuer,
+    await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+  );
 }

@@ -2,12 +2,11 @@
 // lines of "Token endpoint", and concurrent redemption — each with the memory store and with Redis.
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTokenApp } from '../../functions/token/app.ts';
 import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
-import { RedisStore } from '../../shared/store/redis.ts';
 import type { Store } from '../../shared/store/store.ts';
 import {
   bodyOf,
@@ -22,7 +21,7 @@ import {
   wrap,
 } from '../support/authorize-flow.ts';
 import { CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
+import { redisForFile } from '../support/redis.ts';
 
 const OTHER_VERIFIER = 'other-verifier-0123456789-0123456789-0123456789';
 
@@ -31,27 +30,14 @@ interface StoreKind {
   make(now: () => number): Store;
 }
 
-let redis: RedisServer | undefined;
-const hasRedis = redisAvailable();
-const opened: Store[] = [];
-
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((s) => s.close()));
-  await redis?.stop();
-});
+const redis = redisForFile();
+const hasRedis = redis.available;
 
 const kinds: StoreKind[] = [
   { name: 'memory store', make: (now) => new MemoryStore({ now }) },
   {
     name: 'Redis store',
-    make: (now) => {
-      const store = new RedisStore(redis!.url, { now, keyPrefix: `t${randomBytes(4).toString('hex')}:` });
-      opened.push(store);
-      return store;
-    },
+    make: (now) => redis.store({ now }),
   },
 ];
 
@@ -372,11 +358,7 @@ for (const kind of kinds) {
 describe.skipIf(!hasRedis)('several function instances sharing one Redis', () => {
   it('25 concurrent redemptions of one code, and of one refresh token, spread over five instances: exactly one wins', async () => {
     const prefix = `i${randomBytes(4).toString('hex')}:`;
-    const connect = (now: () => number) => {
-      const store = new RedisStore(redis!.url, { now, keyPrefix: prefix });
-      opened.push(store);
-      return store;
-    };
+    const connect = (now: () => number) => redis.store({ now, keyPrefix: prefix });
     const h = await makeHarness({}, connect);
     const config = await loadTokenConfig(h.env);
     const now = () => h.clock.now;

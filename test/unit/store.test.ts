@@ -2,12 +2,12 @@
 // is unreachable: 503 temporarily_unavailable for the grants that need it, client_credentials unaffected,
 // recovery without a restart.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/net.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { openStore } from '../../shared/store/open.ts';
-import { RedisStore } from '../../shared/store/redis.ts';
+import type { RedisStore } from '../../shared/store/redis.ts';
 import { type Store, StoreUnavailableError, storeKey } from '../../shared/store/store.ts';
 import {
   bodyOf,
@@ -18,30 +18,14 @@ import {
   standardParams,
   VERIFIER,
 } from '../support/authorize-flow.ts';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
+import { redisForFile, startRedis } from '../support/redis.ts';
 
 const T0 = 1_800_000_000;
-const hasRedis = redisAvailable();
-let redis: RedisServer | undefined;
-const opened: Store[] = [];
+const redis = redisForFile();
+const hasRedis = redis.available;
 
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((s) => s.close()));
-  await redis?.stop();
-});
-
-function redisStore(now: () => number, url = redis!.url, connectTimeoutMs = 300): RedisStore {
-  const store = new RedisStore(url, {
-    now,
-    connectTimeoutMs,
-    commandTimeoutMs: 300,
-    keyPrefix: `s${randomBytes(4).toString('hex')}:`,
-  });
-  opened.push(store);
-  return store;
+function redisStore(now: () => number, url = redis.url(), connectTimeoutMs = 300): RedisStore {
+  return redis.store({ url, now, connectTimeoutMs, commandTimeoutMs: 300 });
 }
 
 const kinds = [

@@ -215,6 +215,25 @@ function modifyRequest(api: Record<string, unknown>, serviceId: string, changes:
   return { ...base, ...changes } as never;
 }
 
+/** Changes one API of the service; the change is live once the service is released. */
+async function modifyApi(
+  apigateway: ApiGatewayClient,
+  gw: GatewayApis,
+  api: Record<string, unknown>,
+  changes: Record<string, unknown>,
+): Promise<void> {
+  await call('ModifyApi', () => apigateway.ModifyApi(modifyRequest(api, gw.serviceId, changes)));
+}
+
+/** The same change to every business API (/work). */
+async function modifyBusinessApis(
+  apigateway: ApiGatewayClient,
+  gw: GatewayApis,
+  changes: Record<string, unknown>,
+): Promise<void> {
+  for (const api of gw.business) await modifyApi(apigateway, gw, api, changes);
+}
+
 async function release(apigateway: ApiGatewayClient, gw: GatewayApis, desc: string) {
   await call('ReleaseService', () =>
     apigateway.ReleaseService({
@@ -268,17 +287,11 @@ export async function rotateKeys(options: RotateOptions): Promise<RotateResult> 
 
   // 3. open the business APIs
   if (gw && apigateway) {
-    for (const api of gw.business) {
-      await call('ModifyApi', () =>
-        apigateway.ModifyApi(
-          modifyRequest(api, gw.serviceId, {
-            AuthType: 'NONE',
-            ApiBusinessType: 'NORMAL',
-            AuthRelationApiId: undefined,
-          }),
-        ),
-      );
-    }
+    await modifyBusinessApis(apigateway, gw, {
+      AuthType: 'NONE',
+      ApiBusinessType: 'NORMAL',
+      AuthRelationApiId: undefined,
+    });
     await release(apigateway, gw, `key rotation ${newKey.kid}: the business function verifies tokens`);
     log(
       `3/6 the gateway passes ${gw.business.map((a) => a.ApiName ?? a.ApiId).join(', ')} to the function, which verifies tokens`,
@@ -311,24 +324,14 @@ export async function rotateKeys(options: RotateOptions): Promise<RotateResult> 
     await sleep((ttl + tolerance) * 1000);
     await after('ttl-wait');
     const oauth = (gw.authorization.OauthConfig ?? {}) as Record<string, unknown>;
-    await call('ModifyApi', () =>
-      apigateway.ModifyApi(
-        modifyRequest(gw.authorization, gw.serviceId, {
-          OauthConfig: { ...oauth, PublicKey: gatewayPublicKey(newKey.publicJwk) },
-        }),
-      ),
-    );
-    for (const api of gw.business) {
-      await call('ModifyApi', () =>
-        apigateway.ModifyApi(
-          modifyRequest(api, gw.serviceId, {
-            AuthType: 'OAUTH',
-            ApiBusinessType: 'NORMAL',
-            AuthRelationApiId: gw.authorization.ApiId,
-          }),
-        ),
-      );
-    }
+    await modifyApi(apigateway, gw, gw.authorization, {
+      OauthConfig: { ...oauth, PublicKey: gatewayPublicKey(newKey.publicJwk) },
+    });
+    await modifyBusinessApis(apigateway, gw, {
+      AuthType: 'OAUTH',
+      ApiBusinessType: 'NORMAL',
+      AuthRelationApiId: gw.authorization.ApiId,
+    });
     await release(apigateway, gw, `key rotation ${newKey.kid}: the gateway verifies with the new key`);
     releases = 2;
     log('6/6 the gateway verifies with the new public key again');

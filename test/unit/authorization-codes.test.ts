@@ -33,6 +33,21 @@ interface StoreKind {
 const redis = redisForFile();
 const hasRedis = redis.available;
 
+/** The code redeemed by another client, the public one, with everything else right. */
+function redeemAsPublicApp(h: Harness, code: string): Promise<HttpResponse> {
+  return redeem(
+    h,
+    {
+      grant_type: 'authorization_code',
+      code,
+      client_id: 'public-app',
+      redirect_uri: CONFIDENTIAL_REDIRECT,
+      code_verifier: VERIFIER,
+    },
+    false,
+  );
+}
+
 const kinds: StoreKind[] = [
   { name: 'memory store', make: (now) => new MemoryStore({ now }) },
   {
@@ -105,17 +120,7 @@ for (const kind of kinds) {
         it('another client cannot redeem it', async () => {
           const h = await harness();
           const code = await codeFor(h);
-          const res = await redeem(
-            h,
-            {
-              grant_type: 'authorization_code',
-              code,
-              client_id: 'public-app',
-              redirect_uri: CONFIDENTIAL_REDIRECT,
-              code_verifier: VERIFIER,
-            },
-            false,
-          );
+          const res = await redeemAsPublicApp(h, code);
           await expectError(res, 'invalid_grant');
         });
 
@@ -185,20 +190,7 @@ for (const kind of kinds) {
           const code = await codeFor(h);
           const first = await bodyOf(await exchange(h, code));
           await expectError(await exchange(h, code, { code_verifier: OTHER_VERIFIER }), 'invalid_grant');
-          await expectError(
-            await redeem(
-              h,
-              {
-                grant_type: 'authorization_code',
-                code,
-                client_id: 'public-app',
-                redirect_uri: CONFIDENTIAL_REDIRECT,
-                code_verifier: VERIFIER,
-              },
-              false,
-            ),
-            'invalid_grant',
-          );
+          await expectError(await redeemAsPublicApp(h, code), 'invalid_grant');
           expect((await refresh(h, first.refresh_token as string)).status).toBe(200);
         });
 

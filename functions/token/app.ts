@@ -11,8 +11,9 @@ import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
+import { requireStore } from '../../shared/revocation.ts';
 import { openStore } from '../../shared/store/open.ts';
-import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';
+import type { Store } from '../../shared/store/store.ts';
 import { createAuthorizationCodeGrant, type GrantHandler } from './authorization-code.ts';
 import { handleClientCredentials } from './client-credentials.ts';
 import { handleIntrospection } from './introspect.ts';
@@ -109,21 +110,9 @@ async function handleToken(
       return handleClientCredentials(deps, client, params);
     case 'authorization_code':
     case 'refresh_token':
-      return withStore(() => storeGrants[grantType]!(client, params));
+      // A grant that needs the store answers 503 when it is unreachable, and issues nothing.
+      return requireStore(() => storeGrants[grantType]!(client, params));
     default:
       throw new OAuthError('unsupported_grant_type', 'this grant type is not supported');
-  }
-}
-
-/** A grant that needs the store answers 503 when it is unreachable, and issues nothing. */
-async function withStore(grant: () => Promise<HttpResponse>): Promise<HttpResponse> {
-  try {
-    return await grant();
-  } catch (error) {
-    if (!(error instanceof StoreUnavailableError)) throw error;
-    throw new OAuthError('temporarily_unavailable', 'the token store is unavailable; try again shortly', {
-      cause: error,
-      headers: { 'retry-after': '1' },
-    });
   }
 }

@@ -273,6 +273,9 @@ interface Side {
   /** Per round: token CPU over that round's signature CPU, and /work's over its floor. */
   tokenOverhead: number[];
   workOverhead: number[];
+  /** Per round: CPU per request over that of the bare server doing the same cryptography. */
+  tokenOverBare: number[];
+  workOverBare: number[];
 }
 
 async function main(): Promise<void> {
@@ -298,7 +301,14 @@ async function main(): Promise<void> {
     return;
   }
 
-  const plain = await startServer('plain-server.ts', [], process.env);
+  const plain = await startServer('plain-server.ts', ['hello'], process.env);
+  // The same server doing only the cryptography each endpoint cannot avoid: what the ratios would be
+  // for a server that did nothing else, measured the same way.
+  const bareSign = await startServer('plain-server.ts', ['sign'], process.env);
+  const bareVerify = await startServer('plain-server.ts', ['verify'], {
+    ...process.env,
+    BENCH_PUBLIC_KEY: setup.signingKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  });
   const gatewayFlags = [
     ...(flags.profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(flags.profile)] : []),
     ...(process.env.BENCH_GATEWAY_FLAGS?.split(' ').filter(Boolean) ?? []),
@@ -321,10 +331,16 @@ async function main(): Promise<void> {
       rounds: { token: [], work: [], code: [] },
       tokenOverhead: [],
       workOverhead: [],
+      tokenOverBare: [],
+      workOverBare: [],
     });
   }
 
   const plainRounds: PhaseFigures[] = [];
+  const bareSignRounds: PhaseFigures[] = [];
+  const bareVerifyRounds: PhaseFigures[] = [];
+  const bareSignOverhead: number[] = [];
+  const bareVerifyOverhead: number[] = [];
   // Every floor measurement of the run: each phase's ratio divides by the ones taken just before and
   // just after it, since on a shared machine the speed of a core drifts by tens of percent in seconds.
   const signFloors: number[] = [];
@@ -339,21 +355,34 @@ async function main(): Promise<void> {
     return [result, (before + after) / 2];
   };
   let pool: string[] = [];
+  const plainJob = (server: ServerChild): LoadJob => ({
+    origin: server.origin,
+    method: 'GET',
+    path: '/work',
+    headers: {},
+    connections: CONNECTIONS,
+    warmupMs: WARMUP_MS,
+    warmupMax: 0,
+    durationMs: DURATION_MS,
+    maxRequests: 0,
+  });
 
   for (let round = 1; round <= ROUNDS; round++) {
     progress(`round ${round}/${ROUNDS}: bare HTTP server`);
-    const plainRound = await runLoad(plain, {
-      origin: plain.origin,
-      method: 'GET',
-      path: '/work',
-      headers: {},
-      connections: CONNECTIONS,
-      warmupMs: WARMUP_MS,
-      warmupMax: 0,
-      durationMs: DURATION_MS,
-      maxRequests: 0,
-    });
+    const plainRound = await runLoad(plain, plainJob(plain));
     plainRounds.push(plainRound);
+
+    progress(`round ${round}/${ROUNDS}: bare HTTP server, one RS256 signature per request`);
+    const [signRound, bareSignFloor] = await around('sign', () => runLoad(bareSign, plainJob(bareSign)));
+    bareSignRounds.push(signRound);
+    bareSignOverhead.push(signRound.cpuUs / bareSignFloor);
+
+    progress(`round ${round}/${ROUNDS}: bare HTTP server, two RS256 verifications per request`);
+    const [verifyRound, bareVerifyFloor] = await around('verify', () =>
+      runLoad(bareVerify, { ...plainJob(bareVerify), headers: { authorization: `Bearer ${coldToken}` } }),
+    );
+    bareVerifyRounds.push(verifyRound);
+    bareVerifyOverhead.push(verifyRound.cpuUs / (plainRound.cpuUs + 2 * bareVerifyFloor));
 
     // Alternate which tree goes first, so neither always gets the quieter half of a round.
     const order = round % 2 === 1 ? sides : [...sides].reverse();
@@ -381,6 +410,7 @@ async function main(): Promise<void> {
       );
       side.rounds.token.push(token);
       side.tokenOverhead.push(token.cpuUs / signFloor);
+      side.tokenOverBare.push(token.cpuUs / signRound.cpuUs);
       pool.push(...readFileSync(collected, 'utf8').split('\n').filter(Boolean));
 
       const needed = WORK_WARMUP_MAX + WORK_MAX;
@@ -409,6 +439,7 @@ async function main(): Promise<void> {
       );
       side.rounds.work.push(work);
       side.workOverhead.push(work.cpuUs / (plainRound.cpuUs + 2 * verifyFloor));
+      side.workOverBare.push(work.cpuUs / verifyRound.cpuUs);
 
       progress(`round ${round}/${ROUNDS}: POST /token (authorization_code + PKCE, a fresh code each)${tag}`);
       const codesFile = join(setup.root, 'codes.txt');
@@ -438,7 +469,12 @@ async function main(): Promise<void> {
   }
 
   const usages = await Promise.all(sides.map((side) => side.gateway.usage()));
-  await Promise.all([plain.stop(), ...sides.map((side) => side.gateway.stop())]);
+  await Promise.all([
+    plain.stop(),
+    bareSign.stop(),
+    bareVerify.stop(),
+    ...sides.map((side) => side.gateway.stop()),
+  ]);
   for (const side of sides) rmSync(side.setup.root, { recursive: true, force: true });
 
   const pick = (phase: PhaseFigures[], key: keyof PhaseFigures) => median(phase.map((p) => p[key]));
@@ -453,10 +489,12 @@ async function main(): Promise<void> {
       token_rps: Math.round(pick(side.rounds.token, 'rps')),
       token_p99_ms: r2(pick(side.rounds.token, 'p99Ms')),
       token_overhead: r3(median(side.tokenOverhead)),
+      token_over_bare: r3(median(side.tokenOverBare)),
       work_cpu_us: r1(pick(side.rounds.work, 'cpuUs')),
       work_rps: Math.round(pick(side.rounds.work, 'rps')),
       work_p99_ms: r2(pick(side.rounds.work, 'p99Ms')),
       work_overhead: r3(median(side.workOverhead)),
+      work_over_bare: r3(median(side.workOverBare)),
       code_flow_cpu_us: r1(pick(side.rounds.code, 'cpuUs')),
       code_flow_rps: Math.round(pick(side.rounds.code, 'rps')),
       code_flow_p99_ms: r2(pick(side.rounds.code, 'p99Ms')),
@@ -479,6 +517,12 @@ async function main(): Promise<void> {
     plain_cpu_us: r1(plainCpu),
     plain_rps: Math.round(pick(plainRounds, 'rps')),
     ...mine,
+    bare_sign_cpu_us: r1(pick(bareSignRounds, 'cpuUs')),
+    bare_sign_rps: Math.round(pick(bareSignRounds, 'rps')),
+    bare_sign_overhead: r3(median(bareSignOverhead)),
+    bare_verify_cpu_us: r1(pick(bareVerifyRounds, 'cpuUs')),
+    bare_verify_rps: Math.round(pick(bareVerifyRounds, 'rps')),
+    bare_verify_overhead: r3(median(bareVerifyOverhead)),
     node_baseline_ms: cold.node_baseline_ms,
     jose_sign_cpu_us: r1(crypto.jose_sign_cpu_us),
     jose_verify_cpu_us: r1(crypto.jose_verify_cpu_us),
@@ -512,12 +556,14 @@ async function main(): Promise<void> {
       `${f.token_overhead}`,
       `target ≤ ${TARGETS.token_overhead}: ${check(f.token_overhead <= TARGETS.token_overhead)}`,
     ],
+    ['  over bare HTTP + 1 sign', `${f.token_over_bare}`, 'CPU per request, same rounds'],
     [`GET /work${tag}`, `${f.work_cpu_us} µs CPU/req`, `${f.work_rps} req/s, p99 ${f.work_p99_ms} ms`],
     [
       '  work_overhead',
       `${f.work_overhead}`,
       `target ≤ ${TARGETS.work_overhead}: ${check(f.work_overhead <= TARGETS.work_overhead)}`,
     ],
+    ['  over bare HTTP + 2 verify', `${f.work_over_bare}`, 'CPU per request, same rounds'],
     [
       `POST /token, code + PKCE${tag}`,
       `${f.code_flow_cpu_us} µs CPU/req`,
@@ -547,6 +593,16 @@ async function main(): Promise<void> {
       `jose: ${figures.jose_verify_cpu_us} µs`,
     ],
     ['bare HTTP hello world', `${figures.plain_cpu_us} µs CPU/req`, `${figures.plain_rps} req/s`],
+    [
+      'bare HTTP + 1 RS256 sign',
+      `${figures.bare_sign_cpu_us} µs CPU/req`,
+      `${figures.bare_sign_rps} req/s; as token_overhead: ${figures.bare_sign_overhead}, a server doing nothing else`,
+    ],
+    [
+      'bare HTTP + 2 RS256 verify',
+      `${figures.bare_verify_cpu_us} µs CPU/req`,
+      `${figures.bare_verify_rps} req/s; as work_overhead: ${figures.bare_verify_overhead}, a server doing nothing else`,
+    ],
     ['node -e (baseline)', `${figures.node_baseline_ms} ms`, 'median'],
     ...sideRows(mine, ''),
     ...(other ? [['', '', ''] as [string, string, string], ...sideRows(other, ' (compare)')] : []),

@@ -36,11 +36,12 @@ async function buildTree(repoRoot: string): Promise<{ root: string; bundles: Bun
     mkdirSync(join(root, 'functions', name), { recursive: true });
     copyFileSync(file, join(root, 'functions', name, 'serverless.yml'));
   }
-  // Minified, optional packages apart, as `npm run build` makes them for deployment.
+  // Minified, optional packages apart, as `npm run build` makes them for deployment
+  // (BENCH_NO_MINIFY=1: readable function names in --profile output).
   const bundles = await bundleFunctions({
     root: repoRoot,
     outdir: join(root, 'dist'),
-    minify: true,
+    minify: !process.env.BENCH_NO_MINIFY,
     vendor: VENDOR_PACKAGES,
   });
   return { root, bundles };

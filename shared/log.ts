@@ -18,6 +18,10 @@ export function setLogSink(next: LogSink): LogSink {
   return previous;
 }
 
+/** Writes `fields` as one JSON object with `time` (ISO 8601) first. */
 export function logLine(fields: Record<string, unknown>): void {
-  sink(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+  // The fields' own JSON, behind the time: no copy of the object is made on every request.
+  const rest = JSON.stringify(fields);
+  const time = `{"time":"${new Date().toISOString()}"`;
+  sink(rest === '{}' ? `${time}}` : `${time},${rest.slice(1)}`);
 }

@@ -100,18 +100,33 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+// A request target that is a path of characters WHATWG URL leaves as they are, with no empty or dot
+// segment and no query: its pathname is the target itself.
+const PLAIN_PATH = /^(?:\/(?!\/|\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@-]*)+$/;
+
+/** The request target's path and query, as `new URL(target, base)` reads them. */
+export function parseTarget(target: string): {
+  pathname: string;
+  search: string;
+  searchParams?: URLSearchParams;
+} {
+  if (PLAIN_PATH.test(target)) return { pathname: target, search: '' };
+  const url = new URL(target, 'http://gateway.local');
+  return { pathname: url.pathname, search: url.search, searchParams: url.searchParams };
+}
+
 /** The event API Gateway sends an SCF function (SCF doc 583/12513). */
 export function buildEvent(
   req: IncomingMessage,
   headers: Record<string, string>,
-  url: URL,
+  url: ReturnType<typeof parseTarget>,
   body: Buffer,
   endpoint: Endpoint,
   sourceIp: string,
 ) {
   headers['x-forwarded-proto'] = 'http';
   const queryString: Record<string, string | string[]> = {};
-  if (url.search !== '') {
+  if (url.search !== '' && url.searchParams) {
     for (const [name, value] of url.searchParams) {
       const existing = queryString[name];
       if (existing === undefined) queryString[name] = value;
@@ -230,9 +245,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const server: Server = createServer({ maxHeaderSize: 16 * 1024 }, async (req, res) => {
     try {
-      const url = new URL(req.url ?? '/', 'http://gateway.local');
-      const route = routes.get(`${req.method} ${url.pathname}`);
-      if (!route) return gatewayError(res, 404, 'There is no api match the request');
+      let url: ReturnType<typeof parseTarget> | undefined;
+      try {
+        url = parseTarget(req.url ?? '/');
+      } catch {
+        // Not a URL at all (`//`): no API matches it.
+      }
+      const route = url && routes.get(`${req.method} ${url.pathname}`);
+      if (!url || !route) return gatewayError(res, 404, 'There is no api match the request');
       const body = await readBody(req);
       if (!body) return gatewayError(res, 413, 'Request entity too large');
       const headers = flatHeaders(req);

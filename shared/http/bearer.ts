@@ -41,8 +41,9 @@ function fromCookie(header: string | null): string | undefined {
  * RFC 9700 §2.2.3 / OAuth 2.1: never from the query string.
  */
 export function extractAccessToken(req: HttpRequest): string {
-  const query = requestUrl(req).searchParams;
-  if (query.has('access_token') || query.has('id_token')) {
+  const url = requestUrl(req);
+  // Most requests have no query string: its parameters are not made into an object for nothing.
+  if (url.search !== '' && (url.searchParams.has('access_token') || url.searchParams.has('id_token'))) {
     throw refuse('invalid_request', 'access tokens are not accepted in the query string', 400);
   }
   const authorization = req.headers.get('authorization');

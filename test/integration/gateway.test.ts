@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
@@ -134,6 +135,22 @@ describe('the gateway refuses before the backend is invoked', () => {
   it('answers 404 for a route serverless.yml does not declare', async () => {
     const res = await fetch(`${gw.url}/nowhere`);
     expect(res.status).toBe(404);
+  });
+
+  it('answers 404, not a server error, for request targets that are no route or no URL', async () => {
+    // fetch normalizes targets; node:http sends them as written.
+    const statusOf = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        request(`${gw.url}/`, { path }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await statusOf('//')).toBe(404);
+    expect(await statusOf('//work')).toBe(404);
+    expect(await statusOf('/a/../work')).toBe(401);
   });
 });
 

@@ -63,11 +63,33 @@ export function decodeClaims(jws: CompactJws): Record<string, unknown> {
 }
 
 export interface CompactJws {
-  header: Record<string, unknown>;
+  /** Shared by every token with the same encoded header: read it, never change it. */
+  header: Readonly<Record<string, unknown>>;
   /** The encoded payload part, decoded only once the signature is known good. */
   payload: string;
   signingInput: string;
   signature: string;
+}
+
+// Every token we issue carries one of a few protected headers (one per key and typ): each is decoded
+// once and kept, frozen, by its encoded form. Bounded: past the limit the cache starts again, so
+// tokens with made-up headers cost a decode each, as they did before, and never grow the memory.
+const HEADER_CACHE_LIMIT = 32;
+const headerCache = new Map<string, Readonly<Record<string, unknown>>>();
+
+function readHeader(encoded: string): Readonly<Record<string, unknown>> {
+  let header = headerCache.get(encoded);
+  if (header === undefined) {
+    header = Object.freeze(
+      decodeJsonObject(
+        encoded,
+        () => new CompactJwsError('ERR_JWS_INVALID', 'JWS Protected Header is invalid'),
+      ),
+    );
+    if (headerCache.size >= HEADER_CACHE_LIMIT) headerCache.clear();
+    headerCache.set(encoded, header);
+  }
+  return header;
 }
 
 /**
@@ -79,10 +101,7 @@ export function parseCompactJws(token: string, maxLength: number): CompactJws | 
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   return {
-    header: decodeJsonObject(
-      token.slice(0, first),
-      () => new CompactJwsError('ERR_JWS_INVALID', 'JWS Protected Header is invalid'),
-    ),
+    header: readHeader(token.slice(0, first)),
     payload: token.slice(first + 1, second),
     signingInput: token.slice(0, second),
     signature: token.slice(second + 1),

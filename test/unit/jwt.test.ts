@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCompactJws } from '../../shared/jwt/compact.ts';
 import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
 import { createAccessTokenVerifier, TokenRejected } from '../../shared/jwt/verify.ts';
@@ -225,4 +226,32 @@ describe('verification refuses', () => {
       expect(await rejection(verify(token))).toBe('not a compact JWS');
     },
   );
+});
+
+describe('compact JWS headers', () => {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const token = (header: unknown) => `${b64(header)}.${b64({ sub: 's' })}.c2ln`;
+
+  it('reads each encoded header as its own, frozen, however many distinct ones came before', () => {
+    const first = parseCompactJws(token({ alg: 'RS256', kid: 'a' }), 8192)!;
+    expect(first.header).toEqual({ alg: 'RS256', kid: 'a' });
+    expect(Object.isFrozen(first.header)).toBe(true);
+    expect(() => {
+      (first.header as Record<string, unknown>).alg = 'none';
+    }).toThrow(TypeError);
+    // More distinct headers than the cache keeps: each still reads as itself.
+    for (let i = 0; i < 100; i++) {
+      expect(parseCompactJws(token({ alg: 'RS256', kid: `k${i}` }), 8192)!.header).toEqual({
+        alg: 'RS256',
+        kid: `k${i}`,
+      });
+    }
+    expect(parseCompactJws(token({ alg: 'RS256', kid: 'a' }), 8192)!.header).toEqual({
+      alg: 'RS256',
+      kid: 'a',
+    });
+    expect(() => parseCompactJws(`${Buffer.from('[1]').toString('base64url')}.e30.c2ln`, 8192)).toThrow(
+      'JWS Protected Header is invalid',
+    );
+  });
 });

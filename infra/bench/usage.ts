@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface Usage {
   /** User + system CPU time of the whole process since it started, µs. */
   cpuUs: number;
+  /** Of which system (kernel) time, µs. */
+  sysUs: number;
   rssBytes: number;
   /** Peak resident set size since the process started, bytes. */
   maxRssBytes: number;
@@ -41,6 +43,7 @@ export function readUsage(): Usage {
   const cpu = process.cpuUsage();
   return {
     cpuUs: cpu.user + cpu.system,
+    sysUs: cpu.system,
     rssBytes: process.memoryUsage.rss(),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     threads: readThreadCpu(),

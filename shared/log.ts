@@ -18,8 +18,20 @@ export function setLogSink(next: LogSink): LogSink {
   return previous;
 }
 
+/** One request's line, without `time`, which `logLine` puts first. */
+export interface RequestLogLine {
+  level: 'info' | 'error';
+  request_id: string;
+  route: string;
+  status: number;
+  latency_ms: number;
+  client_id?: string;
+  error?: string;
+  detail?: string;
+}
+
 /** Writes `fields` as one JSON object with `time` (ISO 8601) first. */
-export function logLine(fields: Record<string, unknown>): void {
+export function logLine(fields: RequestLogLine): void {
   // The fields' own JSON, behind the time: no copy of the object is made on every request.
   const rest = JSON.stringify(fields);
   const time = `{"time":"${new Date().toISOString()}"`;

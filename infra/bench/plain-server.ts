@@ -54,7 +54,7 @@ const listeners: Record<PlainMode, () => RequestListener> = {
   sign: signListener,
   verify: verifyListener,
 };
-if (!(mode in listeners)) throw new TypeError(`plain-server: unknown mode ${mode}`);
+if (!Object.hasOwn(listeners, mode)) throw new TypeError(`plain-server: unknown mode ${mode}`);
 const server = createServer(listeners[mode]());
 server.keepAliveTimeout = 10_000;
 server.listen(0, '127.0.0.1', () => {

@@ -2,7 +2,7 @@
 // error boundary.
 import { randomUUID } from 'node:crypto';
 import { ConfigError, OAuthError } from '../errors.ts';
-import { logLine, type RequestLog } from '../log.ts';
+import { logLine, type RequestLog, type RequestLogLine } from '../log.ts';
 import { type HttpRequest, type HttpResponse, LiteHeaders, LiteRequest, LiteResponse } from './web.ts';
 
 type HeaderMap = Record<string, string | string[] | undefined>;
@@ -190,7 +190,7 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
     }
     const out = await responseToIntegrated(res);
     // One shape for every line, the optional fields added after: no object spread per request.
-    const line: Record<string, unknown> = {
+    const line: RequestLogLine = {
       level: out.statusCode >= 500 ? 'error' : 'info',
       request_id: requestId,
       route: ctx.route,

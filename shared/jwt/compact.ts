@@ -63,7 +63,7 @@ export function decodeClaims(jws: CompactJws): Record<string, unknown> {
 }
 
 export interface CompactJws {
-  /** Shared by every token with the same encoded header: read it, never change it. */
+  /** Shared by every token with the same encoded header: read it, never change it or its values. */
   header: Readonly<Record<string, unknown>>;
   /** The encoded payload part, decoded only once the signature is known good. */
   payload: string;

@@ -187,8 +187,11 @@ function runLoad(server: ServerChild, job: LoadJob): Promise<PhaseFigures> {
           .map(([name, us]) => [name, (us - (before!.threads[name] ?? 0)) / r.requests] as const)
           .filter(([, us]) => us > 0)
           .map(([name, us]) => `${name} ${us.toFixed(0)}`);
-        const system = (after.sysUs - before!.sysUs) / r.requests;
-        progress(`  CPU µs/request by thread: ${parts.join(', ')}; in the kernel: ${system.toFixed(0)}`);
+        const system =
+          after.sysUs !== undefined && before!.sysUs !== undefined
+            ? `; in the kernel: ${((after.sysUs - before!.sysUs) / r.requests).toFixed(0)}`
+            : '';
+        progress(`  CPU µs/request by thread: ${parts.join(', ')}${system}`);
       }
       ok({
         cpuUs: (after.cpuUs - before!.cpuUs) / r.requests,

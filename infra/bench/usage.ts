@@ -6,8 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface Usage {
   /** User + system CPU time of the whole process since it started, µs. */
   cpuUs: number;
-  /** Of which system (kernel) time, µs. */
-  sysUs: number;
+  /** Of which system (kernel) time, µs (absent from a compared tree's older gateway). */
+  sysUs?: number;
   rssBytes: number;
   /** Peak resident set size since the process started, bytes. */
   maxRssBytes: number;

@@ -2,6 +2,7 @@
 // code — and never a secret, password, code, token or private key, whatever the flow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
+import type { RequestLogLine } from '../../shared/log.ts';
 import { basic, CONFIDENTIAL_SECRET, POST_SECRET, TEST_USER, testKeys } from '../support/fixtures.ts';
 import { rawRs256, standardClaims } from '../support/forge.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
@@ -13,17 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => gw?.close());
 
-interface LogLine {
-  time: string;
-  level: string;
-  request_id: string;
-  route: string;
-  status: number;
-  latency_ms: number;
-  client_id?: string;
-  error?: string;
-  detail?: string;
-}
+type LogLine = RequestLogLine & { time: string };
 
 describe('request logs', () => {
   it('record every flow without a secret, password, code, token or private key', async () => {

@@ -105,15 +105,15 @@ export function eventToRequest(event: unknown): LiteRequest {
       }
     }
   }
-  const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(headers.get('host') ?? '')
-    ? headers.get('host')!
-    : 'localhost';
+  const hostHeader = headers.get('host');
+  const host =
+    hostHeader !== null && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(hostHeader) ? hostHeader : 'localhost';
   const proto = firstValue(headers.get('x-forwarded-proto') ?? undefined) === 'http' ? 'http' : 'https';
   const query = buildQuery(e.queryString ?? e.queryStringParameters);
   let url: URL;
   try {
     url = new URL(
-      `${proto}://${host}${path.replace(/[?#]/g, encodeURIComponent)}${query ? `?${query}` : ''}`,
+      `${proto}://${host}${path.includes('?') || path.includes('#') ? path.replace(/[?#]/g, encodeURIComponent) : path}${query ? `?${query}` : ''}`,
     );
   } catch {
     throw new OAuthError('invalid_request', 'malformed request path');

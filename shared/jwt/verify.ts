@@ -109,10 +109,13 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
       throw new TokenRejected('ERR_JWT_EXPIRED: "exp" claim timestamp check failed');
     // RFC 9068 §4: the resource server MUST check typ is "at+jwt" (or "application/at+jwt"), so an
     // ID token or another JWT signed with the same key is never taken for an access token.
-    const typ = String(header.typ ?? '')
-      .toLowerCase()
-      .replace(/^application\//, '');
-    if (!acceptedTyp.includes(typ)) throw new TokenRejected(`typ ${String(header.typ)} not accepted`);
+    // `at+jwt`, as we write it, needs no normalizing.
+    if (header.typ !== 'at+jwt') {
+      const typ = String(header.typ ?? '')
+        .toLowerCase()
+        .replace(/^application\//, '');
+      if (!acceptedTyp.includes(typ)) throw new TokenRejected(`typ ${String(header.typ)} not accepted`);
+    }
     if (typeof claims.client_id !== 'string' || typeof claims.jti !== 'string') {
       throw new TokenRejected('client_id or jti is not a string');
     }

@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../../shared/errors.ts';
 import { createScfHandler, eventToRequest, responseToIntegrated } from '../../shared/http/scf.ts';
-import { setLogSink } from '../../shared/log.ts';
+import { isoTime, setLogSink } from '../../shared/log.ts';
 import { loadEvent } from '../support/events.ts';
 
 describe('API Gateway event → Request', () => {
@@ -130,5 +131,18 @@ describe('the handler boundary', () => {
     } finally {
       setLogSink(restore);
     }
+  });
+});
+
+describe('log line time', () => {
+  it('is what toISOString writes, on every millisecond of a second and across seconds', () => {
+    const at = Date.UTC(2026, 10, 28, 23, 59, 58);
+    for (let ms = at; ms < at + 3000; ms++) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 253402300799999 }), (ms) => {
+        expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

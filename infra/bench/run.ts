@@ -9,6 +9,8 @@
 // this tree's in the same run, phases alternating, same key and tokens; reported under "compare";
 // and both trees' token and business functions called in this process, interleaved: "in_process").
 // --cold-only (stop after the cold starts and print them as one JSON line).
+// --in-process-only (with --compare: only the in-process comparison of the two trees' functions,
+// --in-process-rounds N of them, default 14, printed as one JSON line; ~1 min).
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -39,6 +41,8 @@ const { values: flags } = parseArgs({
     profile: { type: 'string' },
     compare: { type: 'string' },
     'cold-only': { type: 'boolean', default: false },
+    'in-process-only': { type: 'boolean', default: false },
+    'in-process-rounds': { type: 'string', default: '14' },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -56,7 +60,7 @@ const WORK_MAX = 4000;
 const CODE_WARMUP_MAX = 1500;
 const CODE_MAX = 2400;
 // With --compare, rounds of the two trees' functions called in this process.
-const IN_PROCESS_ROUNDS = 14;
+const IN_PROCESS_ROUNDS = Number(flags['in-process-rounds']);
 
 const TARGETS = {
   token_overhead: 1.25,
@@ -295,8 +299,21 @@ async function main(): Promise<void> {
   progress('RS256 with node:crypto and jose');
   const crypto = await measureCrypto(300, 3000);
 
-  progress(`cold starts (${COLD_RUNS} per function)`);
   const [coldToken] = await mintTokens(setup, 1);
+  if (flags['in-process-only']) {
+    if (!compareSetup) throw new TypeError('--in-process-only needs --compare TREE');
+    progress(`both trees' token and business functions in process, ${IN_PROCESS_ROUNDS} rounds`);
+    const figures = await compareInProcess(
+      coldTargets(setup, coldToken!),
+      coldTargets(compareSetup, coldToken!),
+      await mintTokens(setup, 1000),
+      IN_PROCESS_ROUNDS,
+    );
+    console.log(JSON.stringify({ in_process: figures }));
+    return;
+  }
+
+  progress(`cold starts (${COLD_RUNS} per function)`);
   const coldTargetsA = coldTargets(setup, coldToken!);
   const coldTargetsB = compareSetup
     ? coldTargets(compareSetup, coldToken!).map((t) => ({ ...t, name: `${t.name} (compare)` }))

@@ -296,22 +296,24 @@ async function main(): Promise<void> {
   const compareTree = flags.compare ? resolve(flags.compare) : undefined;
   const compareSetup = compareTree ? await prepareBench(compareTree, port, setup) : undefined;
 
-  progress('RS256 with node:crypto and jose');
-  const crypto = await measureCrypto(300, 3000);
-
   const [coldToken] = await mintTokens(setup, 1);
-  if (flags['in-process-only']) {
-    if (!compareSetup) throw new TypeError('--in-process-only needs --compare TREE');
+  const inProcessComparison = async (other: BenchSetup): Promise<InProcessFigures> => {
     progress(`both trees' token and business functions in process, ${IN_PROCESS_ROUNDS} rounds`);
-    const figures = await compareInProcess(
+    return compareInProcess(
       coldTargets(setup, coldToken!),
-      coldTargets(compareSetup, coldToken!),
+      coldTargets(other, coldToken!),
       await mintTokens(setup, 1000),
       IN_PROCESS_ROUNDS,
     );
-    console.log(JSON.stringify({ in_process: figures }));
+  };
+  if (flags['in-process-only']) {
+    if (!compareSetup) throw new TypeError('--in-process-only needs --compare TREE');
+    console.log(JSON.stringify({ in_process: await inProcessComparison(compareSetup) }));
     return;
   }
+
+  progress('RS256 with node:crypto and jose');
+  const crypto = await measureCrypto(300, 3000);
 
   progress(`cold starts (${COLD_RUNS} per function)`);
   const coldTargetsA = coldTargets(setup, coldToken!);
@@ -480,17 +482,7 @@ async function main(): Promise<void> {
     }
   }
 
-  let inProcess: InProcessFigures | undefined;
-  if (compareSetup) {
-    progress(`both trees' token and business functions in process, ${IN_PROCESS_ROUNDS} rounds`);
-    const tokens = await mintTokens(setup, 1000);
-    inProcess = await compareInProcess(
-      coldTargetsA,
-      coldTargets(compareSetup, coldToken!),
-      tokens,
-      IN_PROCESS_ROUNDS,
-    );
-  }
+  const inProcess = compareSetup ? await inProcessComparison(compareSetup) : undefined;
 
   const usages = await Promise.all(sides.map((side) => side.gateway.usage()));
   await Promise.all([

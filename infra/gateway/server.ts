@@ -104,22 +104,34 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
 // segment and no query: its pathname is the target itself.
 const PLAIN_PATH = /^(?:\/(?!\/|\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@-]*)+$/;
 
-/** The request target's path and query, as `new URL(target, base)` reads them. */
-export function parseTarget(target: string): {
+export interface RequestTarget {
   pathname: string;
   search: string;
+  /** Absent when `search` is empty. */
   searchParams?: URLSearchParams;
-} {
+}
+
+/** The request target's path and query, as `new URL(target, base)` reads them; throws as it does. */
+export function parseTarget(target: string): RequestTarget {
   if (PLAIN_PATH.test(target)) return { pathname: target, search: '' };
   const url = new URL(target, 'http://gateway.local');
   return { pathname: url.pathname, search: url.search, searchParams: url.searchParams };
+}
+
+/** Undefined for a target that is no URL at all (`//`): no API matches it. */
+function tryParseTarget(target: string): RequestTarget | undefined {
+  try {
+    return parseTarget(target);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The event API Gateway sends an SCF function (SCF doc 583/12513). */
 export function buildEvent(
   req: IncomingMessage,
   headers: Record<string, string>,
-  url: ReturnType<typeof parseTarget>,
+  url: RequestTarget,
   body: Buffer,
   endpoint: Endpoint,
   sourceIp: string,
@@ -245,12 +257,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const server: Server = createServer({ maxHeaderSize: 16 * 1024 }, async (req, res) => {
     try {
-      let url: ReturnType<typeof parseTarget> | undefined;
-      try {
-        url = parseTarget(req.url ?? '/');
-      } catch {
-        // Not a URL at all (`//`): no API matches it.
-      }
+      const url = tryParseTarget(req.url ?? '/');
       const route = url && routes.get(`${req.method} ${url.pathname}`);
       if (!url || !route) return gatewayError(res, 404, 'There is no api match the request');
       const body = await readBody(req);

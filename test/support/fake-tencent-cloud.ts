@@ -321,6 +321,18 @@ export class FakeTencentCloud {
     return handler.call(this, p);
   }
 
+  /** The function, which SCF changes only while it is Active (an update in progress refuses another). */
+  private activeFn(p: Record<string, unknown>, action: string): FakeFunction {
+    const fn = this.fn(p);
+    if (fn.Status !== 'Active') {
+      throw new ApiError(
+        `FailedOperation.${action}`,
+        `Function ${fn.FunctionName} is ${fn.Status}; retry when Active.`,
+      );
+    }
+    return fn;
+  }
+
   private fn(p: Record<string, unknown>): FakeFunction {
     const fn = this.functions.get(`${p.Namespace ?? 'default'}/${String(p.FunctionName)}`);
     if (!fn) throw new ApiError('ResourceNotFound.Function', `Function not found: ${String(p.FunctionName)}`);
@@ -424,13 +436,7 @@ export class FakeTencentCloud {
     },
     UpdateFunctionCode(p) {
       required(p, 'FunctionName');
-      const fn = this.fn(p);
-      if (fn.Status !== 'Active') {
-        throw new ApiError(
-          'FailedOperation.UpdateFunctionCode',
-          `Function ${fn.FunctionName} is ${fn.Status}; retry when Active.`,
-        );
-      }
+      const fn = this.activeFn(p, 'UpdateFunctionCode');
       const handler = String(p.Handler ?? fn.Handler);
       fn.files = this.unzip(p.ZipFile, handler);
       fn.Handler = handler;
@@ -440,13 +446,7 @@ export class FakeTencentCloud {
     },
     UpdateFunctionConfiguration(p) {
       required(p, 'FunctionName');
-      const fn = this.fn(p);
-      if (fn.Status !== 'Active') {
-        throw new ApiError(
-          'FailedOperation.UpdateFunctionConfiguration',
-          `Function ${fn.FunctionName} is ${fn.Status}; retry when Active.`,
-        );
-      }
+      const fn = this.activeFn(p, 'UpdateFunctionConfiguration');
       this.checkConfig(p);
       if (p.Runtime !== undefined) fn.Runtime = String(p.Runtime);
       if (p.MemorySize !== undefined) fn.MemorySize = Number(p.MemorySize);

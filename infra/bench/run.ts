@@ -10,7 +10,7 @@
 // and both trees' token and business functions called in this process, interleaved: "in_process").
 // --cold-only (stop after the cold starts and print them as one JSON line).
 // --in-process-only (with --compare: only the in-process comparison of the two trees' functions,
-// --in-process-rounds N of them, default 14, printed as one JSON line; ~1 min).
+// --in-process-rounds N of them, default 14, printed as one JSON line; ~10–20 s).
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

@@ -44,10 +44,19 @@ export function isoTime(ms: number): string {
   return `${secondText}.${String(ms - s * 1000).padStart(3, '0')}Z`;
 }
 
-/** Writes `fields` as one JSON object with `time` (ISO 8601) first. */
+/** A JSON number as JSON.stringify writes one: null when not finite. */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
+}
+
+/**
+ * Writes `fields` as one JSON object with `time` (ISO 8601) first, then the fields in the order of
+ * `RequestLogLine`: the same text as JSON.stringify of such an object, written field by field.
+ */
 export function logLine(fields: RequestLogLine): void {
-  // The fields' own JSON, behind the time: no copy of the object is made on every request.
-  const rest = JSON.stringify(fields);
-  const time = `{"time":"${isoTime(Date.now())}"`;
-  sink(rest === '{}' ? `${time}}` : `${time},${rest.slice(1)}`);
+  let text = `{"time":"${isoTime(Date.now())}","level":${JSON.stringify(fields.level)},"request_id":${JSON.stringify(fields.request_id)},"route":${JSON.stringify(fields.route)},"status":${jsonNumber(fields.status)},"latency_ms":${jsonNumber(fields.latency_ms)}`;
+  if (fields.client_id !== undefined) text += `,"client_id":${JSON.stringify(fields.client_id)}`;
+  if (fields.error !== undefined) text += `,"error":${JSON.stringify(fields.error)}`;
+  if (fields.detail !== undefined) text += `,"detail":${JSON.stringify(fields.detail)}`;
+  sink(`${text}}`);
 }

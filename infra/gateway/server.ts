@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PLAIN_PATH } from '../../shared/http/web.ts';
 import { bundleFunctions } from '../build/bundle.ts';
 import { type Endpoint, loadProject, type Project } from '../serverless/project.ts';
 import { createFunctionHost, type FunctionHost, type Isolation } from './function-host.ts';
@@ -100,10 +101,6 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-// A request target that is a path of characters WHATWG URL leaves as they are, with no empty or dot
-// segment and no query: its pathname is the target itself.
-const PLAIN_PATH = /^(?:\/(?!\/|\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@-]*)+$/;
-
 export interface RequestTarget {
   pathname: string;
   search: string;
@@ -113,6 +110,7 @@ export interface RequestTarget {
 
 /** The request target's path and query, as `new URL(target, base)` reads them; throws as it does. */
 export function parseTarget(target: string): RequestTarget {
+  // A plain path with no query: its pathname is the target itself.
   if (PLAIN_PATH.test(target)) return { pathname: target, search: '' };
   const url = new URL(target, 'http://gateway.local');
   return { pathname: url.pathname, search: url.search, searchParams: url.searchParams };

@@ -3,7 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, OAuthError } from '../errors.ts';
 import { logLine, type RequestLog, type RequestLogLine } from '../log.ts';
-import { type HttpRequest, type HttpResponse, LiteHeaders, LiteRequest, LiteResponse } from './web.ts';
+import {
+  type HttpRequest,
+  type HttpResponse,
+  LiteHeaders,
+  LiteRequest,
+  LiteResponse,
+  PLAIN_PATH,
+  PlainUrl,
+} from './web.ts';
 
 type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -80,6 +88,26 @@ function buildQuery(query: Record<string, string | string[] | undefined> | undef
   return parts.join('&');
 }
 
+// The origins of the hosts requests came for (one or two per instance), as URL serializes them.
+// Bounded: past the limit the cache starts again, so made-up Host headers never grow the memory.
+const ORIGIN_CACHE_LIMIT = 16;
+const origins = new Map<string, string>();
+
+/** `new URL(base).origin`, or undefined when `base` is no URL (the full parse then refuses it). */
+function knownOrigin(base: string): string | undefined {
+  let origin = origins.get(base);
+  if (origin === undefined) {
+    try {
+      origin = new URL(base).origin;
+    } catch {
+      return undefined;
+    }
+    if (origins.size >= ORIGIN_CACHE_LIMIT) origins.clear();
+    origins.set(base, origin);
+  }
+  return origin;
+}
+
 /** Builds the request; throws OAuthError for an event no client could have sent correctly. */
 export function eventToRequest(event: unknown): LiteRequest {
   if (!event || typeof event !== 'object') throw new OAuthError('invalid_request', 'malformed request');
@@ -93,16 +121,21 @@ export function eventToRequest(event: unknown): LiteRequest {
   const path = typeof e.path === 'string' && e.path.startsWith('/') ? e.path : '/';
 
   const headers = new LiteHeaders();
+  const append = (name: string, value: unknown) => {
+    if (typeof value !== 'string') return;
+    try {
+      headers.append(name, value);
+    } catch {
+      throw new OAuthError('invalid_request', 'malformed request header');
+    }
+  };
   if (e.headers && typeof e.headers === 'object') {
-    for (const [name, raw] of Object.entries(e.headers)) {
-      for (const value of Array.isArray(raw) ? raw : [raw]) {
-        if (typeof value !== 'string') continue;
-        try {
-          headers.append(name, value);
-        } catch {
-          throw new OAuthError('invalid_request', 'malformed request header');
-        }
-      }
+    const given = e.headers;
+    for (const name in given) {
+      if (!Object.hasOwn(given, name)) continue;
+      const raw = given[name];
+      if (Array.isArray(raw)) for (const value of raw) append(name, value);
+      else append(name, raw);
     }
   }
   const hostHeader = headers.get('host');
@@ -110,13 +143,18 @@ export function eventToRequest(event: unknown): LiteRequest {
     hostHeader !== null && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(hostHeader) ? hostHeader : 'localhost';
   const proto = firstValue(headers.get('x-forwarded-proto') ?? undefined) === 'http' ? 'http' : 'https';
   const query = buildQuery(e.queryString ?? e.queryStringParameters);
-  let url: URL;
-  try {
-    url = new URL(
-      `${proto}://${host}${path.includes('?') || path.includes('#') ? path.replace(/[?#]/g, encodeURIComponent) : path}${query ? `?${query}` : ''}`,
-    );
-  } catch {
-    throw new OAuthError('invalid_request', 'malformed request path');
+  // Most requests are a plain path with no query to a host seen before: their URL needs no parsing.
+  const origin = query ? undefined : knownOrigin(`${proto}://${host}`);
+  let url: URL | PlainUrl;
+  if (origin !== undefined && PLAIN_PATH.test(path)) url = new PlainUrl(origin, path);
+  else {
+    try {
+      url = new URL(
+        `${proto}://${host}${path.includes('?') || path.includes('#') ? path.replace(/[?#]/g, encodeURIComponent) : path}${query ? `?${query}` : ''}`,
+      );
+    } catch {
+      throw new OAuthError('invalid_request', 'malformed request path');
+    }
   }
 
   let body: Uint8Array | undefined;

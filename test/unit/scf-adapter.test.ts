@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../../shared/errors.ts';
 import { createScfHandler, eventToRequest, responseToIntegrated } from '../../shared/http/scf.ts';
-import { isoTime, setLogSink } from '../../shared/log.ts';
+import { requestUrl } from '../../shared/http/web.ts';
+import { isoTime, logLine, type RequestLogLine, setLogSink } from '../../shared/log.ts';
 import { loadEvent } from '../support/events.ts';
 
 describe('API Gateway event → Request', () => {
@@ -50,6 +51,128 @@ describe('API Gateway event → Request', () => {
     ['the TRACK method', { httpMethod: 'track', path: '/work' }],
   ])('answers invalid_request for %s', (_name, event) => {
     expect(() => eventToRequest(event)).toThrow(OAuthError);
+  });
+});
+
+describe('the request URL', () => {
+  // Hosts the adapter accepts (anything else becomes localhost), including ones URL rewrites or refuses.
+  const hostChar = fc.constantFrom(
+    ...'aZ09.-:[]'.split(''),
+    'x',
+    'e',
+    '1',
+    '255',
+    '0x1f',
+    '::1',
+    '80',
+    '443',
+  );
+  const host = fc.array(hostChar, { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
+  const pathChar = fc.constantFrom(...`aZ09._~!$&'()*+,;=:@-/%?# é\\`.split(''), '..', '.', '//');
+  const path = fc.array(pathChar, { maxLength: 10 }).map((parts) => `/${parts.join('')}`);
+  const proto = fc.constantFrom('http', 'https', undefined);
+
+  it('is what new URL reads, whether or not it was parsed (property)', () => {
+    fc.assert(
+      fc.property(host, path, proto, fc.boolean(), (h, p, forwarded, query) => {
+        const headers: Record<string, string> = { host: h };
+        if (forwarded) headers['x-forwarded-proto'] = forwarded;
+        const event = {
+          httpMethod: 'GET',
+          path: p,
+          headers,
+          ...(query ? { queryString: { a: 'b c' } } : {}),
+        };
+        let req: ReturnType<typeof eventToRequest>;
+        try {
+          req = eventToRequest(event);
+        } catch (error) {
+          // Refused: then a full parse of the same URL fails too.
+          expect(error).toBeInstanceOf(OAuthError);
+          return;
+        }
+        const parsed = new URL(req.url);
+        const view = requestUrl(req);
+        expect(view.href).toBe(parsed.href);
+        expect(view.protocol).toBe(parsed.protocol);
+        expect(view.pathname).toBe(parsed.pathname);
+        expect(view.search).toBe(parsed.search);
+        expect([...view.searchParams]).toEqual([...parsed.searchParams]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('keeps a known host normalized as URL does: lower case, default port dropped', () => {
+    const req = eventToRequest({
+      httpMethod: 'GET',
+      path: '/work',
+      headers: { host: 'API.Example.COM:443' },
+    });
+    expect(req.url).toBe('https://api.example.com/work');
+    expect(requestUrl(req).pathname).toBe('/work');
+    const ip = eventToRequest({
+      httpMethod: 'GET',
+      path: '/work',
+      headers: { host: '127.1:8080', 'x-forwarded-proto': 'http' },
+    });
+    expect(ip.url).toBe('http://127.0.0.1:8080/work');
+  });
+
+  it('refuses a request whose host makes no URL, whether or not the host was seen before', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(() => eventToRequest({ httpMethod: 'GET', path: '/work', headers: { host: 'a:b:c' } })).toThrow(
+        OAuthError,
+      );
+    }
+  });
+});
+
+describe('log line', () => {
+  const text = fc.string({ unit: 'binary', maxLength: 20 });
+  it('is JSON.stringify of the fields behind the time, field by field (property)', () => {
+    const lines: string[] = [];
+    const restore = setLogSink((line) => lines.push(line));
+    try {
+      fc.assert(
+        fc.property(
+          fc.record(
+            {
+              level: fc.constantFrom('info' as const, 'error' as const),
+              request_id: text,
+              route: text,
+              status: fc.integer({ min: 100, max: 599 }),
+              latency_ms: fc.oneof(fc.double({ noNaN: false }), fc.integer()),
+              client_id: text,
+              error: text,
+              detail: text,
+            },
+            { requiredKeys: ['level', 'request_id', 'route', 'status', 'latency_ms'] },
+          ),
+          (fields: RequestLogLine) => {
+            lines.length = 0;
+            logLine(fields);
+            const line = lines[0]!;
+            const time = /^\{"time":"([^"]+)",/.exec(line)?.[1];
+            expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+            const ordered = {
+              level: fields.level,
+              request_id: fields.request_id,
+              route: fields.route,
+              status: fields.status,
+              latency_ms: fields.latency_ms,
+              client_id: fields.client_id,
+              error: fields.error,
+              detail: fields.detail,
+            };
+            expect(line).toBe(`{"time":"${time}",${JSON.stringify(ordered).slice(1)}`);
+          },
+        ),
+        { numRuns: 2000 },
+      );
+    } finally {
+      setLogSink(restore);
+    }
   });
 });
 

@@ -25,5 +25,3 @@ export type CodeSealer = Sealer<CodeClaims>;
 export function createCodeSealer(secret: Uint8Array): CodeSealer {
   return createSealer<CodeClaims>(secret, 'authorization code');
 }
-
-export { newTokenId } from './jwt/sign.ts';

@@ -1,6 +1,6 @@
 // The authorize function: GET/POST /authorize — validates the request, signs the person in, asks for
 // consent and redirects back to the client with a sealed, single-use authorization code.
-import { createCodeSealer, newTokenId } from '../../shared/authorization-code.ts';
+import { createCodeSealer } from '../../shared/authorization-code.ts';
 import { splitScope } from '../../shared/clients.ts';
 import type { AuthorizeConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
@@ -8,6 +8,7 @@ import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse, requestUrl } from '../../shared/http/web.ts';
+import { newTokenId } from '../../shared/jwt/sign.ts';
 import { verifyPassword } from '../../shared/password.ts';
 import type { User } from '../../shared/users.ts';
 import { htmlResponse, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';

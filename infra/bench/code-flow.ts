@@ -4,7 +4,8 @@
 // login and consent (which are not part of the exchange and not measured).
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createCodeSealer, newTokenId } from '../../shared/authorization-code.ts';
+import { createCodeSealer } from '../../shared/authorization-code.ts';
+import { newTokenId } from '../../shared/jwt/sign.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';
 import { BENCH_CLIENT_ID, type BenchSetup } from './setup.ts';
 

@@ -2,7 +2,8 @@
 // error boundary.
 import { randomUUID } from 'node:crypto';
 import { ConfigError, OAuthError } from '../errors.ts';
-import { logLine, type RequestLog, type RequestLogLine } from '../log.ts';
+import { logLine, type RequestLog } from '../log.ts';
+import { memoize } from '../memo.ts';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -89,23 +90,15 @@ function buildQuery(query: Record<string, string | string[] | undefined> | undef
 }
 
 // The origins of the hosts requests came for (one or two per instance), as URL serializes them.
-// Bounded: past the limit the cache starts again, so made-up Host headers never grow the memory.
-const ORIGIN_CACHE_LIMIT = 16;
-const origins = new Map<string, string>();
+const originOf = memoize(16, (base) => new URL(base).origin);
 
 /** `new URL(base).origin`, or undefined when `base` is no URL (the full parse then refuses it). */
 function knownOrigin(base: string): string | undefined {
-  let origin = origins.get(base);
-  if (origin === undefined) {
-    try {
-      origin = new URL(base).origin;
-    } catch {
-      return undefined;
-    }
-    if (origins.size >= ORIGIN_CACHE_LIMIT) origins.clear();
-    origins.set(base, origin);
+  try {
+    return originOf(base);
+  } catch {
+    return undefined;
   }
-  return origin;
 }
 
 /** Builds the request; throws OAuthError for an event no client could have sent correctly. */
@@ -227,18 +220,17 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
       res = renderError(error, ctx);
     }
     const out = await responseToIntegrated(res);
-    // One shape for every line, the optional fields added after: no object spread per request.
-    const line: RequestLogLine = {
+    // An optional field left empty is not written.
+    logLine({
       level: out.statusCode >= 500 ? 'error' : 'info',
       request_id: requestId,
       route: ctx.route,
       status: out.statusCode,
       latency_ms: Number((process.hrtime.bigint() - started) / 10_000n) / 100,
-    };
-    if (ctx.log.clientId) line.client_id = ctx.log.clientId;
-    if (ctx.log.error) line.error = ctx.log.error;
-    if (ctx.log.detail) line.detail = ctx.log.detail;
-    logLine(line);
+      client_id: ctx.log.clientId || undefined,
+      error: ctx.log.error || undefined,
+      detail: ctx.log.detail || undefined,
+    });
     return out;
   };
   const dispose = async (): Promise<void> => {

@@ -2,6 +2,7 @@
 
 import type { KeyObject } from 'node:crypto';
 import { verify } from 'node:crypto';
+import { memoize } from '../memo.ts';
 
 /**
  * Why a compact JWS was refused; callers turn it into their own error. Codes and messages are
@@ -72,25 +73,17 @@ export interface CompactJws {
 }
 
 // Every token we issue carries one of a few protected headers (one per key and typ): each is decoded
-// once and kept, frozen, by its encoded form. Bounded: past the limit the cache starts again, so
-// tokens with made-up headers cost a decode each, as they did before, and never grow the memory.
-const HEADER_CACHE_LIMIT = 32;
-const headerCache = new Map<string, Readonly<Record<string, unknown>>>();
-
-function readHeader(encoded: string): Readonly<Record<string, unknown>> {
-  let header = headerCache.get(encoded);
-  if (header === undefined) {
-    header = Object.freeze(
+// once and kept, frozen, by its encoded form; a made-up header costs a decode, as before.
+const readHeader = memoize(
+  32,
+  (encoded): Readonly<Record<string, unknown>> =>
+    Object.freeze(
       decodeJsonObject(
         encoded,
         () => new CompactJwsError('ERR_JWS_INVALID', 'JWS Protected Header is invalid'),
       ),
-    );
-    if (headerCache.size >= HEADER_CACHE_LIMIT) headerCache.clear();
-    headerCache.set(encoded, header);
-  }
-  return header;
-}
+    ),
+);
 
 /**
  * Splits and reads the header (RFC 7515 §4: a JSON object); nothing is trusted until `verifyRs256`

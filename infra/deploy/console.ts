@@ -21,18 +21,31 @@ export function reportCloudFailure(io: CommandIo, command: string, error: unknow
   throw error;
 }
 
+/** The option every command has: print the usage and do nothing else. */
+const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const;
+
+type CommandArgs<T extends ParseArgsConfig> = T & {
+  options: T['options'] & typeof HELP_OPTION;
+  strict: true;
+};
+
 /**
- * The command's arguments, or the exit code when there is nothing to run: 0 after printing the usage
- * for --help (which `config` declares), 2 after printing what is wrong with them and the usage.
+ * The command's arguments, read strictly, with -h/--help added to its options; or the exit code
+ * when there is nothing to run: 0 after printing the usage for --help, 2 after printing what is
+ * wrong with them and the usage.
  */
 export function readArgs<const T extends ParseArgsConfig>(
   config: T,
   usage: string,
   io: CommandIo,
-): ReturnType<typeof parseArgs<T>> | number {
-  let parsed: ReturnType<typeof parseArgs<T>>;
+): ReturnType<typeof parseArgs<CommandArgs<T>>> | number {
+  let parsed: ReturnType<typeof parseArgs<CommandArgs<T>>>;
   try {
-    parsed = parseArgs(config);
+    parsed = parseArgs({
+      ...config,
+      options: { ...config.options, ...HELP_OPTION },
+      strict: true,
+    } as CommandArgs<T>);
   } catch (error) {
     io.err(`${(error as Error).message}\n\n${usage}\n`);
     return 2;

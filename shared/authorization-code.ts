@@ -1,5 +1,6 @@
 // Authorization codes (RFC 6749 §4.1.2): sealed, so they travel from the authorize function to the
 // token function with no shared database; single use is enforced by the token function's store.
+import type { UserClaims } from './oidc/claims.ts';
 import { createSealer, type Sealer } from './seal.ts';
 
 /** What a code is bound to (RFC 9700 §4.5; OAuth 2.1 §4.1.3). Short names: the code travels in a URL. */
@@ -18,6 +19,10 @@ export interface CodeClaims {
   /** PKCE S256 code_challenge, when the request had one. */
   cc?: string;
   auth_time: number;
+  /** OIDC Core §3.1.2.1: the request's nonce, for the ID token the code is exchanged for. */
+  nonce?: string;
+  /** OIDC Core §5.4: the user's claims the granted scopes release, for UserInfo (never in a clear token). */
+  uc?: UserClaims;
 }
 
 export type CodeSealer = Sealer<CodeClaims>;

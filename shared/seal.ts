@@ -13,7 +13,12 @@ import {
 } from 'node:crypto';
 import { readJsonObject } from './jwt/compact.ts';
 
-export type SealPurpose = 'authorization code' | 'refresh token' | 'session cookie' | 'csrf token';
+export type SealPurpose =
+  | 'authorization code'
+  | 'refresh token'
+  | 'session cookie'
+  | 'csrf token'
+  | 'user claims';
 
 /** The claims of a sealed value: a JSON object, as a JWT claims set is (RFC 7519 §7.1). */
 export type SealedClaims = { [claim: string]: unknown };

@@ -1,5 +1,7 @@
-// Resource owners from OAUTH_USERS: username, scrypt password hash, optional subject identifier.
+// Resource owners from OAUTH_USERS: username, scrypt password hash, optional subject identifier and
+// optional OpenID Connect profile and email claims (shared/oidc/claims.ts).
 import type { EnvReader } from './env.ts';
+import { readUserClaims, type UserClaims } from './oidc/claims.ts';
 import { isPasswordHash } from './password.ts';
 
 export interface User {
@@ -7,6 +9,8 @@ export interface User {
   readonly passwordHash: string;
   /** `sub` of the tokens issued for this user; the username when not set. */
   readonly sub: string;
+  /** OIDC Core §5.1 standard claims released by the `profile` and `email` scopes. */
+  readonly claims: UserClaims;
 }
 
 export type UserDirectory = ReadonlyMap<string, User>;
@@ -40,13 +44,14 @@ export function readUsers(reader: EnvReader, name = 'OAUTH_USERS'): UserDirector
     if (u.sub !== undefined && (typeof u.sub !== 'string' || !SUBJECT.test(u.sub))) {
       reader.report(`${where}.sub must be 1–255 printable ASCII characters`);
     }
+    const claims = readUserClaims(u, where, reader.problems);
     if (reader.problems.length > before) return;
     const username = (u.username as string).normalize('NFC');
     const sub = (u.sub as string | undefined) ?? username;
     if (users.has(username)) reader.report(`${where}.username repeats an earlier user`);
     if (subjects.has(sub)) reader.report(`${where}.sub repeats an earlier user's subject`);
     subjects.add(sub);
-    users.set(username, Object.freeze({ username, passwordHash: u.password_hash as string, sub }));
+    users.set(username, Object.freeze({ username, passwordHash: u.password_hash as string, sub, claims }));
   });
   return users;
 }

@@ -9,6 +9,7 @@ import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse, requestUrl } from '../../shared/http/web.ts';
 import { newTokenId } from '../../shared/jwt/sign.ts';
+import { claimsForScopes, userClaimsOf } from '../../shared/oidc/claims.ts';
 import { verifyPassword } from '../../shared/password.ts';
 import type { User } from '../../shared/users.ts';
 import { htmlResponse, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
@@ -110,6 +111,9 @@ export function createAuthorizeApp(
         request.state,
       );
     }
+    const scopes = splitScope(request.scope);
+    // OIDC Core §5.4: the claims the granted scopes release, as the user record has them now.
+    const released = scopes.includes('openid') ? claimsForScopes(userClaimsOf(user), scopes) : {};
     const code = await codes.seal(
       {
         jti: newTokenId(),
@@ -120,6 +124,8 @@ export function createAuthorizeApp(
         scope: request.scope,
         ...(request.codeChallenge !== undefined ? { cc: request.codeChallenge } : {}),
         auth_time: session.auth_time ?? Math.floor(now() / 1000),
+        ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
+        ...(Object.keys(released).length > 0 ? { uc: released } : {}),
       },
       config.codeTtl,
       now(),

@@ -16,6 +16,8 @@ export interface AuthorizationRequest {
   scope: string;
   state?: string;
   codeChallenge?: string;
+  /** OIDC Core §3.1.2.1: bound into the code, returned in the ID token. */
+  nonce?: string;
 }
 
 /** An error shown to the person at the browser: the client or redirect URI cannot be trusted. */
@@ -50,9 +52,12 @@ export const REQUEST_PARAMETERS = [
   'state',
   'code_challenge',
   'code_challenge_method',
+  'nonce',
 ] as const;
 
 const MAX_STATE_LENGTH = 2048;
+// The nonce travels inside the sealed code, in a URL: bounded like state, tighter.
+const MAX_NONCE_LENGTH = 512;
 
 /** Parses `a=b&c=d` keeping repeats; a malformed escape is an error page (nothing is trusted yet). */
 export function parseRawParams(text: string): RawParams {
@@ -191,6 +196,11 @@ export function validateAuthorizationRequest(
     }
   }
 
+  const nonce = single(params, 'nonce');
+  if (nonce !== undefined && nonce.length > MAX_NONCE_LENGTH) {
+    fail(new OAuthError('invalid_request', `nonce is longer than ${MAX_NONCE_LENGTH} characters`));
+  }
+
   return {
     client,
     redirectUri,
@@ -198,6 +208,7 @@ export function validateAuthorizationRequest(
     scope,
     ...(state !== undefined ? { state } : {}),
     ...(challenge !== undefined ? { codeChallenge: challenge } : {}),
+    ...(nonce !== undefined ? { nonce } : {}),
   };
 }
 

@@ -16,14 +16,16 @@ import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
 import { createAuthorizationCodeGrant, type GrantHandler } from './authorization-code.ts';
 import { handleClientCredentials } from './client-credentials.ts';
+import { createUserClaimsSealer } from './id-token.ts';
 import { handleIntrospection } from './introspect.ts';
 import type { TokenDeps } from './issue.ts';
-import { buildMetadata } from './metadata.ts';
+import { buildMetadata, buildOpenIdMetadata } from './metadata.ts';
 import { createRefreshTokenReader } from './refresh-lookup.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
 import { createRefreshSealer } from './refresh-tokens.ts';
 import { handleRevocation } from './revoke.ts';
 import { createTokenLookup } from './token-lookup.ts';
+import { createUserInfoHandler } from './userinfo.ts';
 
 export interface TokenAppOptions {
   now?: () => number;
@@ -36,6 +38,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     config,
     now: options.now ?? Date.now,
     store: options.store ?? openStore(config.store),
+    userClaims: createUserClaimsSealer(config.secret),
   };
   // One sealer (one derived key, imported once) for every reader and writer of refresh tokens.
   const refreshSealer = createRefreshSealer(config.secret);
@@ -61,6 +64,8 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
   };
   // Built once per instance: these documents change only with the configuration.
   const metadataBody = JSON.stringify(buildMetadata(config));
+  const openIdMetadataBody = JSON.stringify(buildOpenIdMetadata(config));
+  const userInfo = createUserInfoHandler(deps);
   // The current key, the next one (published before it signs) and retired ones still in their window.
   const jwksBody = JSON.stringify(buildJwks([config.signingKey, ...config.nextKeys, ...config.retiredKeys]));
   const documentHeaders = {
@@ -83,6 +88,13 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
       case '/.well-known/oauth-authorization-server':
         if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
         return new LiteResponse(metadataBody, { headers: documentHeaders });
+      case '/.well-known/openid-configuration':
+        if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
+        return new LiteResponse(openIdMetadataBody, { headers: documentHeaders });
+      case '/userinfo':
+        // OIDC Core §5.3.1: UserInfo supports GET and POST.
+        if (req.method !== 'GET' && req.method !== 'POST') methodNotAllowed(['GET', 'POST']);
+        return userInfo(req, ctx);
       case '/.well-known/jwks.json':
         if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
         return new LiteResponse(jwksBody, { headers: documentHeaders });

@@ -4,6 +4,7 @@ import type { Client } from '../../shared/clients.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import type { Params } from '../../shared/http/params.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
+import { readSealedClaims } from '../../shared/oidc/claims.ts';
 import { isValidVerifier, verifyPkce } from '../../shared/pkce.ts';
 import { storeKey } from '../../shared/store/store.ts';
 import { issueTokenResponse, type TokenDeps } from './issue.ts';
@@ -47,6 +48,9 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
       clientId: client.clientId,
       scope: claims.scope,
       grantId: claims.jti,
+      authTime: claims.auth_time,
+      ...(claims.nonce !== undefined ? { nonce: claims.nonce } : {}),
+      ...(claims.uc !== undefined ? { userClaims: readSealedClaims(claims.uc) } : {}),
     };
     if (!client.grantTypes.has('refresh_token')) return issueTokenResponse(deps, grant);
     const refreshToken = await startFamily(
@@ -57,6 +61,7 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
         subject: claims.sub,
         scope: claims.scope,
         authTime: claims.auth_time,
+        ...(grant.userClaims !== undefined ? { userClaims: grant.userClaims } : {}),
       },
       deps.config.refreshTokenTtl,
       deps.now(),

@@ -6,14 +6,18 @@ import { OAuthError } from '../../shared/errors.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
+import type { UserClaims } from '../../shared/oidc/claims.ts';
 import { accessTokenLifetime } from '../../shared/rotation.ts';
 import type { Store } from '../../shared/store/store.ts';
+import { issueIdToken, type UserClaimsSealer } from './id-token.ts';
 
 export interface TokenDeps {
   config: Readonly<TokenConfig>;
   now: () => number;
   /** Single use, rotation and revocation across instances. */
   store: Store;
+  /** Seals the user claims an access token carries for UserInfo. */
+  userClaims: UserClaimsSealer;
 }
 
 /**
@@ -36,21 +40,38 @@ export interface Grant {
   scope: string;
   /** The refresh-token family, when the grant has one (authorization code, refresh). */
   grantId?: string;
+  /** When the person signed in: a grant with a person behind it (code, refresh) and `openid` gets an ID token. */
+  authTime?: number;
+  /** OIDC Core §3.1.2.1: the nonce of the authorization request, returned in the ID token. */
+  nonce?: string;
+  /** The user's claims released at consent: sealed into the access token for UserInfo. */
+  userClaims?: UserClaims;
 }
 
 export async function issueAccessToken(deps: TokenDeps, grant: Grant) {
   const { config } = deps;
   const now = deps.now();
+  const ttlSeconds = accessTokenLifetime(config.accessTokenTtl, config.signingKeyNotAfter, now);
+  // UserInfo (OIDC Core §5.3) answers from the token alone: the token function holds no user list (SCF's
+  // 4 KB of environment has no room for it), so the claims released at consent travel with the grant,
+  // sealed, readable only here. Only when there are some, and openid is still granted.
+  const userClaims =
+    grant.userClaims !== undefined &&
+    Object.keys(grant.userClaims).length > 0 &&
+    splitScope(grant.scope).includes('openid')
+      ? await deps.userClaims.seal(grant.userClaims, ttlSeconds, now)
+      : undefined;
   return signAccessToken(config.signingKey, {
     issuer: config.issuer,
     audience: config.audience,
     subject: grant.subject,
     clientId: grant.clientId,
     scope: grant.scope,
-    ttlSeconds: accessTokenLifetime(config.accessTokenTtl, config.signingKeyNotAfter, now),
+    ttlSeconds,
     now,
     typ: config.accessTokenTyp,
     ...(grant.grantId ? { grantId: grant.grantId } : {}),
+    ...(userClaims !== undefined ? { userClaims } : {}),
   });
 }
 
@@ -60,6 +81,18 @@ export async function issueTokenResponse(
   extra: Record<string, string> = {},
 ): Promise<HttpResponse> {
   const { token, claims } = await issueAccessToken(deps, grant);
+  // OIDC Core §3.1.3.3: with the `openid` scope the token response carries an ID token. Never for
+  // client_credentials, where no person signed in (no authTime).
+  const idToken =
+    grant.authTime !== undefined && splitScope(grant.scope).includes('openid')
+      ? issueIdToken(deps, {
+          subject: grant.subject,
+          clientId: grant.clientId,
+          authTime: grant.authTime,
+          ...(grant.nonce !== undefined ? { nonce: grant.nonce } : {}),
+          accessToken: token,
+        })
+      : undefined;
   return json(
     {
       access_token: token,
@@ -67,6 +100,7 @@ export async function issueTokenResponse(
       // Shorter than the configured lifetime while a key rotation caps it.
       expires_in: claims.exp - claims.iat,
       ...(grant.scope ? { scope: grant.scope } : {}),
+      ...(idToken !== undefined ? { id_token: idToken } : {}),
       ...extra,
     },
     200,

@@ -3,6 +3,7 @@
 import { ASSERTION_ALGS } from '../../shared/client-keys.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { SIGNING_ALG } from '../../shared/jwt/keys.ts';
+import { SUPPORTED_CLAIMS } from '../../shared/oidc/claims.ts';
 
 export function buildMetadata(config: Readonly<TokenConfig>): Record<string, unknown> {
   const scopes = new Set<string>();
@@ -58,5 +59,29 @@ function endpointAuthMetadata(base: string, configured: ReadonlySet<string>): Re
     revocation_endpoint: `${base}/revoke`,
     revocation_endpoint_auth_methods_supported: [...methods, ...(configured.has('none') ? ['none'] : [])],
     ...(algs ? { revocation_endpoint_auth_signing_alg_values_supported: algs.values } : {}),
+  };
+}
+
+/**
+ * OpenID Connect Discovery 1.0 §3: the RFC 8414 document and what an OpenID Provider adds. Everything
+ * listed is served; what is not supported is said so where the default would claim otherwise.
+ */
+export function buildOpenIdMetadata(config: Readonly<TokenConfig>): Record<string, unknown> {
+  const base = config.issuer;
+  const metadata = buildMetadata(config);
+  return {
+    ...metadata,
+    userinfo_endpoint: `${base}/userinfo`,
+    // OIDC Discovery §3: required even for a code-flow-only provider.
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [SIGNING_ALG],
+    claims_supported: [...SUPPORTED_CLAIMS],
+    claim_types_supported: ['normal'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    // OIDC Discovery §3: the default is true, so "not supported" has to be said.
+    request_uri_parameter_supported: false,
   };
 }

@@ -1,6 +1,7 @@
 // RFC 6749 §6: the refresh token grant, with rotation and reuse detection (RFC 9700 §4.14.2).
 import { splitScope } from '../../shared/clients.ts';
 import { OAuthError } from '../../shared/errors.ts';
+import { readSealedClaims } from '../../shared/oidc/claims.ts';
 import { storeKey } from '../../shared/store/store.ts';
 import type { GrantHandler } from './authorization-code.ts';
 import { issueTokenResponse, type TokenDeps } from './issue.ts';
@@ -57,7 +58,15 @@ export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: Refresh
     const next = await rotate(sealer, claims, deps.now());
     return issueTokenResponse(
       deps,
-      { subject: claims.sub, clientId: client.clientId, scope, grantId: claims.fam },
+      // OIDC Core §12.2: a refreshed ID token keeps the sub and the auth_time of the sign-in.
+      {
+        subject: claims.sub,
+        clientId: client.clientId,
+        scope,
+        grantId: claims.fam,
+        authTime: claims.auth_time,
+        ...(claims.uc !== undefined ? { userClaims: readSealedClaims(claims.uc) } : {}),
+      },
       { refresh_token: next },
     );
   };

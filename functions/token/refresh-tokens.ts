@@ -2,6 +2,7 @@
 // family revocation. Rotated on every use (RFC 9700 §4.14.2); reuse of a rotated token revokes the
 // whole family, since either the legitimate client or an attacker holds a stolen copy.
 import { newTokenId } from '../../shared/jwt/sign.ts';
+import type { UserClaims } from '../../shared/oidc/claims.ts';
 import { createSealer, type Sealer } from '../../shared/seal.ts';
 import { type Store, storeKey } from '../../shared/store/store.ts';
 
@@ -18,6 +19,8 @@ export interface RefreshClaims {
   /** Absolute end of the family (Unix seconds); rotation never extends it. */
   fexp: number;
   auth_time: number;
+  /** The released user claims of the sign-in, for the access tokens of the family (UserInfo). */
+  uc?: UserClaims;
 }
 
 export type RefreshSealer = Sealer<RefreshClaims>;
@@ -32,6 +35,7 @@ export interface FamilyStart {
   subject: string;
   scope: string;
   authTime: number;
+  userClaims?: UserClaims;
 }
 
 export async function startFamily(
@@ -51,6 +55,7 @@ export async function startFamily(
       scope: start.scope,
       fexp,
       auth_time: start.authTime,
+      ...(start.userClaims !== undefined ? { uc: start.userClaims } : {}),
     },
     ttlSeconds,
     nowMs,

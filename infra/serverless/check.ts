@@ -34,6 +34,9 @@ export const CONTRACT_ROUTES: readonly {
   { method: 'POST', path: '/revoke', fn: 'token' },
   { method: 'GET', path: '/.well-known/oauth-authorization-server', fn: 'token' },
   { method: 'GET', path: '/.well-known/jwks.json', fn: 'token' },
+  { method: 'GET', path: '/.well-known/openid-configuration', fn: 'token' },
+  { method: 'GET', path: '/userinfo', fn: 'token' },
+  { method: 'POST', path: '/userinfo', fn: 'token' },
   { method: 'GET', path: '/work', fn: 'business', businessType: 'NORMAL' },
 ];
 

@@ -38,9 +38,10 @@ function fromCookie(header: string | null): string | undefined {
 
 /**
  * The one access token of the request. RFC 6750 §2: a client MUST NOT use more than one method, and
- * RFC 9700 §2.2.3 / OAuth 2.1: never from the query string.
+ * RFC 9700 §2.2.3 / OAuth 2.1: never from the query string. `formToken` is the `access_token` of a
+ * form-encoded body (RFC 6750 §2.2), for an endpoint that accepts one.
  */
-export function extractAccessToken(req: HttpRequest): string {
+export function extractAccessToken(req: HttpRequest, formToken?: string): string {
   const url = requestUrl(req);
   // Most requests have no query string: its parameters are not made into an object for nothing.
   if (url.search !== '' && (url.searchParams.has('access_token') || url.searchParams.has('id_token'))) {
@@ -60,7 +61,10 @@ export function extractAccessToken(req: HttpRequest): string {
   if (header !== undefined && cookie !== undefined && header !== cookie) {
     throw refuse('invalid_request', 'more than one access token in the request', 400);
   }
-  const token = header ?? cookie;
+  if (formToken !== undefined && (header !== undefined || cookie !== undefined)) {
+    throw refuse('invalid_request', 'more than one access token in the request', 400);
+  }
+  const token = header ?? cookie ?? formToken;
   if (!token) {
     // RFC 6750 §3.1: a request with no authentication information gets a challenge without an error code.
     throw new OAuthError('invalid_token', 'an access token is required', {
@@ -73,4 +77,13 @@ export function extractAccessToken(req: HttpRequest): string {
 
 export function invalidToken(description = 'the access token is invalid or expired'): OAuthError {
   return refuse('invalid_token', description);
+}
+
+/** RFC 6750 §3.1: the token is good but lacks the scope the resource needs. */
+export function insufficientScope(scope: string, description: string): OAuthError {
+  return new OAuthError('insufficient_scope', description, {
+    headers: {
+      'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}", error_description="${description.replace(/["\\]/g, '')}"`,
+    },
+  });
 }

@@ -20,6 +20,8 @@ export interface AccessTokenClaims {
   scope?: string;
   /** The grant (refresh-token family) the token comes from: revoking the grant revokes the token. */
   grant_id?: string;
+  /** The user's released OpenID Connect claims, sealed (JWE): opaque to every party but the token function. */
+  uic?: string;
 }
 
 export interface AccessTokenInput {
@@ -32,6 +34,8 @@ export interface AccessTokenInput {
   now: number;
   typ: AccessTokenTyp;
   grantId?: string;
+  /** Sealed user claims for UserInfo. */
+  userClaims?: string;
 }
 
 // Token ids (`jti`, 128 bits) are cut from 4 KB of CSPRNG output drawn at once, as Node's own
@@ -68,11 +72,16 @@ export async function signAccessToken(
   };
   if (input.scope) claims.scope = input.scope;
   if (input.grantId) claims.grant_id = input.grantId;
+  if (input.userClaims) claims.uic = input.userClaims;
+  return { token: signJwt(key, input.typ, claims), claims };
+}
+
+/** An RS256 compact JWS of `claims` with the given `typ`: access tokens and ID tokens alike. */
+export function signJwt(key: SigningKey, typ: AccessTokenTyp, claims: object): string {
   // RFC 7515 §7.1: BASE64URL(UTF8(header)) '.' BASE64URL(payload) '.' BASE64URL(signature).
-  const header = encodedHeader(key.kid, input.typ);
-  const signingInput = `${header}.${encodeJson(claims)}`;
+  const signingInput = `${encodedHeader(key.kid, typ)}.${encodeJson(claims)}`;
   const signature = sign('sha256', Buffer.from(signingInput, 'latin1'), key.privateKey);
-  return { token: `${signingInput}.${signature.toString('base64url')}`, claims };
+  return `${signingInput}.${signature.toString('base64url')}`;
 }
 
 // The protected header depends only on the key and the typ: encoded once for each pair.

@@ -14,6 +14,8 @@ const PATHS = [
   '/revoke',
   '/.well-known/oauth-authorization-server',
   '/.well-known/jwks.json',
+  '/.well-known/openid-configuration',
+  '/userinfo',
 ];
 
 describe('token function under random events', () => {

@@ -2,6 +2,8 @@
 // Each function reads only the variables it needs (least privilege; SCF allows 4 KB per function).
 import { type ClientRegistry, readClients } from './clients.ts';
 import { type Env, EnvReader, readIssuer } from './env.ts';
+import { type Locale, SUPPORTED_LOCALES } from './i18n/locales.ts';
+import { readScopeDescriptions, type ScopeDescriptions } from './i18n/scopes.ts';
 import {
   importPublicKeys,
   importSigningKey,
@@ -44,6 +46,10 @@ export interface AuthorizeConfig {
   sessionTtl: number;
   /** Require PKCE of confidential clients too (public clients always need it). */
   requirePkce: boolean;
+  /** OAUTH_DEFAULT_LOCALE: the page language when neither ui_locales nor Accept-Language decide. */
+  defaultLocale: Locale;
+  /** OAUTH_SCOPE_DESCRIPTIONS: what the deployment's own scopes mean, per language, for the consent page. */
+  scopeDescriptions: ScopeDescriptions;
 }
 
 export interface BusinessConfig {
@@ -150,7 +156,19 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
   const codeTtl = reader.integer('OAUTH_CODE_TTL', 60, 10, 600);
   const sessionTtl = reader.integer('OAUTH_SESSION_TTL', 1800, 60, 86_400);
   const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
-  return reader.finish({ issuer, secret, clients, users, codeTtl, sessionTtl, requirePkce });
+  const defaultLocale = reader.oneOf<Locale>('OAUTH_DEFAULT_LOCALE', 'en', SUPPORTED_LOCALES);
+  const scopeDescriptions = readScopeDescriptions(reader);
+  return reader.finish({
+    issuer,
+    secret,
+    clients,
+    users,
+    codeTtl,
+    sessionTtl,
+    requirePkce,
+    defaultLocale,
+    scopeDescriptions,
+  });
 }
 
 export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessConfig>> {

@@ -8,11 +8,13 @@ import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse, requestUrl } from '../../shared/http/web.ts';
+import type { StringKey } from '../../shared/i18n/locales.ts';
+import { negotiateLocale } from '../../shared/i18n/locales.ts';
 import { newTokenId } from '../../shared/jwt/sign.ts';
 import { claimsForScopes, userClaimsOf } from '../../shared/oidc/claims.ts';
 import { verifyPassword } from '../../shared/password.ts';
 import type { User } from '../../shared/users.ts';
-import { htmlResponse, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
+import { htmlResponse, PageText, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
 import {
   type AuthorizationRequest,
   ErrorPage,
@@ -42,17 +44,27 @@ export function createAuthorizeApp(
   // An unknown username costs the same scrypt as a known one: no user enumeration by timing.
   const decoyHash = decoyPasswordHash(config.users.values().next().value?.passwordHash);
 
-  async function handle(req: HttpRequest, ctx: RequestContext): Promise<HttpResponse> {
+  async function handle(
+    req: HttpRequest,
+    ctx: RequestContext,
+    page: { text: PageText },
+  ): Promise<HttpResponse> {
     const params = await readParams(req);
+    // OIDC Core §3.1.2.1 ui_locales, then Accept-Language, then OAUTH_DEFAULT_LOCALE.
+    page.text = pageText(req, params.get('ui_locales')?.[0]);
     const request = validateAuthorizationRequest(params, config);
     ctx.log.clientId = request.client.clientId;
-    const page = new PageContext(req, params, request);
+    return handleRequest(req, new PageContext(req, params, request, page.text));
+  }
+
+  async function handleRequest(req: HttpRequest, page: PageContext): Promise<HttpResponse> {
+    const { params } = page;
     const session = await sessions.read(req, now());
     const submitted = req.method === 'POST' && (params.has('csrf_token') || params.has('decision'));
     if (submitted || (req.method === 'POST' && params.has('username'))) {
       // The forms are protected by a token bound to the session cookie (RFC 9700 §4.7, CSRF).
       if (!session || !sessions.checkCsrf(session, params.get('csrf_token')?.[0])) {
-        return page.login(await fresh(req), 'Your sign-in page expired. Please sign in again.', 403);
+        return page.login(await fresh(req), 'sessionExpired', 403);
       }
       if (params.has('decision')) return decide(page, session, params.get('decision')?.[0]);
       return signIn(page, params);
@@ -60,6 +72,10 @@ export function createAuthorizeApp(
     const user = session?.sub !== undefined ? usersBySub.get(session.sub) : undefined;
     if (session && user) return page.consent(session, user);
     return page.login(session ?? (await fresh(req)));
+  }
+
+  function pageText(req: HttpRequest, uiLocales: string | undefined): PageText {
+    return new PageText(negotiateLocale(uiLocales, req.headers.get('accept-language'), config.defaultLocale));
   }
 
   /** A new anonymous session, and its cookie to set. */
@@ -72,7 +88,7 @@ export function createAuthorizeApp(
     const username = params.get('username')?.[0]?.normalize('NFC');
     const password = params.get('password')?.[0];
     if (!username || !password) {
-      return page.login(await fresh(page.req), 'Enter your username and password.', 400, username);
+      return page.login(await fresh(page.req), 'enterCredentials', 400, username);
     }
     const user = config.users.get(username);
     const valid =
@@ -80,7 +96,7 @@ export function createAuthorizeApp(
       (await verifyPassword(password, user?.passwordHash ?? decoyHash)) &&
       user !== undefined;
     if (!valid) {
-      return page.login(await fresh(page.req), 'The username or password is not correct.', 401, username);
+      return page.login(await fresh(page.req), 'wrongCredentials', 401, username);
     }
     // A new session id at login (session fixation), then back to GET so a reload never re-posts.
     const session = sessions.newSession({ sub: user.sub, auth_time: Math.floor(now() / 1000) });
@@ -94,7 +110,7 @@ export function createAuthorizeApp(
     decision: string | undefined,
   ): Promise<HttpResponse> {
     const user = session.sub !== undefined ? usersBySub.get(session.sub) : undefined;
-    if (!user) return page.login(await fresh(page.req), 'Please sign in first.', 401);
+    if (!user) return page.login(await fresh(page.req), 'signInFirst', 401);
     const { request } = page;
     if (decision === 'deny') {
       // RFC 6749 §4.1.2.1: the resource owner denied the request.
@@ -141,8 +157,9 @@ export function createAuthorizeApp(
     readonly fields: Record<string, string> = {};
     constructor(
       readonly req: HttpRequest,
-      params: RawParams,
+      readonly params: RawParams,
       readonly request: AuthorizationRequest,
+      readonly text: PageText,
     ) {
       for (const name of REQUEST_PARAMETERS) {
         const value = params.get(name)?.[0];
@@ -160,31 +177,37 @@ export function createAuthorizeApp(
 
     login(
       state: Session | { session: Session; cookie: string },
-      error?: string,
+      error?: StringKey,
       status = 200,
       username?: string,
     ): HttpResponse {
       const { session, cookie } = 'sid' in state ? { session: state, cookie: undefined } : state;
-      const body = renderLoginPage({
+      const body = renderLoginPage(this.text, {
         action: this.action,
         clientId: this.request.client.clientId,
         fields: { ...this.fields, csrf_token: sessions.csrfToken(session) },
         ...(username !== undefined ? { username } : {}),
         ...(error !== undefined ? { error } : {}),
       });
-      return htmlResponse('Sign in', body, { status, ...(cookie ? { setCookie: cookie } : {}) });
+      return htmlResponse(this.text, 'signInTitle', body, {
+        status,
+        ...(cookie ? { setCookie: cookie } : {}),
+      });
     }
 
     consent(session: Session, user: User): HttpResponse {
-      const body = renderConsentPage({
+      const body = renderConsentPage(this.text, {
         action: this.action,
         clientId: this.request.client.clientId,
         username: user.username,
         scopes: splitScope(this.request.scope),
+        descriptions: config.scopeDescriptions,
         fields: { ...this.fields, csrf_token: sessions.csrfToken(session) },
       });
       // The consent form's POST is answered with a redirect to the client: CSP form-action must allow it.
-      return htmlResponse('Allow access?', body, { formTargets: [new URL(this.request.redirectUri).origin] });
+      return htmlResponse(this.text, 'consentTitle', body, {
+        formTargets: [new URL(this.request.redirectUri).origin],
+      });
     }
   }
 
@@ -192,8 +215,9 @@ export function createAuthorizeApp(
     if (routePath(req) !== '/authorize') return notFound();
     // OAuth 2.1 §4.1.1: the authorization endpoint supports GET and may support POST.
     if (req.method !== 'GET' && req.method !== 'POST') methodNotAllowed(['GET', 'POST']);
+    const page = { text: pageText(req, undefined) };
     try {
-      return await handle(req, ctx);
+      return await handle(req, ctx, page);
     } catch (error) {
       if (error instanceof RedirectError) {
         ctx.log.error = error.error.error;
@@ -206,7 +230,13 @@ export function createAuthorizeApp(
       }
       if (error instanceof ErrorPage || error instanceof OAuthError) {
         ctx.log.error = error instanceof OAuthError ? error.error : 'invalid_request';
-        return htmlResponse('Error', renderErrorPage(error.description), { status: error.status });
+        const { text } = page;
+        // An OAuthError's description is the protocol's (English): shown as the detail of a translated line.
+        const message =
+          error instanceof ErrorPage
+            ? text.t(error.key)
+            : text.t('requestRefused', { detail: error.description });
+        return htmlResponse(text, 'errorTitle', renderErrorPage(text, message), { status: error.status });
       }
       throw error;
     }
@@ -216,14 +246,14 @@ export function createAuthorizeApp(
 async function readParams(req: HttpRequest): Promise<RawParams> {
   if (req.method === 'GET') return parseRawParams(requestUrl(req).search.slice(1));
   if (mediaType(req) !== 'application/x-www-form-urlencoded') {
-    throw new ErrorPage(415, 'The form must be sent as application/x-www-form-urlencoded.');
+    throw new ErrorPage(415, 'formMediaType');
   }
   let text: string;
   try {
     text = utf8.decode(await readBody(req, MAX_FORM_BYTES));
   } catch (error) {
     if (error instanceof OAuthError) throw error;
-    throw new ErrorPage(400, 'The form is not valid UTF-8.');
+    throw new ErrorPage(400, 'formEncoding');
   }
   return parseRawParams(text);
 }

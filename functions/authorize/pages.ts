@@ -1,7 +1,9 @@
-// The login, consent and error pages: plain, accessible HTML with one inline style sheet (allowed by
-// its CSP hash), no scripts and no external assets.
+// The login, consent, sign-out and error pages: plain, accessible HTML with one inline style sheet
+// (allowed by its CSP hash), no scripts and no external assets, in the person's language.
 import { createHash } from 'node:crypto';
 import { type HttpResponse, LiteHeaders, LiteResponse } from '../../shared/http/web.ts';
+import { LOCALES, type Locale, type StringKey } from '../../shared/i18n/locales.ts';
+import { describeScope, type ScopeDescriptions } from '../../shared/i18n/scopes.ts';
 
 const CSS = `*{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1b1f24}
@@ -15,7 +17,9 @@ button{flex:1;min-width:8rem;padding:.65rem 1rem;font:inherit;font-weight:600;bo
 button.secondary{background:#fff;color:#1a56db}
 .error{background:#fde8e8;color:#8a1c1c;padding:.6rem .8rem;border-radius:.3rem}
 ul{padding-left:1.25rem}
+li{margin:.25rem 0}
 code{font-size:.95em}
+.scope{display:block;color:#4a5260;font-size:.9em}
 @media (max-width:30rem){main{margin:0;border-radius:0;box-shadow:none;min-height:100vh}}`;
 
 const STYLE_HASH = `sha256-${createHash('sha256').update(CSS).digest('base64')}`;
@@ -27,6 +31,29 @@ export function escapeHtml(value: string): string {
   );
 }
 
+/** A page's text in one language: `t(key)` escaped, `t(key, values)` with each value escaped and bold. */
+export class PageText {
+  constructor(readonly locale: Locale) {}
+
+  /** Plain text of `key` (for a title or a log), unescaped. */
+  plain(key: StringKey): string {
+    return LOCALES[this.locale][key];
+  }
+
+  /** HTML of `key`: the text escaped, each `{name}` replaced by its value, escaped, in <strong>. */
+  t(key: StringKey, values: Readonly<Record<string, string>> = {}): string {
+    return LOCALES[this.locale][key]
+      .split(/(\{[a-z]+\})/)
+      .map((part) => {
+        const name = /^\{([a-z]+)\}$/.exec(part)?.[1];
+        return name !== undefined && Object.hasOwn(values, name)
+          ? `<strong>${escapeHtml(values[name]!)}</strong>`
+          : escapeHtml(part);
+      })
+      .join('');
+  }
+}
+
 export interface PageOptions {
   status?: number;
   /** Extra origins forms may submit to or be redirected to (the client's redirect URI). */
@@ -35,15 +62,20 @@ export interface PageOptions {
 }
 
 /** RFC 9700 §4.16: no framing (clickjacking); CSP allows only our own style sheet and form posts. */
-export function htmlResponse(title: string, body: string, options: PageOptions = {}): HttpResponse {
+export function htmlResponse(
+  text: PageText,
+  title: StringKey,
+  body: string,
+  options: PageOptions = {},
+): HttpResponse {
   const targets = ["'self'", ...(options.formTargets ?? [])].join(' ');
   const html = `<!doctype html>
-<html lang="en">
+<html lang="${text.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
+<title>${text.t(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
@@ -55,6 +87,9 @@ ${body}
 `;
   const headers = new LiteHeaders({
     'content-type': 'text/html;charset=utf-8',
+    'content-language': text.locale,
+    // The page depends on the browser's languages: caches (there should be none: no-store) must key on them.
+    vary: 'Accept-Language',
     'cache-control': 'no-store',
     pragma: 'no-cache',
     'content-security-policy': `default-src 'none'; style-src '${STYLE_HASH}'; form-action ${targets}; frame-ancestors 'none'; base-uri 'none'`,
@@ -77,24 +112,24 @@ export interface LoginPageInput {
   clientId: string;
   fields: Readonly<Record<string, string>>;
   username?: string;
-  error?: string;
+  error?: StringKey;
 }
 
-export function renderLoginPage(input: LoginPageInput): string {
+export function renderLoginPage(text: PageText, input: LoginPageInput): string {
   const error = input.error
-    ? `<p class="error" role="alert" id="login-error">${escapeHtml(input.error)}</p>`
+    ? `<p class="error" role="alert" id="login-error">${text.t(input.error)}</p>`
     : '';
   const describedBy = input.error ? ' aria-describedby="login-error"' : '';
-  return `<h1>Sign in</h1>
-<p>Sign in to continue to <strong>${escapeHtml(input.clientId)}</strong>.</p>
+  return `<h1>${text.t('signInTitle')}</h1>
+<p>${text.t('signInIntro', { client: input.clientId })}</p>
 ${error}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenFields(input.fields)}
-<label for="username">Username</label>
+<label for="username">${text.t('username')}</label>
 <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required${describedBy} value="${escapeHtml(input.username ?? '')}">
-<label for="password">Password</label>
+<label for="password">${text.t('password')}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required${describedBy}>
-<div class="actions"><button type="submit">Sign in</button></div>
+<div class="actions"><button type="submit">${text.t('signInButton')}</button></div>
 </form>`;
 }
 
@@ -103,28 +138,36 @@ export interface ConsentPageInput {
   clientId: string;
   username: string;
   scopes: readonly string[];
+  /** The deployment's own scope descriptions (OAUTH_SCOPE_DESCRIPTIONS). */
+  descriptions: ScopeDescriptions;
   fields: Readonly<Record<string, string>>;
 }
 
-export function renderConsentPage(input: ConsentPageInput): string {
+export function renderConsentPage(text: PageText, input: ConsentPageInput): string {
+  const item = (scope: string) => {
+    const description = describeScope(scope, text.locale, input.descriptions);
+    const detail = description ? `<span class="scope">${escapeHtml(description)}</span>` : '';
+    return `<li><code>${escapeHtml(scope)}</code>${detail}</li>`;
+  };
   const scopes =
     input.scopes.length > 0
-      ? `<p>It asks for these permissions:</p>\n<ul>${input.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('')}</ul>`
-      : '<p>It asks for no specific permissions.</p>';
-  return `<h1>Allow access?</h1>
-<p><strong>${escapeHtml(input.clientId)}</strong> wants to access your account <strong>${escapeHtml(input.username)}</strong>.</p>
+      ? `<p>${text.t('consentScopes')}</p>\n<ul>${input.scopes.map(item).join('')}</ul>`
+      : `<p>${text.t('consentNoScopes')}</p>`;
+  return `<h1>${text.t('consentTitle')}</h1>
+<p>${text.t('consentIntro', { client: input.clientId, user: input.username })}</p>
 ${scopes}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenFields(input.fields)}
 <div class="actions">
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+<button type="submit" name="decision" value="allow">${text.t('allow')}</button>
+<button type="submit" name="decision" value="deny" class="secondary">${text.t('deny')}</button>
 </div>
 </form>`;
 }
 
-export function renderErrorPage(description: string): string {
-  return `<h1>This request cannot continue</h1>
-<p class="error" role="alert">${escapeHtml(description)}</p>
-<p>Go back to the application and try again. If this keeps happening, tell the application's owner.</p>`;
+/** `message` is already HTML (from `text.t`). */
+export function renderErrorPage(text: PageText, message: string): string {
+  return `<h1>${text.t('errorHeading')}</h1>
+<p class="error" role="alert">${message}</p>
+<p>${text.t('errorAdvice')}</p>`;
 }

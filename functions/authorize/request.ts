@@ -4,6 +4,8 @@ import { type Client, splitScope } from '../../shared/clients.ts';
 import type { AuthorizeConfig } from '../../shared/config.ts';
 import { isLoopbackHost } from '../../shared/env.ts';
 import { OAuthError } from '../../shared/errors.ts';
+import { en } from '../../shared/i18n/en.ts';
+import type { StringKey } from '../../shared/i18n/locales.ts';
 import { isValidS256Challenge } from '../../shared/pkce.ts';
 
 /** Every value of every parameter, in order: repeats are detected after the client is known. */
@@ -25,9 +27,10 @@ export class ErrorPage extends Error {
   override readonly name = 'ErrorPage';
   constructor(
     readonly status: number,
-    readonly description: string,
+    /** The message in the page's language; its English text is the error's message. */
+    readonly key: StringKey,
   ) {
-    super(description);
+    super(en[key]);
   }
 }
 
@@ -53,6 +56,7 @@ export const REQUEST_PARAMETERS = [
   'code_challenge',
   'code_challenge_method',
   'nonce',
+  'ui_locales',
 ] as const;
 
 const MAX_STATE_LENGTH = 2048;
@@ -71,7 +75,7 @@ export function parseRawParams(text: string): RawParams {
       name = decode(eq < 0 ? part : part.slice(0, eq));
       value = decode(eq < 0 ? '' : part.slice(eq + 1));
     } catch {
-      throw new ErrorPage(400, 'The request has a malformed percent-escape or invalid UTF-8.');
+      throw new ErrorPage(400, 'malformedRequest');
     }
     // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
     if (value === '') continue;
@@ -125,25 +129,25 @@ export function validateAuthorizationRequest(
   config: Readonly<AuthorizeConfig>,
 ): AuthorizationRequest {
   const clientIds = params.get('client_id') ?? [];
-  if (clientIds.length > 1) throw new ErrorPage(400, 'The request repeats client_id.');
+  if (clientIds.length > 1) throw new ErrorPage(400, 'repeatedClientId');
   const clientId = clientIds[0];
-  if (clientId === undefined) throw new ErrorPage(400, 'The request has no client_id.');
+  if (clientId === undefined) throw new ErrorPage(400, 'missingClientId');
   const client = config.clients.get(clientId);
   // RFC 6749 §4.1.2.1 / RFC 9700 §4.11: an unknown client never gets a redirect (no open redirector).
-  if (!client) throw new ErrorPage(400, 'The application that sent you here is not registered.');
+  if (!client) throw new ErrorPage(400, 'unknownClient');
 
   const redirects = params.get('redirect_uri') ?? [];
-  if (redirects.length > 1) throw new ErrorPage(400, 'The request repeats redirect_uri.');
+  if (redirects.length > 1) throw new ErrorPage(400, 'repeatedRedirectUri');
   let redirectUri = redirects[0];
   const redirectUriSent = redirectUri !== undefined;
   if (redirectUri === undefined) {
     // OAuth 2.1 §4.1.1: redirect_uri may be omitted only when the client registered exactly one.
     if (client.redirectUris.length !== 1) {
-      throw new ErrorPage(400, 'The request has no redirect_uri and the application registered several.');
+      throw new ErrorPage(400, 'missingRedirectUri');
     }
     redirectUri = client.redirectUris[0]!;
   } else if (!matchRedirectUri(client, redirectUri)) {
-    throw new ErrorPage(400, 'The redirect URI is not registered for this application.');
+    throw new ErrorPage(400, 'unregisteredRedirectUri');
   }
 
   // From here on the redirect URI is trusted: errors go back to it (RFC 6749 §4.1.2.1).

@@ -2,6 +2,7 @@
 
 import { ASSERTION_ALGS } from '../../shared/client-keys.ts';
 import type { TokenConfig } from '../../shared/config.ts';
+import { SUPPORTED_LOCALES } from '../../shared/i18n/locales.ts';
 import { SIGNING_ALG } from '../../shared/jwt/keys.ts';
 import { SUPPORTED_CLAIMS } from '../../shared/oidc/claims.ts';
 
@@ -83,5 +84,7 @@ export function buildOpenIdMetadata(config: Readonly<TokenConfig>): Record<strin
     request_parameter_supported: false,
     // OIDC Discovery §3: the default is true, so "not supported" has to be said.
     request_uri_parameter_supported: false,
+    // The sign-in pages' languages (OIDC Core §3.1.2.1 ui_locales).
+    ui_locales_supported: [...SUPPORTED_LOCALES],
   };
 }

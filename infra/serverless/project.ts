@@ -73,6 +73,8 @@ export const OPTIONAL_VARIABLES: readonly string[] = [
   'OAUTH_ACCESS_TOKEN_TTL',
   'OAUTH_CLOCK_TOLERANCE',
   'OAUTH_CHECK_REVOCATION',
+  'OAUTH_DEFAULT_LOCALE',
+  'OAUTH_SCOPE_DESCRIPTIONS',
 ];
 
 /** Every ${env:NAME} a YAML text references. */

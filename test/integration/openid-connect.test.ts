@@ -143,6 +143,7 @@ describe('OpenID Connect Discovery', () => {
       id_token_signing_alg_values_supported: ['RS256'],
       code_challenge_methods_supported: ['S256'],
       request_uri_parameter_supported: false,
+      ui_locales_supported: ['en', 'zh-CN'],
     });
     expect(doc.scopes_supported).toEqual(
       expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']),

@@ -50,6 +50,11 @@ export interface AuthorizeConfig {
   defaultLocale: Locale;
   /** OAUTH_SCOPE_DESCRIPTIONS: what the deployment's own scopes mean, per language, for the consent page. */
   scopeDescriptions: ScopeDescriptions;
+  /**
+   * OAUTH_PUBLIC_KEYS (optional here): the public keys of ID tokens, to read an `id_token_hint`. Public
+   * keys only: the authorize function never holds the private key.
+   */
+  publicKeys: readonly VerificationKey[];
 }
 
 export interface BusinessConfig {
@@ -158,6 +163,7 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
   const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
   const defaultLocale = reader.oneOf<Locale>('OAUTH_DEFAULT_LOCALE', 'en', SUPPORTED_LOCALES);
   const scopeDescriptions = readScopeDescriptions(reader);
+  const publicKeys = await readKey(reader, 'OAUTH_PUBLIC_KEYS', false, importPublicKeys);
   return reader.finish({
     issuer,
     secret,
@@ -168,6 +174,7 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
     requirePkce,
     defaultLocale,
     scopeDescriptions,
+    publicKeys: publicKeys ?? [],
   });
 }
 

@@ -17,7 +17,11 @@ export type OAuthErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'unsupported_media_type'
-  | 'payload_too_large';
+  | 'payload_too_large'
+  // OIDC Core §3.1.2.6: prompt=none could not be honoured.
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required';
 
 const defaultStatus: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -36,6 +40,9 @@ const defaultStatus: Record<OAuthErrorCode, number> = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  login_required: 400,
+  consent_required: 400,
+  interaction_required: 400,
 };
 
 export interface OAuthErrorOptions {

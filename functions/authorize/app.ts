@@ -3,13 +3,14 @@
 import { createCodeSealer } from '../../shared/authorization-code.ts';
 import { splitScope } from '../../shared/clients.ts';
 import type { AuthorizeConfig } from '../../shared/config.ts';
-import { OAuthError } from '../../shared/errors.ts';
+import { OAuthError, type OAuthErrorCode } from '../../shared/errors.ts';
 import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse, requestUrl } from '../../shared/http/web.ts';
 import type { StringKey } from '../../shared/i18n/locales.ts';
 import { negotiateLocale } from '../../shared/i18n/locales.ts';
+import { createIdTokenHintReader, type IdTokenHint } from '../../shared/jwt/id-token-hint.ts';
 import { newTokenId } from '../../shared/jwt/sign.ts';
 import { claimsForScopes, userClaimsOf } from '../../shared/oidc/claims.ts';
 import { verifyPassword } from '../../shared/password.ts';
@@ -31,6 +32,7 @@ export interface AuthorizeAppOptions {
 }
 
 const MAX_PASSWORD_LENGTH = 1024;
+const MAX_CONSENTS_JSON = 1500;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function createAuthorizeApp(
@@ -41,6 +43,7 @@ export function createAuthorizeApp(
   const sessions = createSessionManager(config.secret, config.sessionTtl);
   const codes = createCodeSealer(config.secret);
   const usersBySub = new Map<string, User>([...config.users.values()].map((u) => [u.sub, u]));
+  const readIdTokenHint = createIdTokenHintReader(config.publicKeys, config.issuer);
   // An unknown username costs the same scrypt as a known one: no user enumeration by timing.
   const decoyHash = decoyPasswordHash(config.users.values().next().value?.passwordHash);
 
@@ -58,7 +61,7 @@ export function createAuthorizeApp(
   }
 
   async function handleRequest(req: HttpRequest, page: PageContext): Promise<HttpResponse> {
-    const { params } = page;
+    const { params, request } = page;
     const session = await sessions.read(req, now());
     const submitted = req.method === 'POST' && (params.has('csrf_token') || params.has('decision'));
     if (submitted || (req.method === 'POST' && params.has('username'))) {
@@ -67,11 +70,84 @@ export function createAuthorizeApp(
         return page.login(await fresh(req), 'sessionExpired', 403);
       }
       if (params.has('decision')) return decide(page, session, params.get('decision')?.[0]);
-      return signIn(page, params);
+      return signIn(page, session, params);
     }
+    const hint = readHint(request);
     const user = session?.sub !== undefined ? usersBySub.get(session.sub) : undefined;
-    if (session && user) return page.consent(session, user);
-    return page.login(session ?? (await fresh(req)));
+    const signedIn =
+      session && user && !needsSignIn(request, session, user, hint) ? { session, user } : undefined;
+    const remembered = signedIn !== undefined && hasConsent(signedIn.session, request);
+    if (request.prompt.has('none')) {
+      // OIDC Core §3.1.2.6: prompt=none never shows a page; what would need one is an error.
+      if (!signedIn) throw promptNone(request, 'login_required', 'the user is not signed in');
+      if (request.loginHint !== undefined && request.loginHint.normalize('NFC') !== signedIn.user.username) {
+        throw promptNone(
+          request,
+          'interaction_required',
+          'the user signed in is not the one login_hint names',
+        );
+      }
+      if (!remembered)
+        throw promptNone(request, 'consent_required', 'the user has not consented to this request');
+      return issueCode(page, signedIn.session, signedIn.user);
+    }
+    if (!signedIn) {
+      const hinted = hint ? usersBySub.get(hint.sub)?.username : request.loginHint;
+      return page.login(session ?? (await fresh(req)), undefined, 200, hinted);
+    }
+    // Consent given earlier in this session to these scopes for this client is not asked again.
+    if (remembered && !request.prompt.has('consent')) return issueCode(page, signedIn.session, signedIn.user);
+    return page.consent(signedIn.session, signedIn.user);
+  }
+
+  /** OIDC Core §3.1.2.1 id_token_hint: one of our ID tokens, issued to this client, or an error. */
+  function readHint(request: AuthorizationRequest): IdTokenHint | undefined {
+    if (request.idTokenHint === undefined) return undefined;
+    const hint = readIdTokenHint(request.idTokenHint);
+    if (!hint?.aud.includes(request.client.clientId)) {
+      throw new RedirectError(
+        new OAuthError(
+          'invalid_request',
+          'id_token_hint is not an ID token this server issued to this client',
+        ),
+        request.redirectUri,
+        request.state,
+      );
+    }
+    return hint;
+  }
+
+  /**
+   * Whether the person must sign in (again): prompt=login, a sign-in older than max_age (OIDC Core
+   * §3.1.2.1: at max_age seconds or more it MUST re-authenticate), or another person than the hint names.
+   */
+  function needsSignIn(
+    request: AuthorizationRequest,
+    session: Session,
+    user: User,
+    hint?: IdTokenHint,
+  ): boolean {
+    if (request.prompt.has('login')) return true;
+    if (request.maxAge !== undefined) {
+      const elapsed = Math.floor(now() / 1000) - (session.auth_time ?? 0);
+      if (elapsed >= request.maxAge) return true;
+    }
+    return hint !== undefined && hint.sub !== user.sub;
+  }
+
+  function hasConsent(session: Session, request: AuthorizationRequest): boolean {
+    const granted = session.consents?.find(([clientId]) => clientId === request.client.clientId)?.[1];
+    if (granted === undefined) return false;
+    const have = new Set(splitScope(granted));
+    return splitScope(request.scope).every((s) => have.has(s));
+  }
+
+  function promptNone(
+    request: AuthorizationRequest,
+    error: OAuthErrorCode,
+    description: string,
+  ): RedirectError {
+    return new RedirectError(new OAuthError(error, description), request.redirectUri, request.state);
   }
 
   function pageText(req: HttpRequest, uiLocales: string | undefined): PageText {
@@ -84,7 +160,7 @@ export function createAuthorizeApp(
     return { session, cookie: await sessions.cookie(req, session, now()) };
   }
 
-  async function signIn(page: PageContext, params: RawParams): Promise<HttpResponse> {
+  async function signIn(page: PageContext, previous: Session, params: RawParams): Promise<HttpResponse> {
     const username = params.get('username')?.[0]?.normalize('NFC');
     const password = params.get('password')?.[0];
     if (!username || !password) {
@@ -98,10 +174,18 @@ export function createAuthorizeApp(
     if (!valid) {
       return page.login(await fresh(page.req), 'wrongCredentials', 401, username);
     }
-    // A new session id at login (session fixation), then back to GET so a reload never re-posts.
-    const session = sessions.newSession({ sub: user.sub, auth_time: Math.floor(now() / 1000) });
+    // OIDC Core §3.1.2.1: the client asked for the person its id_token_hint names; another will not do.
+    const hint = readHint(page.request);
+    if (hint && hint.sub !== user.sub) return page.login(await fresh(page.req), 'wrongAccount', 401);
+    // A new session id at login (session fixation), then back to GET so a reload never re-posts. The
+    // consents given earlier in the session stay only if the same person signed in again.
+    const session = sessions.newSession({
+      sub: user.sub,
+      auth_time: Math.floor(now() / 1000),
+      ...(previous.sub === user.sub && previous.consents ? { consents: previous.consents } : {}),
+    });
     const cookie = await sessions.cookie(page.req, session, now());
-    return seeOther(page.selfUrl(), cookie);
+    return seeOther(page.afterSignInUrl(), cookie);
   }
 
   async function decide(
@@ -127,6 +211,31 @@ export function createAuthorizeApp(
         request.state,
       );
     }
+    // Remembered for the rest of the session (until it ends or the person signs out).
+    const remembered = rememberConsent(session, request);
+    const cookie = await sessions.cookie(page.req, remembered, now());
+    return issueCode(page, remembered, user, cookie);
+  }
+
+  /** The session with this client's granted scopes added; the oldest consents go first when it fills. */
+  function rememberConsent(session: Session, request: AuthorizationRequest): Session {
+    const clientId = request.client.clientId;
+    const others = (session.consents ?? []).filter(([id]) => id !== clientId);
+    const before = session.consents?.find(([id]) => id === clientId)?.[1];
+    const scope = [...new Set([...splitScope(before), ...splitScope(request.scope)])].join(' ');
+    const consents: [string, string][] = [...others, [clientId, scope]];
+    // The cookie stays well under 4 KB (RFC 6265 §6.1).
+    while (consents.length > 1 && JSON.stringify(consents).length > MAX_CONSENTS_JSON) consents.shift();
+    return { ...session, consents };
+  }
+
+  async function issueCode(
+    page: PageContext,
+    session: Session,
+    user: User,
+    cookie?: string,
+  ): Promise<HttpResponse> {
+    const { request } = page;
     const scopes = splitScope(request.scope);
     // OIDC Core §5.4: the claims the granted scopes release, as the user record has them now.
     const released = scopes.includes('openid') ? claimsForScopes(userClaimsOf(user), scopes) : {};
@@ -146,11 +255,12 @@ export function createAuthorizeApp(
       config.codeTtl,
       now(),
     );
-    return redirectToClient(page.req, request.redirectUri, {
-      code,
-      state: request.state,
-      iss: config.issuer,
-    });
+    return redirectToClient(
+      page.req,
+      request.redirectUri,
+      { code, state: request.state, iss: config.issuer },
+      cookie,
+    );
   }
 
   class PageContext {
@@ -171,8 +281,19 @@ export function createAuthorizeApp(
       return new URL(this.req.url).pathname;
     }
 
-    selfUrl(): string {
-      return `${this.action}?${new URLSearchParams(this.fields).toString()}`;
+    /**
+     * This request again, as a GET, after a sign-in: without what asked for it. prompt=login (or
+     * select_account) and max_age are met by the sign-in that just happened, and would ask again for ever.
+     */
+    afterSignInUrl(): string {
+      const fields = new URLSearchParams(this.fields);
+      fields.delete('max_age');
+      const prompt = splitScope(fields.get('prompt') ?? undefined).filter(
+        (p) => p !== 'login' && p !== 'select_account',
+      );
+      if (prompt.length > 0) fields.set('prompt', prompt.join(' '));
+      else fields.delete('prompt');
+      return `${this.action}?${fields.toString()}`;
     }
 
     login(
@@ -266,13 +387,19 @@ function redirectToClient(
   req: HttpRequest,
   redirectUri: string,
   params: Record<string, string | undefined>,
+  cookie?: string,
 ): HttpResponse {
   const url = new URL(redirectUri);
   for (const [name, value] of Object.entries(params))
     if (value !== undefined) url.searchParams.append(name, value);
   return new LiteResponse(null, {
     status: req.method === 'POST' ? 303 : 302,
-    headers: { location: url.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+    headers: {
+      location: url.href,
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      ...(cookie ? { 'set-cookie': cookie } : {}),
+    },
   });
 }
 

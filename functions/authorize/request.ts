@@ -20,7 +20,17 @@ export interface AuthorizationRequest {
   codeChallenge?: string;
   /** OIDC Core §3.1.2.1: bound into the code, returned in the ID token. */
   nonce?: string;
+  /** OIDC Core §3.1.2.1 prompt values: none, login, consent (select_account is taken as login). */
+  prompt: ReadonlySet<Prompt>;
+  /** OIDC Core §3.1.2.1: the longest time since the person signed in, in seconds. */
+  maxAge?: number;
+  /** OIDC Core §3.1.2.1: the username to offer on the sign-in page. */
+  loginHint?: string;
+  /** OIDC Core §3.1.2.1: an ID token we issued, naming the person the client expects. */
+  idTokenHint?: string;
 }
+
+export type Prompt = 'none' | 'login' | 'consent';
 
 /** An error shown to the person at the browser: the client or redirect URI cannot be trusted. */
 export class ErrorPage extends Error {
@@ -57,11 +67,16 @@ export const REQUEST_PARAMETERS = [
   'code_challenge_method',
   'nonce',
   'ui_locales',
+  'prompt',
+  'max_age',
+  'login_hint',
+  'id_token_hint',
 ] as const;
 
 const MAX_STATE_LENGTH = 2048;
 // The nonce travels inside the sealed code, in a URL: bounded like state, tighter.
 const MAX_NONCE_LENGTH = 512;
+const MAX_HINT_LENGTH = 256;
 
 /** Parses `a=b&c=d` keeping repeats; a malformed escape is an error page (nothing is trusted yet). */
 export function parseRawParams(text: string): RawParams {
@@ -205,6 +220,18 @@ export function validateAuthorizationRequest(
     fail(new OAuthError('invalid_request', `nonce is longer than ${MAX_NONCE_LENGTH} characters`));
   }
 
+  const prompt = readPrompt(single(params, 'prompt'), fail);
+  const maxAgeText = single(params, 'max_age');
+  // OIDC Core §3.1.2.1: max_age is a number of seconds; 0 asks for a fresh sign-in.
+  if (maxAgeText !== undefined && !/^\d{1,10}$/.test(maxAgeText)) {
+    fail(new OAuthError('invalid_request', 'max_age must be a non-negative integer of seconds'));
+  }
+  const loginHint = single(params, 'login_hint');
+  if (loginHint !== undefined && loginHint.length > MAX_HINT_LENGTH) {
+    fail(new OAuthError('invalid_request', `login_hint is longer than ${MAX_HINT_LENGTH} characters`));
+  }
+  const idTokenHint = single(params, 'id_token_hint');
+
   return {
     client,
     redirectUri,
@@ -213,7 +240,27 @@ export function validateAuthorizationRequest(
     ...(state !== undefined ? { state } : {}),
     ...(challenge !== undefined ? { codeChallenge: challenge } : {}),
     ...(nonce !== undefined ? { nonce } : {}),
+    prompt,
+    ...(maxAgeText !== undefined ? { maxAge: Number(maxAgeText) } : {}),
+    ...(loginHint !== undefined ? { loginHint } : {}),
+    ...(idTokenHint !== undefined ? { idTokenHint } : {}),
   };
+}
+
+const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
+
+function readPrompt(value: string | undefined, fail: (error: OAuthError) => never): ReadonlySet<Prompt> {
+  const values = new Set(splitScope(value));
+  for (const v of values) {
+    if (!PROMPTS.has(v)) fail(new OAuthError('invalid_request', `prompt value ${safe(v)} is not supported`));
+  }
+  // OIDC Core §3.1.2.1: none with any other value is an error.
+  if (values.has('none') && values.size > 1) {
+    fail(new OAuthError('invalid_request', 'prompt=none cannot be combined with other values'));
+  }
+  // One account per session: choosing an account is signing in again.
+  if (values.delete('select_account')) values.add('login');
+  return values as Set<Prompt>;
 }
 
 function safe(name: string): string {

@@ -1,6 +1,8 @@
 // The login session: one sealed cookie (HttpOnly, SameSite=Lax, Secure on https, short-lived) that
-// holds a random session id and, after login, the subject. The CSRF token of every form is an HMAC of
-// the session id, so a form only validates with the cookie it was rendered for.
+// holds a random session id and, after login, the subject, when they signed in and the consents they
+// gave (single sign-on: a second /authorize within the session asks for neither again). The CSRF
+// token of every form is an HMAC of the session id, so a form only validates with the cookie it was
+// rendered for.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type HttpRequest, requestUrl } from '../../shared/http/web.ts';
 import { createSealer, deriveKey } from '../../shared/seal.ts';
@@ -10,6 +12,8 @@ export interface Session {
   sid: string;
   sub?: string;
   auth_time?: number;
+  /** Consents given in this session, most recent last: [client_id, granted scope]. */
+  consents?: [string, string][];
 }
 
 export interface SessionManager {

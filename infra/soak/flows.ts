@@ -74,6 +74,14 @@ export class FlowClient {
       code_challenge_method: 'S256',
     });
     let page = await this.browse(`${base}/authorize?${query}`);
+    // Signed in and consented earlier in this session: the code comes straight back (single sign-on).
+    const direct = page.headers.get('location');
+    if (direct) {
+      await page.arrayBuffer();
+      const code = new URL(direct).searchParams.get('code');
+      if (!code) throw new Error(`authorize answered ${page.status} without a code`);
+      return code;
+    }
     let html = await page.text();
     if (html.includes('name="password"')) {
       const signedIn = await this.postForm({

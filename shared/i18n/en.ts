@@ -10,6 +10,7 @@ export const en = {
   enterCredentials: 'Enter your username and password.',
   wrongCredentials: 'The username or password is not correct.',
   signInFirst: 'Please sign in first.',
+  wrongAccount: 'The application asked for another account. Sign in as that account.',
   consentTitle: 'Allow access?',
   consentIntro: '{client} wants to access your account {user}.',
   consentScopes: 'It asks for these permissions:',

@@ -11,6 +11,7 @@ export const zhCN: Strings = {
   enterCredentials: '请输入用户名和密码。',
   wrongCredentials: '用户名或密码不正确。',
   signInFirst: '请先登录。',
+  wrongAccount: '应用请求的是另一个账户，请使用该账户登录。',
   consentTitle: '是否允许访问？',
   consentIntro: '{client} 请求访问你的账户 {user}。',
   consentScopes: '它请求以下权限：',

@@ -15,6 +15,8 @@ export interface Client {
   /** SHA-256 of the secret; secrets are compared by digest in constant time. */
   readonly secretDigest?: Buffer;
   readonly redirectUris: readonly string[];
+  /** RP-Initiated Logout 1.0 §3.1: where the client may send the person back to after signing out. */
+  readonly postLogoutRedirectUris: readonly string[];
   readonly grantTypes: ReadonlySet<GrantType>;
   readonly scopes: readonly string[];
   readonly authMethod: AuthMethod;
@@ -151,6 +153,16 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
     const problem = checkRedirectUri(uri);
     if (problem) reader.report(`${where}.redirect_uris[${j}] ${problem}`);
   });
+  const logoutRedirects = c.post_logout_redirect_uris ?? [];
+  if (!Array.isArray(logoutRedirects) || logoutRedirects.some((u) => typeof u !== 'string')) {
+    reader.report(`${where}.post_logout_redirect_uris must be an array of strings`);
+  }
+  const postLogoutRedirectUris = Array.isArray(logoutRedirects) ? (logoutRedirects as string[]) : [];
+  postLogoutRedirectUris.forEach((uri, j) => {
+    if (typeof uri !== 'string') return;
+    const problem = checkRedirectUri(uri);
+    if (problem) reader.report(`${where}.post_logout_redirect_uris[${j}] ${problem}`);
+  });
   if (grantTypes.has('authorization_code') && redirectUris.length === 0) {
     reader.report(`${where} uses authorization_code and needs at least one redirect_uris entry`);
   }
@@ -166,6 +178,7 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
     clientId: clientId as string,
     ...(secretDigest ? { secretDigest } : {}),
     redirectUris: Object.freeze([...redirectUris]),
+    postLogoutRedirectUris: Object.freeze([...postLogoutRedirectUris]),
     grantTypes,
     scopes: Object.freeze(scopes),
     authMethod: authMethod as AuthMethod,

@@ -15,6 +15,7 @@ import { newTokenId } from '../../shared/jwt/sign.ts';
 import { claimsForScopes, userClaimsOf } from '../../shared/oidc/claims.ts';
 import { verifyPassword } from '../../shared/password.ts';
 import type { User } from '../../shared/users.ts';
+import { handleLogout } from './logout.ts';
 import { htmlResponse, PageText, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
 import {
   type AuthorizationRequest,
@@ -332,12 +333,21 @@ export function createAuthorizeApp(
     }
   }
 
+  const logoutDeps = { config, sessions, readIdTokenHint, usersBySub, now };
+
   return async (req, ctx) => {
-    if (routePath(req) !== '/authorize') return notFound();
-    // OAuth 2.1 §4.1.1: the authorization endpoint supports GET and may support POST.
+    const path = routePath(req);
+    if (path !== '/authorize' && path !== '/logout') return notFound();
+    // OAuth 2.1 §4.1.1: the authorization endpoint supports GET and may support POST; so does the
+    // end-session endpoint (RP-Initiated Logout 1.0 §2).
     if (req.method !== 'GET' && req.method !== 'POST') methodNotAllowed(['GET', 'POST']);
     const page = { text: pageText(req, undefined) };
     try {
+      if (path === '/logout') {
+        const params = await readParams(req);
+        page.text = pageText(req, params.get('ui_locales')?.[0]);
+        return await handleLogout(logoutDeps, req, params, page.text);
+      }
       return await handle(req, ctx, page);
     } catch (error) {
       if (error instanceof RedirectError) {

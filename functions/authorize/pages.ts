@@ -171,3 +171,30 @@ export function renderErrorPage(text: PageText, message: string): string {
 <p class="error" role="alert">${message}</p>
 <p>${text.t('errorAdvice')}</p>`;
 }
+
+export interface SignOutPageInput {
+  action: string;
+  username: string;
+  /** The client that asked, when known. */
+  clientId?: string;
+  fields: Readonly<Record<string, string>>;
+}
+
+/** RP-Initiated Logout 1.0 §2: the person confirms, so no page of another site can sign them out. */
+export function renderSignOutPage(text: PageText, input: SignOutPageInput): string {
+  const from = input.clientId ? `<p>${text.t('signOutFrom', { client: input.clientId })}</p>\n` : '';
+  return `<h1>${text.t('signOutTitle')}</h1>
+${from}<p>${text.t('signOutQuestion', { user: input.username })}</p>
+<form method="post" action="${escapeHtml(input.action)}">
+${hiddenFields(input.fields)}
+<div class="actions">
+<button type="submit" name="decision" value="logout">${text.t('signOutButton')}</button>
+<button type="submit" name="decision" value="stay" class="secondary">${text.t('stayButton')}</button>
+</div>
+</form>`;
+}
+
+export function renderSignedOutPage(text: PageText, message: 'signedOutText' | 'notSignedOutText'): string {
+  return `<h1>${text.t(message === 'signedOutText' ? 'signedOutTitle' : 'signOutTitle')}</h1>
+<p role="status">${text.t(message)}</p>`;
+}

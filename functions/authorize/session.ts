@@ -20,6 +20,8 @@ export interface SessionManager {
   read(req: HttpRequest, nowMs: number): Promise<Session | undefined>;
   /** A Set-Cookie value carrying `session`. */
   cookie(req: HttpRequest, session: Session, nowMs: number): Promise<string>;
+  /** A Set-Cookie value that ends the session (signing out). */
+  clearCookie(req: HttpRequest): string;
   newSession(fields?: Omit<Session, 'sid'>): Session;
   csrfToken(session: Session): string;
   checkCsrf(session: Session, token: string | undefined): boolean;
@@ -32,6 +34,12 @@ function isSecure(req: HttpRequest): boolean {
 /** `__Host-` (RFC 6265bis §4.1.3.2) pins the cookie to this host, https and Path=/. */
 function cookieName(req: HttpRequest): string {
   return isSecure(req) ? '__Host-oauth_session' : 'oauth_session';
+}
+
+/** The one place the cookie's attributes are written, for setting it and for clearing it alike. */
+function setCookie(req: HttpRequest, value: string, maxAge: number): string {
+  const secure = isSecure(req) ? '; Secure' : '';
+  return `${cookieName(req)}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
 function readCookie(header: string | null, name: string): string | undefined {
@@ -56,9 +64,10 @@ export function createSessionManager(secret: Uint8Array, ttlSeconds: number): Se
       return session && typeof session.sid === 'string' ? session : undefined;
     },
     async cookie(req, session, nowMs) {
-      const value = await sealer.seal(session, ttlSeconds, nowMs);
-      const secure = isSecure(req) ? '; Secure' : '';
-      return `${cookieName(req)}=${value}; Path=/; Max-Age=${ttlSeconds}; HttpOnly; SameSite=Lax${secure}`;
+      return setCookie(req, await sealer.seal(session, ttlSeconds, nowMs), ttlSeconds);
+    },
+    clearCookie(req) {
+      return setCookie(req, '', 0);
     },
     newSession(fields = {}) {
       return { ...fields, sid: randomBytes(16).toString('base64url') };

@@ -73,6 +73,8 @@ export function buildOpenIdMetadata(config: Readonly<TokenConfig>): Record<strin
   return {
     ...metadata,
     userinfo_endpoint: `${base}/userinfo`,
+    // RP-Initiated Logout 1.0 §2.1, served by the authorize function.
+    end_session_endpoint: `${base}/logout`,
     // OIDC Discovery §3: required even for a code-flow-only provider.
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
@@ -80,6 +82,8 @@ export function buildOpenIdMetadata(config: Readonly<TokenConfig>): Record<strin
     id_token_signing_alg_values_supported: [SIGNING_ALG],
     claims_supported: [...SUPPORTED_CLAIMS],
     claim_types_supported: ['normal'],
+    // select_account is met by signing in again: a session holds one account.
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     // OIDC Discovery §3: the default is true, so "not supported" has to be said.

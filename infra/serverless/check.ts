@@ -37,6 +37,8 @@ export const CONTRACT_ROUTES: readonly {
   { method: 'GET', path: '/.well-known/openid-configuration', fn: 'token' },
   { method: 'GET', path: '/userinfo', fn: 'token' },
   { method: 'POST', path: '/userinfo', fn: 'token' },
+  { method: 'GET', path: '/logout', fn: 'authorize' },
+  { method: 'POST', path: '/logout', fn: 'authorize' },
   { method: 'GET', path: '/work', fn: 'business', businessType: 'NORMAL' },
 ];
 

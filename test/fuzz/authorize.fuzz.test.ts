@@ -51,7 +51,7 @@ describe('authorize function under random events', () => {
     let redirects = 0;
     try {
       const generated = fc.oneof(
-        { weight: 5, arbitrary: events(['/authorize'], ['a.b.c']) },
+        { weight: 5, arbitrary: events(['/authorize', '/logout'], ['a.b.c']) },
         {
           weight: 4,
           arbitrary: fc.tuple(authorizeParams, fc.boolean(), fc.boolean()).map(([params, post, b64]) => {

@@ -12,6 +12,7 @@ import {
   hiddenFields,
   oidcOverrides,
   RP_ID,
+  RP_LOGOUT_REDIRECT,
   RP_REDIRECT,
   RP_SECRET,
   SignInAgent,
@@ -369,5 +370,76 @@ describe('oidcc-ensure-pkce (PKCE S256)', () => {
   it('plain is refused at the authorization endpoint', async () => {
     const stop = await browser().request(authorizeUrl({ code_challenge_method: 'plain' }));
     expect(stop.location!.searchParams.get('error')).toBe('invalid_request');
+  });
+});
+
+describe('RP-Initiated Logout 1.0 (end_session_endpoint)', () => {
+  function logoutUrl(params: Record<string, string>): string {
+    return `${ISSUER}/logout?${new URLSearchParams(params)}`;
+  }
+
+  it('asks to confirm, ends the session, and returns to the registered URI with state', async () => {
+    const { agent, tokens } = await signedInBrowser();
+    const confirm = await agent.request(
+      logoutUrl({
+        id_token_hint: tokens.id_token!,
+        post_logout_redirect_uri: RP_LOGOUT_REDIRECT,
+        state: 'bye',
+      }),
+    );
+    expect(confirm.status).toBe(200);
+    expect(confirm.html).toContain('name="decision" value="logout"');
+    const done = await agent.post('/logout', { ...hiddenFields(confirm.html!), decision: 'logout' });
+    expect(done.status).toBe(303);
+    expect(done.location!.href).toBe(`${RP_LOGOUT_REDIRECT}?state=bye`);
+    // The session is gone: prompt=none now says login_required, and the consent is forgotten too.
+    const silent = await agent.request(authorizeUrl({ prompt: 'none' }));
+    expect(silent.location!.searchParams.get('error')).toBe('login_required');
+    agent.seen.length = 0;
+    await agent.authorize(authorizeUrl(), TEST_USER);
+    expect(agent.seen).toEqual(['login', 'consent']);
+  });
+
+  it('with client_id instead of id_token_hint, too', async () => {
+    const { agent } = await signedInBrowser();
+    const confirm = await agent.request(
+      logoutUrl({ client_id: RP_ID, post_logout_redirect_uri: RP_LOGOUT_REDIRECT }),
+    );
+    const done = await agent.post('/logout', { ...hiddenFields(confirm.html!), decision: 'logout' });
+    expect(done.location!.href).toBe(RP_LOGOUT_REDIRECT);
+  });
+
+  it('without a return address, the person sees that they are signed out', async () => {
+    const { agent } = await signedInBrowser();
+    const confirm = await agent.request(logoutUrl({}));
+    const done = await agent.post('/logout', { ...hiddenFields(confirm.html!), decision: 'logout' });
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('You are signed out.');
+  });
+
+  it('choosing to stay keeps the session', async () => {
+    const { agent } = await signedInBrowser();
+    const confirm = await agent.request(
+      logoutUrl({ client_id: RP_ID, post_logout_redirect_uri: RP_LOGOUT_REDIRECT }),
+    );
+    const stay = await agent.post('/logout', { ...hiddenFields(confirm.html!), decision: 'stay' });
+    expect(stay.html).toContain('You are still signed in.');
+    const silent = await agent.request(authorizeUrl({ prompt: 'none' }));
+    expect(silent.location!.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('nobody signed in: straight back to the registered URI', async () => {
+    const stop = await browser().request(
+      logoutUrl({ client_id: RP_ID, post_logout_redirect_uri: RP_LOGOUT_REDIRECT, state: 's' }),
+    );
+    expect(stop.status).toBe(302);
+    expect(stop.location!.href).toBe(`${RP_LOGOUT_REDIRECT}?state=s`);
+  });
+
+  it('the confirmation page is in the person’s language', async () => {
+    const { agent } = await signedInBrowser();
+    const confirm = await agent.request(logoutUrl({ ui_locales: 'zh-CN' }));
+    expect(confirm.html).toContain('<html lang="zh-CN">');
+    expect(confirm.html).toContain('退出登录');
   });
 });

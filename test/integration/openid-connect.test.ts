@@ -6,7 +6,16 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_USER } from '../support/fixtures.ts';
 import { insecure, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { ALICE_CLAIMS, oidcOverrides, RP_ID, RP_REDIRECT, RP_SECRET, SignInAgent } from '../support/oidc.ts';
+import {
+  ALICE_CLAIMS,
+  hiddenFields,
+  oidcOverrides,
+  RP_ID,
+  RP_LOGOUT_REDIRECT,
+  RP_REDIRECT,
+  RP_SECRET,
+  SignInAgent,
+} from '../support/oidc.ts';
 
 let gw: TestGateway;
 let config: client.Configuration;
@@ -77,6 +86,42 @@ describe('openid-client', () => {
     expect(await client.fetchUserInfo(config, tokens.access_token, TEST_USER.sub)).toEqual({
       sub: TEST_USER.sub,
     });
+  });
+});
+
+describe('openid-client RP-Initiated Logout', () => {
+  it('signs out at the end_session_endpoint and comes back with state', async () => {
+    const verifier = client.randomPKCECodeVerifier();
+    const agent = new SignInAgent(gw.url, (req) => fetch(req));
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: RP_REDIRECT,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const tokens = await client.authorizationCodeGrant(config, await agent.authorize(url.href, TEST_USER), {
+      pkceCodeVerifier: verifier,
+      idTokenExpected: true,
+    });
+    const endSession = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: RP_LOGOUT_REDIRECT,
+      state: 'after-logout',
+    });
+    expect(endSession.href.startsWith(`${gw.url}/logout?`)).toBe(true);
+    const confirm = await agent.request(endSession.href);
+    const done = await agent.post('/logout', { ...hiddenFields(confirm.html!), decision: 'logout' });
+    expect(done.location?.href).toBe(`${RP_LOGOUT_REDIRECT}?state=after-logout`);
+    const silent = await agent.request(
+      client.buildAuthorizationUrl(config, {
+        redirect_uri: RP_REDIRECT,
+        scope: 'openid',
+        prompt: 'none',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }).href,
+    );
+    expect(silent.location?.searchParams.get('error')).toBe('login_required');
   });
 });
 
@@ -179,6 +224,7 @@ describe('OpenID Connect Discovery', () => {
 
 const ENDPOINTS = [
   'authorization_endpoint',
+  'end_session_endpoint',
   'introspection_endpoint',
   'jwks_uri',
   'revocation_endpoint',

@@ -16,6 +16,7 @@ export interface DevEnvironment {
 export const DEV_CLIENT_ID = 'demo-client';
 export const DEV_PUBLIC_CLIENT_ID = 'demo-public';
 export const DEV_USERNAME = 'demo';
+export const DEV_SIGNED_OUT_URI = 'http://127.0.0.1:9000/signed-out';
 
 export async function makeDevEnvironment(port: number): Promise<DevEnvironment> {
   const issuer = `http://127.0.0.1:${port}`;
@@ -33,15 +34,26 @@ export async function makeDevEnvironment(port: number): Promise<DevEnvironment> 
       token_endpoint_auth_method: 'client_secret_basic',
     },
     {
-      // A public client (a native or browser app): no secret, PKCE and rotating refresh tokens.
+      // A public client (a native or browser app): no secret, PKCE and rotating refresh tokens; an
+      // OpenID Connect relying party too (docs/openid-connect.md).
       client_id: DEV_PUBLIC_CLIENT_ID,
       redirect_uris: [redirectUri],
+      post_logout_redirect_uris: [DEV_SIGNED_OUT_URI],
       grant_types: ['authorization_code', 'refresh_token'],
-      scope: 'read write',
+      scope: 'read write openid profile email offline_access',
       token_endpoint_auth_method: 'none',
     },
   ];
-  const users = [{ username: DEV_USERNAME, password_hash: await hashPassword(password), sub: 'user-demo' }];
+  const users = [
+    {
+      username: DEV_USERNAME,
+      password_hash: await hashPassword(password),
+      sub: 'user-demo',
+      name: 'Demo User',
+      email: 'demo@example.com',
+      email_verified: true,
+    },
+  ];
   return {
     env: {
       OAUTH_ISSUER: issuer,

@@ -3,14 +3,18 @@
 // authorize function sealed them into the code, and they travel sealed in the access token.
 // Errors are RFC 6750's.
 import { splitScope } from '../../shared/clients.ts';
-import { extractAccessToken, insufficientScope, invalidToken } from '../../shared/http/bearer.ts';
+import {
+  acceptAccessToken,
+  extractAccessToken,
+  insufficientScope,
+  invalidToken,
+} from '../../shared/http/bearer.ts';
 import { mediaType, readForm } from '../../shared/http/params.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
 import type { RequestContext } from '../../shared/http/scf.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/web.ts';
-import { createAccessTokenVerifier, TokenRejected } from '../../shared/jwt/verify.ts';
+import { createAccessTokenVerifier } from '../../shared/jwt/verify.ts';
 import { claimsForScopes, readSealedClaims } from '../../shared/oidc/claims.ts';
-import { isAccessTokenRevoked, requireStore } from '../../shared/revocation.ts';
 import type { TokenDeps } from './issue.ts';
 
 export type UserInfoHandler = (req: HttpRequest, ctx: RequestContext) => Promise<HttpResponse>;
@@ -35,20 +39,7 @@ export function createUserInfoHandler(deps: TokenDeps): UserInfoHandler {
         ? await readForm(req)
         : undefined;
     const token = extractAccessToken(req, form?.access_token);
-    let claims: Awaited<ReturnType<typeof verify>>;
-    try {
-      claims = await verify(token);
-      if (await requireStore(() => isAccessTokenRevoked(deps.store, claims))) {
-        throw new TokenRejected('revoked');
-      }
-    } catch (error) {
-      if (error instanceof TokenRejected) {
-        ctx.log.detail = error.reason;
-        throw invalidToken();
-      }
-      throw error;
-    }
-    ctx.log.clientId = claims.client_id;
+    const claims = await acceptAccessToken(token, verify, deps.store, ctx.log);
     const scopes = splitScope(claims.scope);
     // OIDC Core §5.3: UserInfo answers only to a token issued for an OpenID Connect request.
     if (!scopes.includes('openid')) {

@@ -1,5 +1,9 @@
 // Where a resource server finds the access token (RFC 6750 §2, and API Gateway's forms).
 import { OAuthError } from '../errors.ts';
+import { type AccessTokenVerifier, TokenRejected, type VerifiedAccessToken } from '../jwt/verify.ts';
+import type { RequestLog } from '../log.ts';
+import { isAccessTokenRevoked, requireStore } from '../revocation.ts';
+import type { Store } from '../store/store.ts';
 import { type HttpRequest, requestUrl } from './web.ts';
 
 const REALM = 'work';
@@ -86,4 +90,30 @@ export function insufficientScope(scope: string, description: string): OAuthErro
       'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}", error_description="${description.replace(/["\\]/g, '')}"`,
     },
   });
+}
+
+/**
+ * The claims of a valid access token, or RFC 6750 `invalid_token`: signature and claims by `verify`,
+ * then, with a store, RFC 7009 revocation. The reason of a refusal goes to the log, never to the caller.
+ */
+export async function acceptAccessToken(
+  token: string,
+  verify: AccessTokenVerifier,
+  store: Store | undefined,
+  log: RequestLog,
+): Promise<VerifiedAccessToken> {
+  try {
+    const claims = await verify(token);
+    log.clientId = claims.client_id;
+    if (store && (await requireStore(() => isAccessTokenRevoked(store, claims)))) {
+      throw new TokenRejected('revoked');
+    }
+    return claims;
+  } catch (error) {
+    if (error instanceof TokenRejected) {
+      log.detail = error.reason;
+      throw invalidToken();
+    }
+    throw error;
+  }
 }

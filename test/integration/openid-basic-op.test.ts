@@ -4,8 +4,8 @@
 // openid-connect.test.ts.
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHALLENGE, type Harness, makeHarness, VERIFIER } from '../support/authorize-flow.ts';
-import { basic, ISSUER, TEST_USER } from '../support/fixtures.ts';
+import { type Harness, makeHarness, VERIFIER } from '../support/authorize-flow.ts';
+import { ISSUER, TEST_USER } from '../support/fixtures.ts';
 import {
   ALICE_CLAIMS,
   BOB,
@@ -14,7 +14,8 @@ import {
   RP_ID,
   RP_LOGOUT_REDIRECT,
   RP_REDIRECT,
-  RP_SECRET,
+  rpAuthorizeUrl,
+  rpTokenRequest,
   SignInAgent,
 } from '../support/oidc.ts';
 
@@ -31,34 +32,9 @@ function route(req: Request) {
 
 const browser = (headers: Record<string, string> = {}) => new SignInAgent(ISSUER, route, headers);
 
-function authorizeUrl(extra: Record<string, string> = {}): string {
-  const params = new URLSearchParams({
-    response_type: 'code',
-    client_id: RP_ID,
-    redirect_uri: RP_REDIRECT,
-    scope: 'openid',
-    state: 'st',
-    nonce: 'nn',
-    code_challenge: CHALLENGE,
-    code_challenge_method: 'S256',
-    ...extra,
-  });
-  return `${ISSUER}/authorize?${params}`;
-}
+const authorizeUrl = (extra: Record<string, string> = {}) => rpAuthorizeUrl({ nonce: 'nn', ...extra });
 
-async function tokenCall(fields: Record<string, string>) {
-  const res = await h.token(
-    new Request(`${ISSUER}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: basic(RP_ID, RP_SECRET),
-      },
-      body: new URLSearchParams(fields).toString(),
-    }),
-  );
-  return { status: res.status, body: (await res.json()) as Record<string, string> };
-}
+const tokenCall = (fields: Record<string, string>) => rpTokenRequest(h.token, fields);
 
 const exchange = (code: string, verifier = VERIFIER) =>
   tokenCall({ grant_type: 'authorization_code', code, redirect_uri: RP_REDIRECT, code_verifier: verifier });

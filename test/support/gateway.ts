@@ -50,3 +50,27 @@ export async function discover(gatewayUrl: string): Promise<oauth.AuthorizationS
     await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
   );
 }
+
+/**
+ * Every `*_endpoint` and `*_uri` of a metadata document answers through the gateway (none is a route
+ * the gateway lacks); `get` names those to GET, the others are POSTed an empty form.
+ */
+export async function expectListedEndpointsAnswer(
+  gatewayUrl: string,
+  listed: readonly (readonly [string, unknown])[],
+  get: ReadonlySet<string>,
+): Promise<void> {
+  const { expect } = await import('vitest');
+  for (const [name, value] of listed) {
+    expect(String(value).startsWith(gatewayUrl), name).toBe(true);
+    const res = await fetch(
+      String(value),
+      get.has(name) ? {} : { method: 'POST', body: new URLSearchParams() },
+    );
+    const text = await res.text();
+    // The gateway's own "no route" answer is a 404 with its message; the functions answer otherwise.
+    expect({ name, routed: !text.includes('There is no api match') }).toEqual({ name, routed: true });
+    expect(res.status, name).not.toBe(404);
+    expect(res.status, name).toBeLessThan(500);
+  }
+}

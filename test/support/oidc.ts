@@ -1,7 +1,8 @@
 // OpenID Connect fixtures: a relying party registered for openid/profile/email, a user with standard
 // claims, and a browser-like agent that follows the sign-in pages over HTTP, keeping its cookie.
 import { hashPassword } from '../../shared/password.ts';
-import { CONFIDENTIAL_SECRET, TEST_USER, testClients } from './fixtures.ts';
+import { CHALLENGE, hiddenFieldsOf } from './authorize-flow.ts';
+import { basic, CONFIDENTIAL_SECRET, ISSUER, TEST_USER, testClients } from './fixtures.ts';
 
 export const RP_ID = 'oidc-rp';
 export const RP_SECRET = CONFIDENTIAL_SECRET;
@@ -62,18 +63,8 @@ export async function oidcOverrides(extra: Record<string, string> = {}): Promise
   return { OAUTH_CLIENTS: JSON.stringify(oidcClients), OAUTH_USERS: await oidcUsersJson(), ...extra };
 }
 
-export function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    out[m[1]!] = m[2]!
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&amp;/g, '&');
-  }
-  return out;
-}
+/** The hidden fields of a page's form. */
+export const hiddenFields = hiddenFieldsOf;
 
 export type Fetch = (req: Request) => Promise<{
   status: number;
@@ -168,4 +159,37 @@ export class SignInAgent {
       throw new Error(`the authorization ended on a page (${stop.status}): ${stop.html?.slice(0, 300)}`);
     return stop.location;
   }
+}
+
+/** An authorization request of the relying party (openid, PKCE with the harness's verifier). */
+export function rpAuthorizeUrl(extra: Record<string, string> = {}, issuer = ISSUER): string {
+  const params = new URLSearchParams({
+    response_type: 'code',
+    client_id: RP_ID,
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid',
+    state: 'st',
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
+    ...extra,
+  });
+  return `${issuer}/authorize?${params}`;
+}
+
+/** A token request of the relying party (client_secret_basic) to an in-process token app. */
+export async function rpTokenRequest(
+  token: (req: Request) => Promise<{ status: number; json(): Promise<unknown> }>,
+  fields: Record<string, string>,
+): Promise<{ status: number; body: Record<string, string> }> {
+  const res = await token(
+    new Request(`${ISSUER}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(RP_ID, RP_SECRET),
+      },
+      body: new URLSearchParams(fields).toString(),
+    }),
+  );
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
 }

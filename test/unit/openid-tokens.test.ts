@@ -4,7 +4,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthorizeConfig } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import { CHALLENGE, FIXED_NOW, type Harness, makeHarness, VERIFIER } from '../support/authorize-flow.ts';
+import { FIXED_NOW, type Harness, makeHarness, VERIFIER } from '../support/authorize-flow.ts';
 import { basic, ISSUER, TEST_USER, testEnv } from '../support/fixtures.ts';
 import {
   ALICE_CLAIMS,
@@ -14,6 +14,8 @@ import {
   RP_ID,
   RP_REDIRECT,
   RP_SECRET,
+  rpAuthorizeUrl,
+  rpTokenRequest,
   SignInAgent,
 } from '../support/oidc.ts';
 
@@ -29,33 +31,10 @@ beforeAll(async () => {
   h = await makeHarness(await oidcOverrides());
 });
 
-function authorizeUrl(extra: Record<string, string> = {}): string {
-  const params = new URLSearchParams({
-    response_type: 'code',
-    client_id: RP_ID,
-    redirect_uri: RP_REDIRECT,
-    scope: 'openid profile email offline_access',
-    code_challenge: CHALLENGE,
-    code_challenge_method: 'S256',
-    state: 'st',
-    ...extra,
-  });
-  return `${ISSUER}/authorize?${params}`;
-}
+const authorizeUrl = (extra: Record<string, string> = {}) =>
+  rpAuthorizeUrl({ scope: 'openid profile email offline_access', ...extra });
 
-async function tokenCall(fields: Record<string, string>) {
-  const res = await h.token(
-    new Request(`${ISSUER}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: basic(RP_ID, RP_SECRET),
-      },
-      body: new URLSearchParams(fields).toString(),
-    }),
-  );
-  return { status: res.status, body: (await res.json()) as Record<string, string> };
-}
+const tokenCall = (fields: Record<string, string>) => rpTokenRequest(h.token, fields);
 
 async function codeFor(
   extra: Record<string, string> = {},

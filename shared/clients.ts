@@ -79,6 +79,26 @@ export function readClients(reader: EnvReader, name = 'OAUTH_CLIENTS'): ClientRe
   return registry;
 }
 
+/** A list of redirect URIs in client metadata, each checked by checkRedirectUri. */
+function readRedirectUris(
+  reader: EnvReader,
+  c: Record<string, unknown>,
+  field: 'redirect_uris' | 'post_logout_redirect_uris',
+  where: string,
+): string[] {
+  const list = c[field] ?? [];
+  if (!Array.isArray(list) || list.some((u) => typeof u !== 'string')) {
+    reader.report(`${where}.${field} must be an array of strings`);
+  }
+  const uris = Array.isArray(list) ? (list as string[]) : [];
+  uris.forEach((uri, j) => {
+    if (typeof uri !== 'string') return;
+    const problem = checkRedirectUri(uri);
+    if (problem) reader.report(`${where}.${field}[${j}] ${problem}`);
+  });
+  return uris;
+}
+
 function readClient(reader: EnvReader, item: unknown, where: string): Client | undefined {
   if (!item || typeof item !== 'object' || Array.isArray(item)) {
     reader.report(`${where} must be an object`);
@@ -143,26 +163,9 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
     reader.report(`${where} is public and cannot use client_credentials`);
   }
 
-  const redirects = c.redirect_uris ?? [];
-  if (!Array.isArray(redirects) || redirects.some((u) => typeof u !== 'string')) {
-    reader.report(`${where}.redirect_uris must be an array of strings`);
-  }
-  const redirectUris = Array.isArray(redirects) ? (redirects as string[]) : [];
-  redirectUris.forEach((uri, j) => {
-    if (typeof uri !== 'string') return;
-    const problem = checkRedirectUri(uri);
-    if (problem) reader.report(`${where}.redirect_uris[${j}] ${problem}`);
-  });
-  const logoutRedirects = c.post_logout_redirect_uris ?? [];
-  if (!Array.isArray(logoutRedirects) || logoutRedirects.some((u) => typeof u !== 'string')) {
-    reader.report(`${where}.post_logout_redirect_uris must be an array of strings`);
-  }
-  const postLogoutRedirectUris = Array.isArray(logoutRedirects) ? (logoutRedirects as string[]) : [];
-  postLogoutRedirectUris.forEach((uri, j) => {
-    if (typeof uri !== 'string') return;
-    const problem = checkRedirectUri(uri);
-    if (problem) reader.report(`${where}.post_logout_redirect_uris[${j}] ${problem}`);
-  });
+  const redirectUris = readRedirectUris(reader, c, 'redirect_uris', where);
+  // RP-Initiated Logout 1.0 §3.1: the same rules as redirect URIs.
+  const postLogoutRedirectUris = readRedirectUris(reader, c, 'post_logout_redirect_uris', where);
   if (grantTypes.has('authorization_code') && redirectUris.length === 0) {
     reader.report(`${where} uses authorization_code and needs at least one redirect_uris entry`);
   }

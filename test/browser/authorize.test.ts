@@ -1,10 +1,9 @@
 // A real browser through the login and consent pages: it lands on the client's redirect URI (a tiny
 // callback page served by the test on loopback) with code, state and iss, and the code is exchanged.
-import { createServer, type Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/net.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';
+import { type CallbackPage, startCallbackPage } from '../support/callback.ts';
 import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
 import { CONFIDENTIAL_SECRET, TEST_USER, testClients } from '../support/fixtures.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
@@ -15,17 +14,12 @@ const hasChromium = chromiumAvailable();
 describe.skipIf(!hasChromium)('the login and consent pages in a real browser', () => {
   let gateway: TestGateway;
   let browser: Browser;
-  let callback: Server;
+  let callback: CallbackPage;
   let redirectUri: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    redirectUri = `http://127.0.0.1:${port}/callback`;
-    callback = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html;charset=utf-8' });
-      res.end('<!doctype html><title>Callback</title><p>Back at the client.</p>');
-    });
-    await new Promise<void>((ok) => callback.listen(port, '127.0.0.1', ok));
+    callback = await startCallbackPage();
+    redirectUri = callback.redirectUri;
     const clients = [
       ...testClients,
       {
@@ -45,7 +39,7 @@ describe.skipIf(!hasChromium)('the login and consent pages in a real browser', (
   afterAll(async () => {
     await browser?.close();
     await gateway?.close();
-    await new Promise((ok) => callback?.close(ok));
+    await callback?.close();
   });
 
   function authorizeUrl(state: string): string {

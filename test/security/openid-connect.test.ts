@@ -51,6 +51,15 @@ function authorizeUrl(extra: Record<string, string> = {}): string {
   })}`;
 }
 
+/** An ID token for the test user, with our kid and issuer, signed by a key that is not ours. */
+function forgeIdToken(): Promise<string> {
+  return new SignJWT({ sub: TEST_USER.sub, aud: RP_ID, auth_time: 1 })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: decodeProtectedHeader(tokens.id_token).kid! })
+    .setIssuer(gw.url)
+    .setIssuedAt()
+    .sign(foreignKeyPair().privateKey);
+}
+
 async function userinfo(init: RequestInit = {}, query = '') {
   const res = await fetch(`${gw.url}/userinfo${query}`, init);
   const body = (await res.json()) as Record<string, unknown>;
@@ -136,12 +145,7 @@ describe('the end-session endpoint never redirects where it should not', () => {
   });
 
   it('an id_token_hint signed with another key is refused', async () => {
-    const key = foreignKeyPair();
-    const forged = await new SignJWT({ sub: TEST_USER.sub, aud: RP_ID, auth_time: 1 })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: decodeProtectedHeader(tokens.id_token).kid! })
-      .setIssuer(gw.url)
-      .setIssuedAt()
-      .sign(key.privateKey);
+    const forged = await forgeIdToken();
     const res = await logout({ id_token_hint: forged, post_logout_redirect_uri: RP_LOGOUT_REDIRECT });
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
@@ -164,12 +168,7 @@ describe('the end-session endpoint never redirects where it should not', () => {
 
 describe('id_token_hint at the authorization endpoint', () => {
   it('a forged hint (another key) is invalid_request, never a silent code', async () => {
-    const key = foreignKeyPair();
-    const forged = await new SignJWT({ sub: TEST_USER.sub, aud: RP_ID, auth_time: 1 })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: decodeProtectedHeader(tokens.id_token).kid! })
-      .setIssuer(gw.url)
-      .setIssuedAt()
-      .sign(key.privateKey);
+    const forged = await forgeIdToken();
     const agent = new SignInAgent(gw.url, (req) => fetch(req));
     await agent.authorize(authorizeUrl(), TEST_USER);
     const stop = await agent.request(authorizeUrl({ prompt: 'none', id_token_hint: forged }));

@@ -309,3 +309,18 @@ describe('user claims in OAUTH_USERS', () => {
     ]);
   });
 });
+
+describe('post_logout_redirect_uris in OAUTH_CLIENTS', () => {
+  it.each([
+    [
+      ['http://rp.example/out'],
+      'OAUTH_CLIENTS[0].post_logout_redirect_uris[0] may use http only on a loopback address',
+    ],
+    [['https://rp.example/out#x'], 'OAUTH_CLIENTS[0].post_logout_redirect_uris[0] must not have a fragment'],
+    ['https://rp.example/out', 'OAUTH_CLIENTS[0].post_logout_redirect_uris must be an array of strings'],
+  ])('refuses %o like a redirect URI', async (uris, message) => {
+    const client = { ...oidcClients[4]!, post_logout_redirect_uris: uris };
+    const env = await testEnv({ OAUTH_CLIENTS: JSON.stringify([client]) });
+    await expect(loadAuthorizeConfig(env)).rejects.toThrow(message);
+  });
+});

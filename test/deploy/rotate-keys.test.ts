@@ -319,10 +319,15 @@ describe('rotate-keys with API Gateway', () => {
   it('has written the new key to .env when the gateway refuses the last step, so a redeploy keeps it', async () => {
     addService();
     // The first ModifyApi opens /work (step 3); the second sets the new key (step 6).
-    cloud.failNext('ModifyApi', 'InvalidParameterValue.PublicKey', 'OauthConfig.PublicKey is invalid.', 1);
+    cloud.failNext(
+      'ModifyApi',
+      'InvalidParameterValue.InvalidPublicKey',
+      'OauthConfig.PublicKey is invalid.',
+      1,
+    );
     const run = await rotate(['--jwks-wait', '0']);
     expect(run.code).toBe(1);
-    expect(run.err).toContain('ModifyApi failed: InvalidParameterValue.PublicKey');
+    expect(run.err).toContain('ModifyApi failed: InvalidParameterValue.InvalidPublicKey');
     const signing = (await snapshot()).signing;
     const dotenv = parseEnvFile(readFileSync(join(root, '.env'), 'utf8'));
     expect((await importSigningKey(dotenv.OAUTH_PRIVATE_KEY!)).kid).toBe(signing);

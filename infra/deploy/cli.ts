@@ -101,13 +101,16 @@ export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
       scf,
       ...(values.domain ? { domain: values.domain } : {}),
       ...(values['certificate-id'] ? { certificateId: values['certificate-id'] } : {}),
+      region: settings.region,
       log: (line) => io.out(`${line}\n`),
       ...(io.pollMs !== undefined ? { pollMs: io.pollMs } : {}),
     });
     io.out('\nFunction URLs:\n');
     for (const f of result.functions) io.out(`  ${f.functionName.padEnd(20)} ${f.url}  (${f.action})\n`);
-    if (result.domain)
-      io.out(`Custom domain: ${result.domain.url} (${result.domain.action}); point its DNS CNAME at SCF\n`);
+    if (result.domain) {
+      io.out(`Custom domain: ${result.domain.url} (${result.domain.action})\n`);
+      io.out(`DNS: ${result.domain.name} CNAME ${result.domain.cname}\n`);
+    }
     io.out('\nRoutes:\n');
     for (const r of result.routes) io.out(`  ${r.method.padEnd(5)} ${r.url}\n`);
     const issuer = io.env.OAUTH_ISSUER ?? '';

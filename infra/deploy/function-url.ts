@@ -334,16 +334,16 @@ async function ensureDomain(scf: ScfClient, options: FunctionUrlOptions, functio
   };
 }
 
+/** What is wrong with a --domain value, if anything (CreateCustomDomain takes no wildcard domain). */
+export function domainProblem(domain: string): string | undefined {
+  if (/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)) return undefined;
+  return `--domain must be a host name such as auth.example.com, got ${JSON.stringify(domain)}`;
+}
+
 export async function deployFunctionUrls(options: FunctionUrlOptions): Promise<FunctionUrlResult> {
   const log = options.log ?? (() => {});
-  if (
-    options.domain &&
-    !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(options.domain)
-  ) {
-    throw new CloudConfigError(
-      `--domain must be a host name such as auth.example.com, got ${JSON.stringify(options.domain)}`,
-    );
-  }
+  const bad = options.domain ? domainProblem(options.domain) : undefined;
+  if (bad) throw new CloudConfigError(bad);
   const toShip = loadFunctionsToShip(options.root, options.env);
   // Every runtime is compared before the first change: SCF sets a runtime when it creates a function and
   // cannot change it (scf_models.d.ts, UpdateFunctionConfigurationRequest.Runtime), so a function deployed

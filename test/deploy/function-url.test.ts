@@ -214,16 +214,25 @@ describe('deploy --profile function-url', () => {
   });
 
   it('names every missing credential variable', async () => {
-    const run = await deploy([], { TENCENTCLOUD_SECRET_ID: '', TENCENTCLOUD_REGION: ' ' });
+    const run = await deploy([], { TENCENTCLOUD_SECRET_ID: '', TENCENTCLOUD_SECRET_KEY: ' ' });
     expect(run.code).toBe(1);
-    expect(run.err).toContain('TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_REGION are not set');
+    expect(run.err).toContain('TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY are not set');
+    expect(cloud.calls).toEqual([]);
+  });
+
+  it('names a missing region before calling the cloud: TENCENTCLOUD_REGION is the one region setting', async () => {
+    const run = await deploy([], { TENCENTCLOUD_REGION: ' ' });
+    expect(run.code).toBe(1);
+    expect(run.err).toBe(
+      'the deploy configuration has problems:\n  - TENCENTCLOUD_REGION is not set: the region every function deploys to, e.g. ap-guangzhou (set in .env)\n',
+    );
     expect(cloud.calls).toEqual([]);
   });
 
   it('names a function variable that is not set before calling the cloud', async () => {
     const run = await deploy([], { OAUTH_PUBLIC_KEYS: '' });
     expect(run.code).toBe(1);
-    expect(run.err).toContain('oauth-business needs OAUTH_PUBLIC_KEYS');
+    expect(run.err).toContain('functions/business/serverless.yml: ${env:OAUTH_PUBLIC_KEYS} is not set');
     expect(cloud.calls).toEqual([]);
   });
 

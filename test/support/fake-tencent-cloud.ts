@@ -190,8 +190,10 @@ export class FakeTencentCloud {
     publicKey: string;
     tokenFunction: string;
     businessFunction: string;
+    /** The id, when a test names it (TENCENTCLOUD_APIGW_SERVICE_ID); random otherwise. */
+    serviceId?: string;
   }) {
-    const ServiceId = `service-${randomBytes(4).toString('hex')}`;
+    const ServiceId = options.serviceId ?? `service-${randomBytes(4).toString('hex')}`;
     const tokenApi: FakeApi = {
       ApiId: `api-${randomBytes(4).toString('hex')}`,
       ApiName: 'token',

@@ -61,6 +61,7 @@ export function deployPlan(options: PlanOptions): { lines: string[]; warnings: s
       `  API Gateway service ${serviceId} (serverless.yml, apigateway instance ${String(readYaml(join(root, 'serverless.yml')).name)}), reused, environment ${inputs.environment ?? 'release'}`,
     );
     const width = Math.max(...project.endpoints.map((e) => `${e.method} ${e.path}`.length));
+    const nameWidth = Math.max(...project.endpoints.map((e) => e.functionName.length));
     for (const e of project.endpoints) {
       const role =
         e.businessType === 'OAUTH'
@@ -68,7 +69,8 @@ export function deployPlan(options: PlanOptions): { lines: string[]; warnings: s
           : e.businessType === 'NORMAL'
             ? `  OAuth 2.0 business API, tied to ${e.authRelationApi?.method} ${e.authRelationApi?.path}`
             : '';
-      lines.push(`    ${`${e.method} ${e.path}`.padEnd(width)} → ${e.functionName}${role}`);
+      const target = role ? e.functionName.padEnd(nameWidth) : e.functionName;
+      lines.push(`    ${`${e.method} ${e.path}`.padEnd(width)} → ${target}${role}`);
     }
     lines.push(
       `    action    ${run(root)}`,

@@ -88,7 +88,7 @@ describe('deploy --profile components', () => {
       `  API Gateway service ${env.TENCENTCLOUD_APIGW_SERVICE_ID} (serverless.yml, apigateway instance oauth-gateway), reused, environment release`,
     );
     expect(run.out).toMatch(
-      / {4}GET \/work +→ oauth-business {2}OAuth 2\.0 business API, tied to POST \/token\n/,
+      / {4}GET \/work +→ oauth-business +OAuth 2\.0 business API, tied to POST \/token\n/,
     );
     expect(run.out.trim().split('\n').at(-1)).toBe('Dry run: every check passed; nothing was deployed.');
   });

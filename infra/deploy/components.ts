@@ -52,10 +52,12 @@ export function componentsEnv(env: Readonly<Record<string, string>>): Record<str
   };
 }
 
+/** The colour sequences (ESC [ … m) the Components CLI writes around its output. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 /** The gateway's `url` output in the Components CLI's output (colours stripped), if it printed one. */
 export function gatewayUrlIn(text: string): string | undefined {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour sequences are what is stripped.
-  const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
+  const plain = text.replace(ANSI_COLOUR, '');
   return /^\s*url:\s*['"]?(https?:\/\/[^\s'"]+)/m.exec(plain)?.[1];
 }
 

@@ -199,7 +199,7 @@ describe('the deploy configuration', () => {
     expect(await checkDeployConfig(dir, { env, profile: 'function-url' })).toEqual([]);
     const { OAUTH_USERS: _, ...withoutUsers } = env;
     expect(await checkDeployConfig(ROOT, { env: withoutUsers, profile: 'function-url' })).toContain(
-      'functions/authorize/serverless.yml: ${env:OAUTH_USERS} is not set',
+      `functions/authorize/serverless.yml: \${env:OAUTH_USERS} is not set`,
     );
   });
 

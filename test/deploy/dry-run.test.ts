@@ -56,7 +56,7 @@ describe('deploy --dry-run', () => {
       const run = await dryRun([...profile], { OAUTH_USERS: '' });
       expect(run.code).toBe(1);
       expect(run.out).toBe('');
-      expect(run.err).toContain('functions/authorize/serverless.yml: ${env:OAUTH_USERS} is not set');
+      expect(run.err).toContain(`functions/authorize/serverless.yml: \${env:OAUTH_USERS} is not set`);
     });
 
     it(`${name}: refuses a function configuration its own parser refuses`, async () => {

@@ -20,7 +20,7 @@ function codesInFake(): string[] {
   const templated = [...text.matchAll(/(?:new ApiError|refuse)\(\s*`([^`]+)`/g)].map((m) => m[1]!);
   // The one template: FailedOperation.<action>, for the two actions activeFn is declared with.
   const actions = /action: ('[A-Za-z]+'(?: \| '[A-Za-z]+')*)/.exec(text)?.[1]?.match(/[A-Za-z]+/g) ?? [];
-  expect(templated).toEqual(['FailedOperation.${action}']);
+  expect(templated).toEqual([`FailedOperation.\${action}`]);
   expect(actions.length).toBeGreaterThan(0);
   return [...literal, ...actions.map((a) => `FailedOperation.${a}`)];
 }

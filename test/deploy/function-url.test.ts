@@ -232,7 +232,7 @@ describe('deploy --profile function-url', () => {
   it('names a function variable that is not set before calling the cloud', async () => {
     const run = await deploy([], { OAUTH_PUBLIC_KEYS: '' });
     expect(run.code).toBe(1);
-    expect(run.err).toContain('functions/business/serverless.yml: ${env:OAUTH_PUBLIC_KEYS} is not set');
+    expect(run.err).toContain(`functions/business/serverless.yml: \${env:OAUTH_PUBLIC_KEYS} is not set`);
     expect(cloud.calls).toEqual([]);
   });
 

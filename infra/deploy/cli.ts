@@ -41,6 +41,8 @@ export interface CliIo extends CommandIo {
   pollMs?: number;
   /** Skip the build step (tests build once). */
   skipBuild?: boolean;
+  /** Runs the Components CLI steps (tests stand in for npx); returns the gateway URL it printed. */
+  runComponents?: typeof runComponents;
 }
 
 export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
@@ -110,7 +112,7 @@ export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
         string
       >;
       readCloudSettings(env);
-      const url = await runComponents(io.root, env, io.out);
+      const url = await (io.runComponents ?? runComponents)(io.root, env, io.out);
       const issuer = url ? issuerOf(url) : undefined;
       io.out(
         issuer

@@ -1,14 +1,14 @@
 // npm run deploy -- --dry-run on both profiles: every offline check runs, the plan names what each function
 // and route would become, and docs/deploy.md shows exactly what the command prints.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDeploy } from '../../infra/deploy/cli.ts';
 import { gatewayUrlIn, issuerOf, runComponents } from '../../infra/deploy/components.ts';
 import { runCommand } from '../support/command.ts';
-import { realisticDeployEnv } from '../support/deploy-env.ts';
-import { makeDeployRoot } from '../support/deploy-root.ts';
+import { fakeCloudDeployEnv, realisticDeployEnv } from '../support/deploy-env.ts';
+import { makeDeployRoot, PROJECT_ROOT } from '../support/deploy-root.ts';
 import { matchesShown, readmeSteps } from '../support/readme.ts';
 
 let root: string;
@@ -119,6 +119,24 @@ describe('deploy --dry-run', () => {
 });
 
 describe('the issuer after a components deploy', () => {
+  it('is printed as docs/deploy.md shows it, without the trailing slash of the url output', async () => {
+    const gateway = 'https://service-xxxxxxxx-1250000000.gz.apigw.tencentcs.com/release/';
+    const run = await runCommand(runDeploy, [], {
+      root,
+      env: await fakeCloudDeployEnv(),
+      skipBuild: true,
+      runComponents: async () => gateway,
+    });
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const doc = readFileSync(join(PROJECT_ROOT, 'docs/deploy.md'), 'utf8');
+    const shown = /```text\n(Deployed\. The gateway URL is [\s\S]*?)```/.exec(doc)![1]!;
+    expect(run.out).toContain(shown);
+    expect(run.out).toContain(
+      'OAUTH_ISSUER is "https://service-abcd1234-1250000000.gz.apigw.tencentcs.com/release": set it to https://service-xxxxxxxx-1250000000.gz.apigw.tencentcs.com/release and deploy again',
+    );
+  });
+
   it('is the gateway url output without its trailing slash', () => {
     const printed =
       '\u001b[90murl:\u001b[39m        https://service-abcd1234-1250000000.gz.apigw.tencentcs.com/release/\n';

@@ -53,7 +53,10 @@ async function partsOf(request: Request): Promise<Parts> {
 /** Values per name, in order. */
 function grouped(pairs: [string, string][]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [name, value] of pairs) (out[name] ??= []).push(value);
+  for (const [name, value] of pairs) {
+    out[name] ??= [];
+    out[name].push(value);
+  }
   return out;
 }
 

@@ -45,7 +45,15 @@ export function parseFcEvent(event: unknown): FcHttpEvent | undefined {
   let parsed: unknown = event;
   if (typeof event === 'string' || event instanceof Uint8Array) {
     try {
-      parsed = JSON.parse(typeof event === 'string' ? event : Buffer.from(event).toString('utf8'));
+      // A Buffer is read in place; another Uint8Array is viewed as one, never copied.
+      const text =
+        typeof event === 'string'
+          ? event
+          : (Buffer.isBuffer(event)
+              ? event
+              : Buffer.from(event.buffer, event.byteOffset, event.byteLength)
+            ).toString('utf8');
+      parsed = JSON.parse(text);
     } catch {
       return undefined;
     }

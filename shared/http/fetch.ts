@@ -70,7 +70,8 @@ export async function toResponse(res: HttpResponse): Promise<Response> {
 }
 
 async function readBody(request: Request): Promise<Uint8Array | null | undefined> {
-  if (request.body === null || request.method === 'GET' || request.method === 'HEAD') return null;
+  // The method first: on Node 20 merely reading `request.body` builds a stream (~2 µs).
+  if (request.method === 'GET' || request.method === 'HEAD' || request.body === null) return null;
   try {
     const bytes = new Uint8Array(await request.arrayBuffer());
     return bytes.byteLength > 0 ? bytes : null;

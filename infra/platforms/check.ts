@@ -79,6 +79,47 @@ function checkBundleExport(
     problems.push(`${where}: the bundle ${folder}/index.js exports no ${name}`);
 }
 
+/** The function a resource deploys (its code dir), each deployed once; undefined after a problem. */
+function deployedFunction(
+  root: string,
+  rel: string,
+  where: string,
+  code: { key: string; value: unknown },
+  functions: Map<string, FunctionInstance>,
+  seen: Set<string>,
+  problems: string[],
+): { folder: string; fn: FunctionInstance } | undefined {
+  const folder = codeFolder(root, rel, code.value);
+  const fn = folder === undefined ? undefined : functions.get(folder);
+  if (!folder || !fn) {
+    problems.push(`${where}: ${code.key} must be ../../dist/<function> of a function in functions/`);
+    return undefined;
+  }
+  if (seen.has(folder)) problems.push(`${where}: ${folder} is deployed twice`);
+  seen.add(folder);
+  return { folder, fn };
+}
+
+/** Memory, timeout and variable names as the function's serverless.yml has them (least privilege). */
+function checkLikeServerlessYml(
+  root: string,
+  where: string,
+  fn: FunctionInstance,
+  given: { memory: [string, unknown]; timeout: [string, unknown]; variables: [string, Doc] },
+  problems: string[],
+): void {
+  const source = relative(root, fn.file);
+  if (given.memory[1] !== fn.memorySize)
+    problems.push(`${where}: ${given.memory[0]} must be ${fn.memorySize} as in ${source}`);
+  if (given.timeout[1] !== fn.timeout)
+    problems.push(`${where}: ${given.timeout[0]} must be ${fn.timeout} as in ${source}`);
+  if (!sameSet(Object.keys(given.variables[1]), Object.keys(fn.environment))) {
+    problems.push(
+      `${where}: ${given.variables[0]} must be exactly ${Object.keys(fn.environment).join(', ')} (as in ${source})`,
+    );
+  }
+}
+
 function sameSet(a: Iterable<string>, b: Iterable<string>): boolean {
   const x = [...new Set(a)].sort();
   const y = [...new Set(b)].sort();
@@ -123,14 +164,17 @@ export function checkSamTemplate(root: string, options: PlatformCheckOptions = {
     if (!isMap(resource) || resource.Type !== 'AWS::Serverless::Function') continue;
     const where = `${rel}: ${name}`;
     const props = isMap(resource.Properties) ? resource.Properties : {};
-    const folder = codeFolder(root, rel, props.CodeUri);
-    const fn = folder === undefined ? undefined : functions.get(folder);
-    if (!folder || !fn) {
-      problems.push(`${where}: CodeUri must be ../../dist/<function> of a function in functions/`);
-      continue;
-    }
-    if (seen.has(folder)) problems.push(`${where}: ${folder} is deployed twice`);
-    seen.add(folder);
+    const deployed = deployedFunction(
+      root,
+      rel,
+      where,
+      { key: 'CodeUri', value: props.CodeUri },
+      functions,
+      seen,
+      problems,
+    );
+    if (!deployed) continue;
+    const { folder, fn } = deployed;
     if (props.Handler !== 'index.handler')
       problems.push(`${where}: Handler must be index.handler (the Lambda entry)`);
     checkBundleExport(options.bundles, folder, 'handler', where, problems);
@@ -140,18 +184,19 @@ export function checkSamTemplate(root: string, options: PlatformCheckOptions = {
       problems.push(
         `${where}: Runtime must be nodejs${MIN_NODE_MAJOR}.x or newer, got ${JSON.stringify(runtime)}`,
       );
-    if (props.MemorySize !== fn.memorySize)
-      problems.push(`${where}: MemorySize must be ${fn.memorySize} as in ${relative(root, fn.file)}`);
-    if (props.Timeout !== fn.timeout)
-      problems.push(`${where}: Timeout must be ${fn.timeout} as in ${relative(root, fn.file)}`);
-
     const variables =
       isMap(props.Environment) && isMap(props.Environment.Variables) ? props.Environment.Variables : {};
-    if (!sameSet(Object.keys(variables), Object.keys(fn.environment))) {
-      problems.push(
-        `${where}: Environment.Variables must be exactly ${Object.keys(fn.environment).join(', ')} (as in ${relative(root, fn.file)})`,
-      );
-    }
+    checkLikeServerlessYml(
+      root,
+      where,
+      fn,
+      {
+        memory: ['MemorySize', props.MemorySize],
+        timeout: ['Timeout', props.Timeout],
+        variables: ['Environment.Variables', variables],
+      },
+      problems,
+    );
     for (const [variable, value] of Object.entries(variables)) {
       const param = samParameter(variable);
       if (!isMap(value) || value.Ref !== param) {
@@ -227,14 +272,17 @@ export function checkServerlessDevs(root: string, options: PlatformCheckOptions 
       continue;
     }
     const props = resource.props;
-    const folder = codeFolder(root, rel, props.code);
-    const fn = folder === undefined ? undefined : functions.get(folder);
-    if (!folder || !fn) {
-      problems.push(`${where}: code must be ../../dist/<function> of a function in functions/`);
-      continue;
-    }
-    if (seen.has(folder)) problems.push(`${where}: ${folder} is deployed twice`);
-    seen.add(folder);
+    const deployed = deployedFunction(
+      root,
+      rel,
+      where,
+      { key: 'code', value: props.code },
+      functions,
+      seen,
+      problems,
+    );
+    if (!deployed) continue;
+    const { folder, fn } = deployed;
     if (typeof props.functionName !== 'string' || !/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(props.functionName))
       problems.push(
         `${where}: functionName must be 1–64 letters, digits, "_" or "-", not starting with a digit or "-"`,
@@ -247,16 +295,18 @@ export function checkServerlessDevs(root: string, options: PlatformCheckOptions 
     const major = /^nodejs(\d+)$/.exec(String(props.runtime))?.[1];
     if (!major || Number(major) < MIN_NODE_MAJOR)
       problems.push(`${where}: runtime must be nodejs${MIN_NODE_MAJOR} or newer`);
-    if (props.memorySize !== fn.memorySize)
-      problems.push(`${where}: memorySize must be ${fn.memorySize} as in ${relative(root, fn.file)}`);
-    if (props.timeout !== fn.timeout)
-      problems.push(`${where}: timeout must be ${fn.timeout} as in ${relative(root, fn.file)}`);
     const variables = isMap(props.environmentVariables) ? props.environmentVariables : {};
-    if (!sameSet(Object.keys(variables), Object.keys(fn.environment))) {
-      problems.push(
-        `${where}: environmentVariables must be exactly ${Object.keys(fn.environment).join(', ')} (as in ${relative(root, fn.file)})`,
-      );
-    }
+    checkLikeServerlessYml(
+      root,
+      where,
+      fn,
+      {
+        memory: ['memorySize', props.memorySize],
+        timeout: ['timeout', props.timeout],
+        variables: ['environmentVariables', variables],
+      },
+      problems,
+    );
     for (const [variable, value] of Object.entries(variables)) {
       // The value comes from the deployer's environment, never from the file: no secret is written here.
       if (ENV_REF.exec(String(value))?.[1] !== variable)

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTokenApp } from '../../functions/token/app.ts';
+import { CONTRACT_ROUTES } from '../../infra/serverless/check.ts';
 import { loadTokenConfig } from '../../shared/config.ts';
 import { createEntries, type Entries } from '../../shared/http/entries.ts';
 import { setLogSink } from '../../shared/log.ts';
@@ -11,13 +12,8 @@ import { basic, CONFIDENTIAL_SECRET, POST_SECRET, testEnv } from '../support/fix
 import { assertWellFormed, FUZZ_RUNS } from '../support/fuzz.ts';
 import { fcEvents, fetchRequests, lambdaEvents } from '../support/platform-arbitraries.ts';
 
-const PATHS = [
-  '/token',
-  '/introspect',
-  '/revoke',
-  '/.well-known/oauth-authorization-server',
-  '/.well-known/jwks.json',
-];
+// The token function's routes (the interface contract).
+const PATHS = [...new Set(CONTRACT_ROUTES.filter((r) => r.fn === 'token').map((r) => r.path))];
 
 async function setUp(): Promise<{ entries: Entries; secrets: string[]; credentials: string[] }> {
   const env = await testEnv();

@@ -2,12 +2,15 @@
 // every missing variable), refuses several workers without a shared store, serves the README's
 // walk-through as written, answers /healthz, and on SIGTERM finishes what is in flight and exits 0.
 import { request } from 'node:http';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDevEnvironment } from '../../infra/gateway/dev-env.ts';
 import { freePort } from '../../infra/net.ts';
+import { startServer } from '../../infra/serve/server.ts';
 import { expectStepsPrintWhatIsShown } from '../support/npm-start.ts';
 import { readmeSteps } from '../support/readme.ts';
 import { redisForFile } from '../support/redis.ts';
+import { ROOT } from '../support/run.ts';
 import { type ServeProcess, spawnServe } from '../support/serve.ts';
 
 const redis = redisForFile();
@@ -108,16 +111,52 @@ describe('npm run serve with a real configuration', () => {
   });
 });
 
-describe.skipIf(!redis.available)('npm run serve -- --workers 2 with a Redis store', () => {
+describe.skipIf(!redis.available)('npm run serve with a Redis store', () => {
+  it('closes its store connections on shutdown', async () => {
+    const probe = new Redis(redis.url(), { connectionName: 'serve-probe' });
+    const others = async () =>
+      ((await probe.call('CLIENT', 'LIST')) as string)
+        .split('\n')
+        .filter((l) => l.includes('addr=') && !l.includes('name=serve-probe')).length;
+    try {
+      const before = await others();
+      const port = await freePort();
+      const dev = await makeDevEnvironment(port);
+      // In this process, so that what it leaves open is visible here.
+      const running = await startServer({
+        root: ROOT,
+        env: { ...dev.env, OAUTH_STORE: redis.url() },
+        host: '127.0.0.1',
+        port,
+      });
+      const auth = `Basic ${Buffer.from(`demo-client:${dev.clientSecret}`).toString('base64')}`;
+      const issued = await fetch(`${running.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth },
+        body: 'grant_type=client_credentials',
+      });
+      expect(issued.status).toBe(200);
+      const { access_token } = (await issued.json()) as { access_token: string };
+      // The business function asks the store whether the token was revoked: a store connection.
+      const work = await fetch(`${running.url}/work`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      expect(work.status).toBe(200);
+      expect(await others()).toBeGreaterThan(before);
+      await running.close();
+      const started = Date.now();
+      while ((await others()) > before && Date.now() - started < 5000)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await others()).toBe(before);
+    } finally {
+      probe.disconnect();
+    }
+  });
+
   it('serves from two processes sharing the store, and stops them all on SIGTERM', async () => {
     const port = await freePort();
     const dev = await makeDevEnvironment(port);
-    const server = await spawnServe(
-      { ...dev.env, OAUTH_STORE: redis.url() },
-      ['--workers', '2'],
-      undefined,
-      port,
-    );
+    const server = await spawnServe({ ...dev.env, OAUTH_STORE: redis.url() }, ['--workers', '2'], null, port);
     try {
       const base = `http://127.0.0.1:${port}`;
       const started = Date.now();

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { OAuthError } from '../../shared/errors.ts';
 import { createEntries, type Entries } from '../../shared/http/entries.ts';
+import { readMethod } from '../../shared/http/event.ts';
 import { checkFunctionEnvironments } from '../gateway/preflight.ts';
 import { APP_STARTERS } from './apps.ts';
 import { readRoutes } from './routes.ts';
@@ -123,6 +124,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
     let request: Request;
     try {
+      // The method as every entry reads it (TRACE and CONNECT are a 405, as on the FaaS platforms).
+      readMethod(method);
       const headers = new Headers();
       for (let i = 0; i < req.rawHeaders.length; i += 2)
         headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
@@ -131,8 +134,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         headers,
         body: body.byteLength > 0 ? body : null,
       });
-    } catch {
-      await reply(res, await errorReply(new OAuthError('invalid_request', 'malformed request')));
+    } catch (error) {
+      const refusal =
+        error instanceof OAuthError ? error : new OAuthError('invalid_request', 'malformed request');
+      await reply(res, await errorReply(refusal));
       return;
     }
     await reply(res, await entry.fetch(request));

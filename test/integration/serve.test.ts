@@ -67,6 +67,22 @@ describe('npm run serve with a real configuration', () => {
     expectStepsPrintWhatIsShown(steps, { port: server.port, output: server.output, stop: () => {} }, secret);
   });
 
+  it('answers TRACE with 405, as every platform entry does', async () => {
+    const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/token', method: 'TRACE' }, (r) => {
+        let text = '';
+        r.setEncoding('utf8').on('data', (c: string) => {
+          text += c;
+        });
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.status).toBe(405);
+    expect(JSON.parse(res.text)).toMatchObject({ error: 'method_not_allowed' });
+  });
+
   it('answers 404 with a JSON error for a path no function serves', async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/nowhere`);
     expect(res.status).toBe(404);

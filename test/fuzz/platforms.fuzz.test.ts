@@ -25,66 +25,53 @@ async function setUp(): Promise<{ entries: Entries; secrets: string[]; credentia
   };
 }
 
+/** Runs `property` on FUZZ_RUNS generated inputs with the log lines captured in `logs`. */
+async function fuzz<T>(inputs: fc.Arbitrary<T>, property: (input: T, logs: string[]) => Promise<void>) {
+  const logs: string[] = [];
+  const restore = setLogSink((l) => logs.push(l));
+  try {
+    await fc.assert(
+      fc.asyncProperty(inputs, (input) => property(input, logs)),
+      { numRuns: FUZZ_RUNS },
+    );
+  } finally {
+    setLogSink(restore);
+  }
+}
+
 describe('platform adapters under random events', () => {
   it(`AWS Lambda handler: ${FUZZ_RUNS} generated events, well-formed answers`, async () => {
     const { entries, secrets, credentials } = await setUp();
-    const logs: string[] = [];
-    const restore = setLogSink((l) => logs.push(l));
-    try {
-      await fc.assert(
-        fc.asyncProperty(lambdaEvents(PATHS, credentials), async (event) => {
-          const out = await assertWellFormed(entries.handler, event, secrets, logs);
-          const cookies = (out as { cookies?: unknown }).cookies;
-          if (cookies !== undefined) expect(Array.isArray(cookies)).toBe(true);
-        }),
-        { numRuns: FUZZ_RUNS },
-      );
-    } finally {
-      setLogSink(restore);
-    }
+    await fuzz(lambdaEvents(PATHS, credentials), async (event, logs) => {
+      const out = await assertWellFormed(entries.handler, event, secrets, logs);
+      const cookies = (out as { cookies?: unknown }).cookies;
+      if (cookies !== undefined) expect(Array.isArray(cookies)).toBe(true);
+    });
   }, 300_000);
 
   it(`Alibaba Cloud FC fcHandler: ${FUZZ_RUNS} generated events, well-formed answers`, async () => {
     const { entries, secrets, credentials } = await setUp();
-    const logs: string[] = [];
-    const restore = setLogSink((l) => logs.push(l));
-    try {
-      await fc.assert(
-        fc.asyncProperty(fcEvents(PATHS, credentials), async (event) => {
-          await assertWellFormed(entries.fcHandler, event, secrets, logs);
-        }),
-        { numRuns: FUZZ_RUNS },
-      );
-    } finally {
-      setLogSink(restore);
-    }
+    await fuzz(fcEvents(PATHS, credentials), async (event, logs) => {
+      await assertWellFormed(entries.fcHandler, event, secrets, logs);
+    });
   }, 300_000);
 
   it(`fetch: ${FUZZ_RUNS} generated requests, never a 5xx`, async () => {
     const { entries, secrets, credentials } = await setUp();
-    const logs: string[] = [];
-    const restore = setLogSink((l) => logs.push(l));
     let served = 0;
-    try {
-      await fc.assert(
-        fc.asyncProperty(fetchRequests(PATHS, credentials), async (request) => {
-          served++;
-          logs.length = 0;
-          const res = await entries.fetch(request);
-          expect(res.status).toBeGreaterThanOrEqual(200);
-          expect(res.status).toBeLessThan(500);
-          const text = await res.text();
-          if ((res.headers.get('content-type') ?? '').startsWith('application/json')) JSON.parse(text);
-          for (const secret of secrets) {
-            expect(text.includes(secret)).toBe(false);
-            for (const line of logs) expect(line.includes(secret)).toBe(false);
-          }
-        }),
-        { numRuns: FUZZ_RUNS },
-      );
-    } finally {
-      setLogSink(restore);
-    }
+    await fuzz(fetchRequests(PATHS, credentials), async (request, logs) => {
+      served++;
+      logs.length = 0;
+      const res = await entries.fetch(request);
+      expect(res.status).toBeGreaterThanOrEqual(200);
+      expect(res.status).toBeLessThan(500);
+      const text = await res.text();
+      if ((res.headers.get('content-type') ?? '').startsWith('application/json')) JSON.parse(text);
+      for (const secret of secrets) {
+        expect(text.includes(secret)).toBe(false);
+        for (const line of logs) expect(line.includes(secret)).toBe(false);
+      }
+    });
     expect(served).toBe(FUZZ_RUNS);
   }, 300_000);
 });

@@ -79,19 +79,21 @@ export function createGuard(settings: GuardSettings): Guard {
     try {
       claims = await verifyToken(token);
     } catch (error) {
+      // The reason is the error's private cause: logged, never sent.
       if (error instanceof TokenRejected) {
-        if (log) log.detail = error.reason;
         throw new OAuthError('invalid_token', 'the access token is invalid or expired', {
-          headers: { 'www-authenticate': challenge('invalid_token', 'the access token is invalid or expired') },
+          headers: {
+            'www-authenticate': challenge('invalid_token', 'the access token is invalid or expired'),
+          },
+          cause: error,
         });
       }
       if (error instanceof KeysUnavailable) {
-        if (log) log.detail = error.message;
         // Never a pass and never a 401 the client would act on: the keys are missing, not the token.
         throw new OAuthError(
           'temporarily_unavailable',
           'the keys to verify access tokens are unavailable; try again shortly',
-          { status: 503, headers: { 'retry-after': String(error.retryAfterSeconds) } },
+          { status: 503, headers: { 'retry-after': String(error.retryAfterSeconds) }, cause: error },
         );
       }
       throw error;

@@ -76,7 +76,11 @@ export function protect<Event = unknown, Context = unknown, Result = IntegratedR
   const guard = lazyGuard(options);
   return async (event, context) => {
     const started = process.hrtime.bigint();
-    const e = (event ?? {}) as { httpMethod?: unknown; path?: unknown; requestContext?: { requestId?: unknown } };
+    const e = (event ?? {}) as {
+      httpMethod?: unknown;
+      path?: unknown;
+      requestContext?: { requestId?: unknown };
+    };
     const ctx: RequestContext = {
       requestId:
         (typeof (context as { request_id?: unknown } | undefined)?.request_id === 'string' &&

@@ -1,5 +1,6 @@
-// Negative catalogue: forged and misused access tokens at GET /work, through the local gateway and
-// at the business function with no gateway in front (it must be safe on its own).
+// Negative catalogue: forged and misused access tokens at GET /work, through the local gateway, at the
+// business function with no gateway in front (it must be safe on its own), and at a handler protected
+// by the resource-server kit with the keys it fetched from the issuer's jwks_uri.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
@@ -7,12 +8,16 @@ import { loadBusinessConfig } from '../../shared/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
+import { protect } from '../../shared/resource-server/index.ts';
+import type { IntegratedResponse } from '../../shared/resource-server/types.ts';
 import { foreignKeyPair, runApp, testKeys } from '../support/fixtures.ts';
 import { rawRs256, standardClaims, tamperPayload, tamperSignature, unsigned } from '../support/forge.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { gatewayEvent, helloHandler } from '../support/kit.ts';
 
 let gw: TestGateway;
 let business: App;
+let kit: (event: unknown, context: unknown) => Promise<IntegratedResponse>;
 let key: SigningKey;
 let issuer: string;
 let audience: string;
@@ -23,6 +28,7 @@ beforeAll(async () => {
   key = await importSigningKey((await testKeys()).privatePem);
   issuer = gw.env.OAUTH_ISSUER!;
   audience = gw.env.OAUTH_AUDIENCE!;
+  kit = protect({ issuer, audience }, helloHandler);
 });
 afterAll(() => gw?.close());
 
@@ -51,7 +57,14 @@ async function attempt(headers: Record<string, string>, query = '') {
   const viaGateway = res.status;
   const backendRan = (gw.invocations.get('oauth-business') ?? 0) > before;
   const direct = await runApp(business, new Request(`${issuer}/work${query}`, { headers }));
-  return { viaGateway, backendRan, direct: direct.res.status, body: await res.text() };
+  const viaKit = await kit(gatewayEvent(`${issuer}/work${query}`, headers), {});
+  return {
+    viaGateway,
+    backendRan,
+    direct: direct.res.status,
+    kit: viaKit.statusCode,
+    body: await res.text(),
+  };
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer id_token="${token}"` });
@@ -62,6 +75,7 @@ async function refusedEverywhere(token: string) {
   expect(r.viaGateway).toBe(401);
   expect(r.backendRan).toBe(false);
   expect(r.direct).toBe(401);
+  expect(r.kit).toBe(401);
 }
 
 /** Let through by the gateway (which checks only signature and expiry), refused by the backend. */
@@ -69,12 +83,19 @@ async function refusedByBackend(token: string) {
   const r = await attempt(bearer(token));
   expect(r.viaGateway).toBe(401);
   expect(r.direct).toBe(401);
+  expect(r.kit).toBe(401);
 }
 
 describe('forged access tokens at /work', () => {
   it('control: a valid token is accepted through the gateway and directly', async () => {
     const r = await attempt(bearer(await valid()));
-    expect(r).toMatchObject({ viaGateway: 200, backendRan: true, direct: 200, body: 'hello world' });
+    expect(r).toMatchObject({
+      viaGateway: 200,
+      backendRan: true,
+      direct: 200,
+      kit: 200,
+      body: 'hello world',
+    });
   });
 
   it('alg none with an empty signature is refused', async () => {
@@ -249,6 +270,7 @@ describe('forged access tokens at /work', () => {
     const r = await attempt({ authorization: `Bearer id_token='${await valid()}'` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(401);
+    expect(r.kit).toBe(401);
   });
 
   it('an oversized token (10 KB of claims) is refused', async () => {
@@ -262,6 +284,7 @@ describe('misplaced and doubled tokens at /work', () => {
     const r = await attempt({}, `?access_token=${token}`);
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(400);
+    expect(r.kit).toBe(400);
   });
 
   it('a token in the query string is refused even beside a valid header', async () => {
@@ -269,6 +292,7 @@ describe('misplaced and doubled tokens at /work', () => {
     const r = await attempt(bearer(token), `?access_token=${token}`);
     expect(r.viaGateway).toBe(400);
     expect(r.direct).toBe(400);
+    expect(r.kit).toBe(400);
   });
 
   it('two different tokens (header and cookie) are refused', async () => {
@@ -282,11 +306,26 @@ describe('misplaced and doubled tokens at /work', () => {
     const r = await attempt({ authorization: `Bearer ${await valid()}, Bearer ${await valid()}` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(401);
+    expect(r.kit).toBe(401);
   });
 
   it('a token sent with the Basic scheme is refused', async () => {
     const r = await attempt({ authorization: `Basic ${await valid()}` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(400);
+    expect(r.kit).toBe(400);
+  });
+});
+
+describe('tokens outside the Authorization header at a kit-protected handler', () => {
+  it('a valid token in the id_token cookie alone is not taken by the kit', async () => {
+    const r = await attempt({ cookie: `id_token=${await valid()}` });
+    expect(r.kit).toBe(401);
+  });
+
+  it('a forged token in the id_token cookie beside a valid header is never read by the kit', async () => {
+    const forged = tamperPayload(await valid(), (c) => ({ ...c, scope: 'admin' }));
+    const r = await attempt({ ...bearer(await valid()), cookie: `id_token=${forged}` });
+    expect(r.kit).toBe(200);
   });
 });

@@ -1,7 +1,7 @@
 // The kit's options: given ones first, then OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_PUBLIC_KEYS; every
 // problem reported at once, naming the option or variable, as the functions' configuration does.
 import { splitScope } from '../clients.ts';
-import { type Env, EnvReader, readIssuer } from '../env.ts';
+import { type Env, issuerProblems } from '../env.ts';
 import { ConfigError } from '../errors.ts';
 import { importPublicKeys, KeyFormatError, type VerificationKey } from '../jwt/keys.ts';
 import { createRemoteKeySource, isFetchableUrl } from '../jwt/remote-keys.ts';
@@ -31,33 +31,31 @@ function pick(env: Env, option: string, given: unknown, variable: string) {
 /** Checks the options synchronously (programming and configuration errors surface at once). */
 export function readOptions(options: ResourceServerOptions, env: Env) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-  const reader = new EnvReader({});
+  const problems: string[] = [];
   const issuerPick = pick(env, 'issuer', options.issuer, 'OAUTH_ISSUER');
-  // The issuer's rules are the functions' (https, no trailing slash), read by the same reader.
-  const issuerReader = new EnvReader({
-    [issuerPick.name]: typeof issuerPick.value === 'string' ? issuerPick.value : undefined,
-  });
-  const issuer = readIssuer(issuerReader, issuerPick.name);
-  for (const problem of issuerReader.problems) reader.report(problem);
+  const issuer = typeof issuerPick.value === 'string' ? issuerPick.value : '';
+  // The issuer's rules are the functions' own (shared/env.ts): https, no trailing slash.
+  if (!issuer) problems.push(`${issuerPick.name} is missing: the authorization server's issuer URL`);
+  else for (const problem of issuerProblems(issuer)) problems.push(`${issuerPick.name} ${problem}`);
 
   const audiencePick = pick(env, 'audience', options.audience, 'OAUTH_AUDIENCE');
   const audience = typeof audiencePick.value === 'string' ? audiencePick.value : '';
-  if (!audience) reader.report(`${audiencePick.name} is missing: this resource's identifier (an https URI)`);
+  if (!audience) problems.push(`${audiencePick.name} is missing: this resource's identifier (an https URI)`);
   else {
     const problem = checkResourceUri(audience);
-    if (problem) reader.report(`${audiencePick.name} ${problem}`);
+    if (problem) problems.push(`${audiencePick.name} ${problem}`);
   }
 
   let scopes: string[] = [];
   if (typeof options.scopes === 'string') scopes = splitScope(options.scopes);
   else if (Array.isArray(options.scopes) && options.scopes.every((s) => typeof s === 'string')) {
     scopes = [...options.scopes];
-  } else if (options.scopes !== undefined) reader.report('scopes must be an array of strings or a string');
-  if (scopes.some((s) => !SCOPE_TOKEN.test(s))) reader.report('scopes has a character RFC 6749 §3.3 forbids');
+  } else if (options.scopes !== undefined) problems.push('scopes must be an array of strings or a string');
+  if (scopes.some((s) => !SCOPE_TOKEN.test(s))) problems.push('scopes has a character RFC 6749 §3.3 forbids');
 
   const tolerance = options.clockTolerance ?? 30;
   if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 300) {
-    reader.report('clockTolerance must be an integer 0–300 (seconds)');
+    problems.push('clockTolerance must be an integer 0–300 (seconds)');
   }
 
   const keysPick = pick(env, 'publicKeys', options.publicKeys, 'OAUTH_PUBLIC_KEYS');
@@ -65,15 +63,16 @@ export function readOptions(options: ResourceServerOptions, env: Env) {
   if (typeof keysPick.value === 'string') publicKeys = keysPick.value || undefined;
   else if (keysPick.value !== null && typeof keysPick.value === 'object') {
     publicKeys = JSON.stringify(keysPick.value);
-  } else if (keysPick.value !== undefined) reader.report('publicKeys must be a JWKS, a JWK or a PEM');
+  } else if (keysPick.value !== undefined) problems.push('publicKeys must be a JWKS, a JWK or a PEM');
   const jwksUri = options.jwksUri;
   if (jwksUri !== undefined && (typeof jwksUri !== 'string' || !isFetchableUrl(jwksUri))) {
-    reader.report('jwksUri must be an https URL (http only on loopback)');
+    problems.push('jwksUri must be an https URL (http only on loopback)');
   }
   if (publicKeys !== undefined && jwksUri !== undefined) {
-    reader.report(`give ${keysPick.name} or jwksUri, not both`);
+    problems.push(`give ${keysPick.name} or jwksUri, not both`);
   }
-  return reader.finish({
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
     issuer,
     audience,
     scopes: Object.freeze(scopes),

@@ -1,12 +1,15 @@
 // The scf-oauth2-resource-server package as users get it: built, packed with `npm pack`, installed
 // into a project of its own (it has no dependencies, so offline), and protecting a handler there with
-// keys it fetches from a running `npm start`'s jwks_uri.
+// keys it fetches from a running `npm start`'s jwks_uri. The handler is the five lines of
+// docs/protect-your-api.md, as written, and its serverless.yml is checked against the scf schema.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { buildResourceServerPackage, KIT_PACKAGE_NAME } from '../../infra/build/package.ts';
+import { SCF_INPUTS, validate } from '../../infra/serverless/schema.ts';
 import { gatewayEvent } from '../support/kit.ts';
 import { type NpmStart, printedSecret, startNpmStart } from '../support/npm-start.ts';
 import { ROOT } from '../support/run.ts';
@@ -16,8 +19,17 @@ let project: string;
 let server: NpmStart;
 let issuer: string;
 
-function run(command: string, args: string[], cwd: string, input?: string) {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', input, timeout: 120_000 });
+const DOC = readFileSync(join(ROOT, 'docs/protect-your-api.md'), 'utf8');
+
+/** The fenced block that follows `<!-- marker -->` in the doc. */
+function docBlock(marker: string): string {
+  const match = new RegExp(`<!-- ${marker} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(DOC);
+  if (!match) throw new Error(`docs/protect-your-api.md has no block after <!-- ${marker} -->`);
+  return match[1]!;
+}
+
+function run(command: string, args: string[], cwd: string, input?: string, env?: NodeJS.ProcessEnv) {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', input, env, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -32,7 +44,11 @@ function invoke(events: unknown[]): { statusCode: number; headers: Record<string
       for (const e of events) out.push(await main_handler(e, { request_id: 'r' }));
       process.stdout.write('@@' + JSON.stringify(out));
     })();`;
-  const stdout = run(process.execPath, ['-e', script], project, JSON.stringify(events));
+  const stdout = run(process.execPath, ['-e', script], project, JSON.stringify(events), {
+    PATH: process.env.PATH ?? '',
+    OAUTH_ISSUER: issuer,
+    OAUTH_AUDIENCE: `${issuer}/work`,
+  });
   return JSON.parse(stdout.slice(stdout.indexOf('@@') + 2));
 }
 
@@ -49,16 +65,7 @@ beforeAll(async () => {
   run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], project);
   server = await startNpmStart();
   issuer = `http://127.0.0.1:${server.port}`;
-  // The five lines of docs/protect-your-api.md, with the issuer and audience of this npm start.
-  writeFileSync(
-    join(project, 'index.js'),
-    `const { protect } = require('${KIT_PACKAGE_NAME}');
-exports.main_handler = protect(
-  { issuer: '${issuer}', audience: '${issuer}/work', scopes: ['read'] },
-  async (event, context, auth) => ({ isBase64Encoded: false, statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hello: auth.sub, scopes: auth.scopes }) }),
-);
-`,
-  );
+  writeFileSync(join(project, 'index.js'), docBlock('protect-example'));
 }, 180_000);
 afterAll(() => {
   server?.stop();
@@ -77,6 +84,23 @@ async function clientCredentialsToken(scope: string): Promise<string> {
   expect(res.status).toBe(200);
   return ((await res.json()) as { access_token: string }).access_token;
 }
+
+describe('docs/protect-your-api.md', () => {
+  it('protects a function in five lines', () => {
+    expect(docBlock('protect-example').trim().split('\n')).toHaveLength(5);
+  });
+
+  it('gives a serverless.yml the scf component accepts, with the variables the kit reads', () => {
+    const yml = parse(docBlock('protect-serverless')) as {
+      component: string;
+      inputs: Record<string, unknown>;
+    };
+    expect(yml.component).toBe('scf');
+    expect(validate(SCF_INPUTS, yml.inputs, 'inputs')).toEqual([]);
+    const variables = (yml.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(Object.keys(variables).sort()).toEqual(['OAUTH_AUDIENCE', 'OAUTH_ISSUER']);
+  });
+});
 
 describe('the packed scf-oauth2-resource-server in a project of its own', () => {
   it('installs with no dependencies and declares its types', () => {
@@ -114,7 +138,7 @@ export async function check(token: string): Promise<string> {
       ],
       project,
     );
-  });
+  }, 120_000);
 
   it('protects a handler with keys fetched from npm start: 200, 401, 403 and the metadata', async () => {
     const url = `${issuer}/work`;

@@ -16,23 +16,13 @@ import {
   standardParams,
   VERIFIER,
 } from '../support/authorize-flow.ts';
-import { AUDIENCE, CONFIDENTIAL_SECRET, ISSUER, testClients, testKeys } from '../support/fixtures.ts';
+import { CONFIDENTIAL_SECRET, ISSUER, testKeys } from '../support/fixtures.ts';
 import { gatewayEvent, helloHandler } from '../support/kit.ts';
+import { MCP_RESOURCE, OTHER_RESOURCE, RESOURCES_ENV } from '../support/resources.ts';
 
-const MCP = 'https://mcp.example/mcp';
-const ADMIN = 'https://admin.example/api';
-const LIMITED = {
-  client_id: 'limited',
-  client_secret: CONFIDENTIAL_SECRET,
-  grant_types: ['client_credentials'],
-  scope: 'read',
-  resources: [MCP],
-};
-const harness = () =>
-  makeHarness({
-    OAUTH_RESOURCES: JSON.stringify([AUDIENCE, MCP, ADMIN]),
-    OAUTH_CLIENTS: JSON.stringify([...testClients, LIMITED]),
-  });
+const MCP = MCP_RESOURCE;
+const ADMIN = OTHER_RESOURCE;
+const harness = () => makeHarness(RESOURCES_ENV);
 
 async function refusedAsTarget(res: HttpResponse) {
   const body = await bodyOf(res);

@@ -3,6 +3,7 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import type { HttpResponse } from '../../shared/http/web.ts';
+import { setLogSink } from '../../shared/log.ts';
 import { protect } from '../../shared/resource-server/index.ts';
 import {
   authorizeUrl,
@@ -112,7 +113,10 @@ describe('resource indicators (RFC 8707)', () => {
     // The kit reads the real clock: it shows the harness's fixed time the token was issued at.
     vi.useFakeTimers({ toFake: ['Date'], now: FIXED_NOW });
     const admin = protect({ issuer: ISSUER, audience: ADMIN, publicKeys }, helloHandler);
-    const answer = await admin(gatewayEvent(ADMIN, { authorization: `Bearer ${token}` }), {});
+    const restore = setLogSink(() => {});
+    const answer = await admin(gatewayEvent(ADMIN, { authorization: `Bearer ${token}` }), {}).finally(() =>
+      setLogSink(restore),
+    );
     expect(answer.statusCode).toBe(401);
     const mcp = protect({ issuer: ISSUER, audience: MCP, publicKeys }, helloHandler);
     try {

@@ -18,6 +18,8 @@ export interface CodeClaims {
   scope: string;
   /** PKCE S256 code_challenge, when the request had one. */
   cc?: string;
+  /** RFC 8707: the resources the authorization request named, when it named any. */
+  res?: string[];
   auth_time: number;
   /** OIDC Core §3.1.2.1: the request's nonce, for the ID token the code is exchanged for. */
   nonce?: string;

@@ -4,6 +4,11 @@
 // family is revoked (RFC 7009 §2.1 revocation of its refresh token, or a replayed code or refresh
 // token), its access tokens are refused too.
 import { OAuthError } from './errors.ts';
+import { invalidToken } from './http/bearer.ts';
+import type { HttpRequest } from './http/web.ts';
+import type { RequestLog } from './log.ts';
+import type { Guard } from './resource-server/guard.ts';
+import type { Auth } from './resource-server/types.ts';
 import { type Store, StoreUnavailableError, storeKey } from './store/store.ts';
 
 /** Denies the access token `jti` until `expiresAt` (Unix seconds). */
@@ -36,4 +41,24 @@ export async function requireStore<T>(step: () => Promise<T>): Promise<T> {
       headers: { 'retry-after': '1' },
     });
   }
+}
+
+/**
+ * The one check of a bearer request to the deployment's own resources (the business API, UserInfo):
+ * the kit's guard (token, signature, claims, scope), then, when the store is shared, RFC 7009 §2
+ * revocation. The reason of a refusal goes to the log, never to the caller.
+ */
+export async function authenticateBearer(
+  guard: Guard,
+  req: HttpRequest,
+  log: RequestLog,
+  store: Store | undefined,
+  formToken?: string,
+): Promise<Auth> {
+  const auth = await guard.authenticate(req, log, formToken);
+  if (store && (await requireStore(() => isAccessTokenRevoked(store, auth.claims)))) {
+    log.detail = 'revoked';
+    throw invalidToken();
+  }
+  return auth;
 }

@@ -249,6 +249,7 @@ export function createAuthorizeApp(
         sub: user.sub,
         scope: request.scope,
         ...(request.codeChallenge !== undefined ? { cc: request.codeChallenge } : {}),
+        ...(request.resources ? { res: request.resources } : {}),
         auth_time: session.auth_time ?? Math.floor(now() / 1000),
         ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
         ...(Object.keys(released).length > 0 ? { uc: released } : {}),
@@ -265,7 +266,7 @@ export function createAuthorizeApp(
   }
 
   class PageContext {
-    readonly fields: Record<string, string> = {};
+    readonly fields: Record<string, string | readonly string[]> = {};
     constructor(
       readonly req: HttpRequest,
       readonly params: RawParams,
@@ -273,8 +274,9 @@ export function createAuthorizeApp(
       readonly text: PageText,
     ) {
       for (const name of REQUEST_PARAMETERS) {
-        const value = params.get(name)?.[0];
-        if (value !== undefined) this.fields[name] = value;
+        const values = params.get(name);
+        // RFC 8707 §2: every resource is carried forward; other parameters occur once.
+        if (values !== undefined) this.fields[name] = name === 'resource' ? values : values[0]!;
       }
     }
 
@@ -285,9 +287,14 @@ export function createAuthorizeApp(
     /**
      * This request again, as a GET, after a sign-in: without what asked for it. prompt=login (or
      * select_account) and max_age are met by the sign-in that just happened, and would ask again for ever.
+     * Every `resource` is carried forward (RFC 8707 §2).
      */
     afterSignInUrl(): string {
-      const fields = new URLSearchParams(this.fields);
+      const fields = new URLSearchParams(
+        Object.entries(this.fields).flatMap(([name, value]) =>
+          (typeof value === 'string' ? [value] : value).map((v): [string, string] => [name, v]),
+        ),
+      );
       fields.delete('max_age');
       const prompt = splitScope(fields.get('prompt') ?? undefined).filter(
         (p) => p !== 'login' && p !== 'select_account',

@@ -101,16 +101,20 @@ ${body}
   return new LiteResponse(html, { status: options.status ?? 200, headers });
 }
 
-function hiddenFields(fields: Readonly<Record<string, string>>): string {
+function hiddenFields(fields: Readonly<Record<string, string | readonly string[]>>): string {
   return Object.entries(fields)
-    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .flatMap(([name, value]) =>
+      (typeof value === 'string' ? [value] : value).map(
+        (v) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(v)}">`,
+      ),
+    )
     .join('\n');
 }
 
 export interface LoginPageInput {
   action: string;
   clientId: string;
-  fields: Readonly<Record<string, string>>;
+  fields: Readonly<Record<string, string | readonly string[]>>;
   username?: string;
   error?: StringKey;
 }
@@ -140,7 +144,7 @@ export interface ConsentPageInput {
   scopes: readonly string[];
   /** The deployment's own scope descriptions (OAUTH_SCOPE_DESCRIPTIONS). */
   descriptions: ScopeDescriptions;
-  fields: Readonly<Record<string, string>>;
+  fields: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export function renderConsentPage(text: PageText, input: ConsentPageInput): string {

@@ -7,6 +7,7 @@ import { OAuthError } from '../../shared/errors.ts';
 import { en } from '../../shared/i18n/en.ts';
 import type { StringKey } from '../../shared/i18n/locales.ts';
 import { isValidS256Challenge } from '../../shared/pkce.ts';
+import { allowedResources, selectResources } from '../../shared/resources.ts';
 
 /** Every value of every parameter, in order: repeats are detected after the client is known. */
 export type RawParams = ReadonlyMap<string, readonly string[]>;
@@ -28,6 +29,8 @@ export interface AuthorizationRequest {
   loginHint?: string;
   /** OIDC Core §3.1.2.1: an ID token we issued, naming the person the client expects. */
   idTokenHint?: string;
+  /** RFC 8707: the resources the request named, bound to the code; none named, the token endpoint decides. */
+  resources?: string[];
 }
 
 export type Prompt = 'none' | 'login' | 'consent';
@@ -71,6 +74,7 @@ export const REQUEST_PARAMETERS = [
   'max_age',
   'login_hint',
   'id_token_hint',
+  'resource',
 ] as const;
 
 const MAX_STATE_LENGTH = 2048;
@@ -172,8 +176,9 @@ export function validateAuthorizationRequest(
     throw new RedirectError(error, redirectUri, state);
   };
   for (const [name, values] of params) {
-    // RFC 6749 §3.1: request parameters MUST NOT be included more than once.
-    if (values.length > 1) fail(new OAuthError('invalid_request', `parameter ${safe(name)} is repeated`));
+    // RFC 6749 §3.1: request parameters MUST NOT be included more than once; RFC 8707 §2: but resource may.
+    if (values.length > 1 && name !== 'resource')
+      fail(new OAuthError('invalid_request', `parameter ${safe(name)} is repeated`));
   }
   if (state !== undefined && state.length > MAX_STATE_LENGTH) {
     fail(new OAuthError('invalid_request', `state is longer than ${MAX_STATE_LENGTH} characters`));
@@ -195,6 +200,18 @@ export function validateAuthorizationRequest(
     fail(new OAuthError('invalid_scope', 'a requested scope is not allowed for this client'));
   }
   const scope = (requested.length > 0 ? [...new Set(requested)] : client.scopes).join(' ');
+
+  // RFC 8707 §2: each resource is one this client may have tokens for, else invalid_target.
+  const requestedResources = params.get('resource') ?? [];
+  let resources: string[] | undefined;
+  if (requestedResources.length > 0) {
+    try {
+      resources = selectResources(requestedResources, allowedResources(client, config.resources));
+    } catch (error) {
+      if (error instanceof OAuthError) fail(error);
+      throw error;
+    }
+  }
 
   const challenge = single(params, 'code_challenge');
   const method = single(params, 'code_challenge_method');
@@ -244,6 +261,7 @@ export function validateAuthorizationRequest(
     ...(maxAgeText !== undefined ? { maxAge: Number(maxAgeText) } : {}),
     ...(loginHint !== undefined ? { loginHint } : {}),
     ...(idTokenHint !== undefined ? { idTokenHint } : {}),
+    ...(resources ? { resources } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import type { HttpResponse } from '../../shared/http/web.ts';
 import { readSealedClaims } from '../../shared/oidc/claims.ts';
 import { isValidVerifier, verifyPkce } from '../../shared/pkce.ts';
 import { storeKey } from '../../shared/store/store.ts';
-import { issueTokenResponse, type TokenDeps } from './issue.ts';
+import { issueTokenResponse, narrowResources, type TokenDeps } from './issue.ts';
 import { createRefreshSealer, type RefreshSealer, revokeFamily, startFamily } from './refresh-tokens.ts';
 
 export type GrantHandler = (client: Client, params: Params) => Promise<HttpResponse>;
@@ -27,6 +27,8 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
     const claims = await codes.open(code, deps.now());
     if (!claims) throw invalidGrant('the authorization code is invalid or expired');
     checkBinding(claims, client, params);
+    // RFC 8707 §2.2: within the resources of the authorization request; checked before the code is spent.
+    const resources = narrowResources(deps, client, params, claims.res);
     // A code issued before the store lost its records may have been redeemed in them already.
     if (claims.iat < (await deps.store.epoch())) {
       throw invalidGrant('the authorization code predates a restart of the token store; start again');
@@ -51,6 +53,7 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
       authTime: claims.auth_time,
       ...(claims.nonce !== undefined ? { nonce: claims.nonce } : {}),
       ...(claims.uc !== undefined ? { userClaims: readSealedClaims(claims.uc) } : {}),
+      resources,
     };
     if (!client.grantTypes.has('refresh_token')) return issueTokenResponse(deps, grant);
     const refreshToken = await startFamily(
@@ -62,6 +65,7 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
         scope: claims.scope,
         authTime: claims.auth_time,
         ...(grant.userClaims !== undefined ? { userClaims: grant.userClaims } : {}),
+        ...(claims.res ? { resources: claims.res } : {}),
       },
       deps.config.refreshTokenTtl,
       deps.now(),

@@ -21,6 +21,8 @@ export interface RefreshClaims {
   auth_time: number;
   /** The released user claims of the sign-in, for the access tokens of the family (UserInfo). */
   uc?: UserClaims;
+  /** RFC 8707: the resources of the authorization request, when it named any; kept by rotation. */
+  res?: string[];
 }
 
 export type RefreshSealer = Sealer<RefreshClaims>;
@@ -36,6 +38,7 @@ export interface FamilyStart {
   scope: string;
   authTime: number;
   userClaims?: UserClaims;
+  resources?: readonly string[];
 }
 
 export async function startFamily(
@@ -56,6 +59,7 @@ export async function startFamily(
       fexp,
       auth_time: start.authTime,
       ...(start.userClaims !== undefined ? { uc: start.userClaims } : {}),
+      ...(start.resources ? { res: [...start.resources] } : {}),
     },
     ttlSeconds,
     nowMs,

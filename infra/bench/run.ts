@@ -11,6 +11,10 @@
 // --cold-only (stop after the cold starts and print them as one JSON line).
 // --in-process-only (with --compare: only the in-process comparison of the two trees' functions,
 // --in-process-rounds N of them, default 14, printed as one JSON line; ~10–20 s).
+// --adapters-only (only each platform entry's CPU per GET /work event beside SCF's, "adapters",
+// --adapter-rounds N of them, default 9, printed as one JSON line; ~10 s).
+// --protect-only (only the resource-server kit's protect against raw RS256 verification, in process,
+// printed as one JSON line; a few seconds).
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,11 +24,13 @@ import { build } from 'esbuild';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
 import { freePort } from '../net.ts';
 import { loadProject } from '../serverless/project.ts';
+import { type AdapterFigures, measureAdapters } from './adapters.ts';
 import { writeCodeExchanges } from './code-flow.ts';
 import { type ColdTarget, measureColdStarts } from './cold-start.ts';
 import { createFloorMeter, measureCrypto } from './crypto.ts';
 import { compareInProcess, type InProcessFigures } from './in-process.ts';
 import type { LoadJob, LoadMessage, LoadResult } from './load.ts';
+import { measureProtect } from './protect.ts';
 import { BENCH_CLIENT_ID, BENCH_SCOPE, type BenchSetup, basicAuth, prepareBench } from './setup.ts';
 import { median, r1, r2, r3 } from './stats.ts';
 import type { ServerMessage, Usage } from './usage.ts';
@@ -41,8 +47,11 @@ const { values: flags } = parseArgs({
     profile: { type: 'string' },
     compare: { type: 'string' },
     'cold-only': { type: 'boolean', default: false },
+    'protect-only': { type: 'boolean', default: false },
     'in-process-only': { type: 'boolean', default: false },
     'in-process-rounds': { type: 'string', default: '14' },
+    'adapters-only': { type: 'boolean', default: false },
+    'adapter-rounds': { type: 'string', default: '9' },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -61,11 +70,15 @@ const CODE_WARMUP_MAX = 1500;
 const CODE_MAX = 2400;
 // With --compare, rounds of the two trees' functions called in this process.
 const IN_PROCESS_ROUNDS = Number(flags['in-process-rounds']);
+const PROTECT_ROUNDS = 21;
+const PROTECT_CALLS = 1000;
 
 const TARGETS = {
   token_overhead: 1.25,
   work_overhead: 1.5,
   cold_extra_ms: 30,
+  /** µs of CPU `protect` may add per event to the raw RS256 verification. */
+  protect_extra_us: 15,
   bundle_bytes: 100_000,
   peak_rss_mb: 128,
 };
@@ -290,6 +303,10 @@ interface Side {
 
 async function main(): Promise<void> {
   const started = performance.now();
+  if (flags['protect-only']) {
+    console.log(JSON.stringify(await measureProtect(PROTECT_ROUNDS, PROTECT_CALLS)));
+    return;
+  }
   const port = await freePort();
   progress('building production bundles');
   const setup = await prepareBench(REPO, port);
@@ -306,6 +323,15 @@ async function main(): Promise<void> {
       IN_PROCESS_ROUNDS,
     );
   };
+  const adapterFigures = async (): Promise<AdapterFigures> => {
+    progress(`each platform entry of the business function in process, ${flags['adapter-rounds']} rounds`);
+    const business = coldTargets(setup, coldToken!).find((t) => t.name === 'business')!;
+    return measureAdapters(business, await mintTokens(setup, 1000), Number(flags['adapter-rounds']));
+  };
+  if (flags['adapters-only']) {
+    console.log(JSON.stringify({ adapters: await adapterFigures() }));
+    return;
+  }
   if (flags['in-process-only']) {
     if (!compareSetup) throw new TypeError('--in-process-only needs --compare TREE');
     console.log(JSON.stringify({ in_process: await inProcessComparison(compareSetup) }));
@@ -314,6 +340,8 @@ async function main(): Promise<void> {
 
   progress('RS256 with node:crypto and jose');
   const crypto = await measureCrypto(300, 3000);
+  progress('the resource-server kit: protect against raw RS256 verification, in process');
+  const kit = await measureProtect(PROTECT_ROUNDS, PROTECT_CALLS);
 
   progress(`cold starts (${COLD_RUNS} per function)`);
   const coldTargetsA = coldTargets(setup, coldToken!);
@@ -325,6 +353,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(cold));
     return;
   }
+
+  const adapters = await adapterFigures();
 
   const plain = await startServer('plain-server.ts', ['hello'], process.env);
   // The same server doing only the cryptography each endpoint cannot avoid: what the ratios would be
@@ -543,9 +573,14 @@ async function main(): Promise<void> {
     jose_sign_cpu_us: r1(crypto.jose_sign_cpu_us),
     jose_verify_cpu_us: r1(crypto.jose_verify_cpu_us),
     plain_p99_ms: r2(pick(plainRounds, 'p99Ms')),
+    protect_cpu_us: r1(kit.protect_cpu_us),
+    protect_raw_verify_cpu_us: r1(kit.protect_raw_verify_cpu_us),
+    protect_overhead_us: r1(kit.protect_overhead_us),
+    protect_jwks_fetches: kit.protect_jwks_fetches,
     cold_start_status: cold.statuses,
     ...(other ? { compare: other } : {}),
     ...(inProcess ? { in_process: inProcess } : {}),
+    adapters,
     settings: {
       rounds: ROUNDS,
       measured_s: DURATION_MS / 1000,
@@ -620,6 +655,11 @@ async function main(): Promise<void> {
       `${figures.bare_verify_rps} req/s; as work_overhead: ${figures.bare_verify_overhead}, a server doing nothing else`,
     ],
     ['node -e (baseline)', `${figures.node_baseline_ms} ms`, 'median'],
+    [
+      'protect (resource-server kit)',
+      `${figures.protect_cpu_us} µs CPU/event`,
+      `raw RS256 verify ${figures.protect_raw_verify_cpu_us} µs; +${figures.protect_overhead_us} µs, target ≤ +${TARGETS.protect_extra_us}: ${check(figures.protect_overhead_us <= TARGETS.protect_extra_us)}; JWKS fetches ${figures.protect_jwks_fetches}`,
+    ],
     ...sideRows(mine, ''),
     ...(other ? [['', '', ''] as [string, string, string], ...sideRows(other, ' (compare)')] : []),
     ...(inProcess
@@ -638,6 +678,32 @@ async function main(): Promise<void> {
         ] as [string, string, string][])
       : []),
   ];
+  rows.push(
+    ['', '', ''],
+    ['GET /work, SCF main_handler', `${adapters.cpu_us.scf} µs CPU/event`, 'in process, the entry itself'],
+    ...(
+      [
+        ['lambda_v1', 'Lambda handler, payload 1.0'],
+        ['lambda_v2', 'Lambda handler, payload 2.0'],
+        ['fc', 'FC fcHandler (JSON Buffer)'],
+        ['fetch', 'fetch (Request → Response)'],
+      ] as const
+    ).map(([key, label]): [string, string, string] => [
+      `GET /work, ${label}`,
+      `${adapters.cpu_us[key]} µs CPU/event`,
+      `${adapters.over_scf_us[key]} µs over SCF (median of ${flags['adapter-rounds']} paired rounds)`,
+    ]),
+    [
+      "  of which the runtime's Response",
+      `${adapters.response_object_us} µs CPU/event`,
+      'new Response(body, init) alone',
+    ],
+    [
+      "  and the runtime's Request headers",
+      `${adapters.request_headers_us} µs CPU/event`,
+      `headers.forEach alone; fetch's own translation ${adapters.fetch_translation_over_scf_us} µs over SCF`,
+    ],
+  );
   const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = [
     '',

@@ -1,7 +1,7 @@
 // OpenID Connect fixtures: a relying party registered for openid/profile/email, a user with standard
 // claims, and a browser-like agent that follows the sign-in pages over HTTP, keeping its cookie.
 import { hashPassword } from '../../shared/password.ts';
-import { CHALLENGE, hiddenFieldsOf } from './authorize-flow.ts';
+import { CHALLENGE, hiddenFieldPairsOf, hiddenFieldsOf } from './authorize-flow.ts';
 import { basic, CONFIDENTIAL_SECRET, ISSUER, TEST_USER, testClients } from './fixtures.ts';
 
 export const RP_ID = 'oidc-rp';
@@ -114,7 +114,7 @@ export class SignInAgent {
     return { status: res.status, html };
   }
 
-  post(path: string, fields: Record<string, string>): Promise<Stop> {
+  post(path: string, fields: Record<string, string> | [string, string][]): Promise<Stop> {
     return this.request(`${this.base}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -144,16 +144,17 @@ export class SignInAgent {
     if (stop.html?.includes('name="password"')) {
       this.seen.push('login');
       stop = await this.follow(
-        await this.post('/authorize', {
-          ...hiddenFields(stop.html),
-          username: user.username,
-          password: user.password,
-        }),
+        // The page's hidden fields in order, repeats (RFC 8707 `resource`) kept.
+        await this.post('/authorize', [
+          ...hiddenFieldPairsOf(stop.html),
+          ['username', user.username],
+          ['password', user.password],
+        ]),
       );
     }
     if (stop.html?.includes('name="decision"')) {
       this.seen.push('consent');
-      stop = await this.post('/authorize', { ...hiddenFields(stop.html), decision });
+      stop = await this.post('/authorize', [...hiddenFieldPairsOf(stop.html), ['decision', decision]]);
     }
     if (!stop.location)
       throw new Error(`the authorization ended on a page (${stop.status}): ${stop.html?.slice(0, 300)}`);

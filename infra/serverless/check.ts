@@ -1,10 +1,15 @@
 // Offline checks of the deploy configuration: every serverless.yml parses, every input is one its
 // component's published schema accepts, every ${env:…} and ${output:…} resolves, the gateway's OAuth 2.0
 // wiring is coherent, and each function's environment fits SCF's limits and holds the right keys.
-import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
+import {
+  importGatewayPublicKey,
+  importPublicKeys,
+  importSigningKey,
+  type PublicJwk,
+} from '../../shared/jwt/keys.ts';
 import { checkFunctionEnvironments } from '../gateway/preflight.ts';
 import { REGION_PATTERN } from '../tencent/client.ts';
 import {
@@ -200,8 +205,9 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
 
   problems.push(...checkRegion(deployed, resolved, options.env));
   const gateway = resolved.get(rootInstance);
-  if (gateway) problems.push(...checkGateway(rootInstance, gateway, functionNames, resolved, options));
-  else problems.push(...checkPublicKeys(functionNames, resolved));
+  if (gateway)
+    problems.push(...(await checkGateway(rootInstance, gateway, functionNames, resolved, options)));
+  else problems.push(...(await checkPublicKeys(functionNames, resolved)));
 
   // Each function's own configuration parser accepts what its serverless.yml gives it.
   if (problems.length === 0) {
@@ -291,13 +297,13 @@ interface EndpointInput {
   function?: { functionName?: string; isIntegratedResponse?: boolean };
 }
 
-function checkGateway(
+async function checkGateway(
   inst: Instance,
   inputs: Record<string, unknown>,
   functionNames: Map<string, Instance>,
   resolved: Map<Instance, Record<string, unknown>>,
   options: CheckOptions,
-): string[] {
+): Promise<string[]> {
   const problems: string[] = [];
   const endpoints = (Array.isArray(inputs.endpoints) ? inputs.endpoints : []) as EndpointInput[];
   const seen = new Map<string, EndpointInput>();
@@ -362,26 +368,29 @@ function checkGateway(
   }
 
   // The gateway verifies tokens with the authorization API's key: it must be the signing key's public half.
-  const signing = signingKeyOf(functionNames, resolved);
+  const signing = await signingKeyOf(functionNames, resolved);
   for (const e of endpoints) {
     if (e.businessType !== 'OAUTH' || !e.oauthConfig?.publicKey) continue;
     const where = `${inst.rel}: ${e.method} ${e.path} oauthConfig.publicKey`;
-    const gatewayKey = parseRsaJwk(e.oauthConfig.publicKey);
+    const gatewayKey = await importGatewayPublicKey(e.oauthConfig.publicKey).catch(() => undefined);
     if (!gatewayKey) problems.push(`${where} must be an RSA public JWK as JSON ({"kty":"RSA","n":…,"e":…})`);
     else if (!signing) problems.push(`${where}: no function holds OAUTH_PRIVATE_KEY to compare it with`);
-    else if (gatewayKey.n !== signing.n || gatewayKey.e !== signing.e) {
+    else if (gatewayKey.kid !== signing.kid) {
       problems.push(`${where} is not the public key of the token function's OAUTH_PRIVATE_KEY`);
     }
   }
-  problems.push(...checkPublicKeys(functionNames, resolved));
+  problems.push(...(await checkPublicKeys(functionNames, resolved)));
   return problems;
 }
 
-/** The public half of the OAUTH_PRIVATE_KEY a function holds. */
-function signingKeyOf(
+/**
+ * The public half of the OAUTH_PRIVATE_KEY a function holds, read by the token function's own key reader
+ * (shared/jwt/keys.ts), so the check accepts every key the function accepts and no other.
+ */
+async function signingKeyOf(
   functionNames: Map<string, Instance>,
   resolved: ReadonlyMap<Instance, Record<string, unknown>>,
-): { n: string; e: string } | undefined {
+): Promise<Readonly<PublicJwk> | undefined> {
   const signer = [...functionNames.values()].find((f) => {
     const vars = (resolved.get(f)?.environment as { variables?: Record<string, unknown> } | undefined)
       ?.variables;
@@ -391,67 +400,28 @@ function signingKeyOf(
     ? (resolved.get(signer)?.environment as { variables?: Record<string, string> } | undefined)?.variables
     : undefined;
   const privateKey = signerVars?.OAUTH_PRIVATE_KEY;
-  return privateKey ? publicJwkOfPrivate(privateKey) : undefined;
+  if (!privateKey) return undefined;
+  return (await importSigningKey(privateKey).catch(() => undefined))?.publicJwk;
 }
 
 /** Every function that verifies tokens (OAUTH_PUBLIC_KEYS) accepts those the signing key signs. */
-function checkPublicKeys(
+async function checkPublicKeys(
   functionNames: Map<string, Instance>,
   resolved: ReadonlyMap<Instance, Record<string, unknown>>,
-): string[] {
+): Promise<string[]> {
   const problems: string[] = [];
-  const signing = signingKeyOf(functionNames, resolved);
+  const signing = await signingKeyOf(functionNames, resolved);
   if (signing) {
     for (const f of functionNames.values()) {
       const vars = (resolved.get(f)?.environment as { variables?: Record<string, string> } | undefined)
         ?.variables;
       if (!vars?.OAUTH_PUBLIC_KEYS) continue;
-      if (!publicKeysInclude(vars.OAUTH_PUBLIC_KEYS, signing)) {
+      // Key ids are RFC 7638 thumbprints: the same kid is the same public key.
+      const keys = await importPublicKeys(vars.OAUTH_PUBLIC_KEYS).catch(() => []);
+      if (!keys.some((k) => k.kid === signing.kid)) {
         problems.push(`${f.rel}: OAUTH_PUBLIC_KEYS does not hold the public key of OAUTH_PRIVATE_KEY`);
       }
     }
   }
   return problems;
-}
-
-function parseRsaJwk(text: string): { n: string; e: string } | undefined {
-  try {
-    const jwk = JSON.parse(text) as { kty?: unknown; n?: unknown; e?: unknown; d?: unknown };
-    if (jwk.kty !== 'RSA' || typeof jwk.n !== 'string' || typeof jwk.e !== 'string' || 'd' in jwk)
-      return undefined;
-    return { n: jwk.n, e: jwk.e };
-  } catch {
-    return undefined;
-  }
-}
-
-function publicJwkOfPrivate(value: string): { n: string; e: string } | undefined {
-  try {
-    const text = value.trim();
-    const key = text.startsWith('{')
-      ? createPublicKey({ key: JSON.parse(text), format: 'jwk' })
-      : createPublicKey(text.includes('-----BEGIN') ? text : Buffer.from(text, 'base64').toString('utf8'));
-    const { n, e } = key.export({ format: 'jwk' });
-    return n && e ? { n, e } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function publicKeysInclude(value: string, key: { n: string; e: string }): boolean {
-  try {
-    const parsed = JSON.parse(value) as unknown;
-    const list = Array.isArray(parsed)
-      ? parsed
-      : parsed && typeof parsed === 'object' && Array.isArray((parsed as { keys?: unknown }).keys)
-        ? (parsed as { keys: unknown[] }).keys
-        : [parsed];
-    return list.some((k) => {
-      const jwk = k as { n?: unknown; e?: unknown };
-      return jwk.n === key.n && jwk.e === key.e;
-    });
-  } catch {
-    const other = publicJwkOfPrivate(value);
-    return other?.n === key.n && other?.e === key.e;
-  }
 }

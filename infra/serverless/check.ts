@@ -78,6 +78,47 @@ const OUTPUT_REF = /\$\{output:([^}]*)\}/g;
 
 /** Every problem of the deploy configuration under `root`, each naming its file; empty when deployable. */
 export async function checkDeployConfig(root: string, options: CheckOptions): Promise<string[]> {
+  const { instances, problems } = readInstances(root);
+  if (problems.length > 0) return problems;
+  const byName = new Map<string, Instance>();
+  problems.push(...checkInstances(instances, byName));
+  if (problems.length > 0) return problems;
+
+  const rootInstance = instances[0]!;
+  const withGateway = options.profile !== 'function-url';
+  /** The instances this profile deploys. */
+  const deployed = withGateway ? instances : instances.filter((i) => i !== rootInstance);
+  const references = checkReferences(deployed, byName, rootInstance.doc, options.env);
+  problems.push(...references.problems);
+  const resolved = resolveInputs(deployed, rootInstance.doc, references.outputs, options.env, problems);
+
+  const functions = instances.filter((i) => i.folder !== '');
+  const functionNames = new Map<string, Instance>();
+  for (const inst of functions) {
+    const inputs = resolved.get(inst);
+    if (!inputs) continue;
+    const name = String(inputs.name ?? inst.doc.name);
+    if (functionNames.has(name)) problems.push(`${inst.rel}: function name ${name} is used twice`);
+    functionNames.set(name, inst);
+    problems.push(...checkFunction(root, inst, inputs));
+  }
+
+  problems.push(...checkRegion(deployed, resolved, options.env));
+  const gateway = resolved.get(rootInstance);
+  if (gateway)
+    problems.push(...(await checkGateway(rootInstance, gateway, functionNames, resolved, options)));
+  else problems.push(...(await checkPublicKeys(functionNames, resolved)));
+
+  // Each function's own configuration parser accepts what its serverless.yml gives it.
+  if (problems.length === 0) {
+    const project = loadProject(root, { env: options.env, lenient: true });
+    problems.push(...(await checkFunctionEnvironments(project.functions)));
+  }
+  return problems;
+}
+
+/** Every serverless.yml of the project, parsed: the root's first. */
+function readInstances(root: string): { instances: Instance[]; problems: string[] } {
   const problems: string[] = [];
   const files = [join(root, 'serverless.yml'), ...functionInstanceFiles(root)];
   const instances: Instance[] = [];
@@ -99,15 +140,13 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
     const folder = file === files[0] ? '' : basename(dirname(file));
     instances.push({ file, rel, folder, doc: doc as Record<string, unknown>, text });
   }
-  if (problems.length > 0) return problems;
+  return { instances, problems };
+}
 
-  const rootInstance = instances[0]!;
-  const withGateway = options.profile !== 'function-url';
-  /** The instances this profile deploys. */
-  const deployed = withGateway ? instances : instances.filter((i) => i !== rootInstance);
-  const app = rootInstance.doc.app;
-  const stage = rootInstance.doc.stage;
-  const byName = new Map<string, Instance>();
+/** app, stage, component and name of every instance; fills `byName`. */
+function checkInstances(instances: readonly Instance[], byName: Map<string, Instance>): string[] {
+  const problems: string[] = [];
+  const { app, stage } = instances[0]!.doc;
   for (const inst of instances) {
     const { doc, rel } = inst;
     for (const key of ['app', 'stage', 'component', 'name'] as const) {
@@ -127,15 +166,26 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
     }
     if (!doc.inputs || typeof doc.inputs !== 'object') problems.push(`${rel}: inputs is missing`);
   }
-  if (problems.length > 0) return problems;
+  return problems;
+}
 
-  // ${env:…}: set and not empty. ${output:…}: an earlier instance of this app and stage, a real output.
+/**
+ * ${env:…}: set and not empty. ${output:…}: an earlier instance of this app and stage, a real output.
+ * The outputs as the check resolves them (a function's name; `<instance.output>` for the gateway's).
+ */
+function checkReferences(
+  deployed: readonly Instance[],
+  byName: ReadonlyMap<string, Instance>,
+  rootDoc: Record<string, unknown>,
+  env: CheckOptions['env'],
+): { problems: string[]; outputs: Record<string, string> } {
+  const problems: string[] = [];
   const outputs: Record<string, string> = {};
+  const { app, stage } = rootDoc;
   for (const inst of deployed) {
     for (const name of envReferences(inst.text)) {
-      // The region is checked once for every instance below.
-      if (name === REGION_VARIABLE || options.env[name]?.trim() || OPTIONAL_VARIABLES.includes(name))
-        continue;
+      // The region is checked once for every instance (checkRegion).
+      if (name === REGION_VARIABLE || env[name]?.trim() || OPTIONAL_VARIABLES.includes(name)) continue;
       problems.push(
         name === SERVICE_ID_VARIABLE
           ? `${inst.rel}: inputs.serviceId: ${name} is not set. API Gateway sells no new services since 2024-07-01, so the apigateway component must reuse an existing one: set ${name} to its id (service-…, in the API Gateway console), or deploy with --profile function-url`
@@ -168,53 +218,39 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
       }
     }
   }
+  return { problems, outputs };
+}
 
-  // The published component schemas, on inputs resolved as the engine would see them.
+/** Each instance's inputs resolved as the engine would see them, checked against its component's schema. */
+function resolveInputs(
+  deployed: readonly Instance[],
+  rootDoc: Record<string, unknown>,
+  outputs: Record<string, string>,
+  env: CheckOptions['env'],
+  problems: string[],
+): Map<Instance, Record<string, unknown>> {
   const resolved = new Map<Instance, Record<string, unknown>>();
   for (const inst of deployed) {
     let inputs: Record<string, unknown>;
     try {
       inputs = resolveDeep(
         inst.doc.inputs,
-        { app: String(app), stage: String(stage) },
-        { env: options.env, outputs, lenient: true },
+        { app: String(rootDoc.app), stage: String(rootDoc.stage) },
+        { env, outputs, lenient: true },
         inst.rel,
       ) as Record<string, unknown>;
     } catch (error) {
       problems.push((error as Error).message);
       continue;
     }
-    // An unset service id or region is reported once (above, and by checkRegion), not as a schema mismatch.
+    // An unset service id or region is reported once (checkReferences, checkRegion), not as a schema mismatch.
     for (const key of ['serviceId', 'region']) {
       if (typeof inputs[key] === 'string' && !inputs[key].trim()) delete inputs[key];
     }
     resolved.set(inst, inputs);
     problems.push(...validate(COMPONENT_SCHEMAS[String(inst.doc.component)]!, inputs, `${inst.rel}: inputs`));
   }
-
-  const functions = instances.filter((i) => i.folder !== '');
-  const functionNames = new Map<string, Instance>();
-  for (const inst of functions) {
-    const inputs = resolved.get(inst);
-    if (!inputs) continue;
-    const name = String(inputs.name ?? inst.doc.name);
-    if (functionNames.has(name)) problems.push(`${inst.rel}: function name ${name} is used twice`);
-    functionNames.set(name, inst);
-    problems.push(...checkFunction(root, inst, inputs));
-  }
-
-  problems.push(...checkRegion(deployed, resolved, options.env));
-  const gateway = resolved.get(rootInstance);
-  if (gateway)
-    problems.push(...(await checkGateway(rootInstance, gateway, functionNames, resolved, options)));
-  else problems.push(...(await checkPublicKeys(functionNames, resolved)));
-
-  // Each function's own configuration parser accepts what its serverless.yml gives it.
-  if (problems.length === 0) {
-    const project = loadProject(root, { env: options.env, lenient: true });
-    problems.push(...(await checkFunctionEnvironments(project.functions)));
-  }
-  return problems;
+  return resolved;
 }
 
 /**
@@ -304,8 +340,21 @@ async function checkGateway(
   resolved: Map<Instance, Record<string, unknown>>,
   options: CheckOptions,
 ): Promise<string[]> {
-  const problems: string[] = [];
   const endpoints = (Array.isArray(inputs.endpoints) ? inputs.endpoints : []) as EndpointInput[];
+  const { problems, seen } = checkEndpoints(inst, endpoints, functionNames);
+  if (options.contract !== false) problems.push(...checkContractRoutes(inst, seen, functionNames));
+  problems.push(...(await checkGatewayKey(inst, endpoints, functionNames, resolved)));
+  problems.push(...(await checkPublicKeys(functionNames, resolved)));
+  return problems;
+}
+
+/** Each endpoint's OAuth 2.0 wiring and backend; the routes by `METHOD path`. */
+function checkEndpoints(
+  inst: Instance,
+  endpoints: readonly EndpointInput[],
+  functionNames: ReadonlyMap<string, Instance>,
+): { problems: string[]; seen: Map<string, EndpointInput> } {
+  const problems: string[] = [];
   const seen = new Map<string, EndpointInput>();
   endpoints.forEach((e, i) => {
     const where = `${inst.rel}: endpoints[${i}] (${e.method} ${e.path})`;
@@ -349,25 +398,41 @@ async function checkGateway(
       );
     }
   });
+  return { problems, seen };
+}
 
-  if (options.contract !== false) {
-    const folders = new Set([...functionNames.values()].map((f) => f.folder));
-    for (const route of CONTRACT_ROUTES) {
-      if (!folders.has(route.fn)) continue;
-      const e = seen.get(`${route.method} ${route.path}`);
-      const fn = e?.function?.functionName ? functionNames.get(e.function.functionName) : undefined;
-      if (!e) problems.push(`${inst.rel}: the route ${route.method} ${route.path} of design.md is missing`);
-      else if (fn && fn.folder !== route.fn) {
-        problems.push(`${inst.rel}: ${route.method} ${route.path} must go to the ${route.fn} function`);
-      } else if ((e.businessType ?? undefined) !== route.businessType) {
-        problems.push(
-          `${inst.rel}: ${route.method} ${route.path} must be ${route.businessType ? `an OAuth 2.0 ${route.businessType === 'OAUTH' ? 'authorization' : 'business'} API` : 'a plain route'}`,
-        );
-      }
+/** The routes of design.md, each to its function, each of its kind. */
+function checkContractRoutes(
+  inst: Instance,
+  seen: ReadonlyMap<string, EndpointInput>,
+  functionNames: ReadonlyMap<string, Instance>,
+): string[] {
+  const problems: string[] = [];
+  const folders = new Set([...functionNames.values()].map((f) => f.folder));
+  for (const route of CONTRACT_ROUTES) {
+    if (!folders.has(route.fn)) continue;
+    const e = seen.get(`${route.method} ${route.path}`);
+    const fn = e?.function?.functionName ? functionNames.get(e.function.functionName) : undefined;
+    if (!e) problems.push(`${inst.rel}: the route ${route.method} ${route.path} of design.md is missing`);
+    else if (fn && fn.folder !== route.fn) {
+      problems.push(`${inst.rel}: ${route.method} ${route.path} must go to the ${route.fn} function`);
+    } else if ((e.businessType ?? undefined) !== route.businessType) {
+      problems.push(
+        `${inst.rel}: ${route.method} ${route.path} must be ${route.businessType ? `an OAuth 2.0 ${route.businessType === 'OAUTH' ? 'authorization' : 'business'} API` : 'a plain route'}`,
+      );
     }
   }
+  return problems;
+}
 
-  // The gateway verifies tokens with the authorization API's key: it must be the signing key's public half.
+/** The gateway verifies tokens with the authorization API's key: it must be the signing key's public half. */
+async function checkGatewayKey(
+  inst: Instance,
+  endpoints: readonly EndpointInput[],
+  functionNames: Map<string, Instance>,
+  resolved: ReadonlyMap<Instance, Record<string, unknown>>,
+): Promise<string[]> {
+  const problems: string[] = [];
   const signing = await signingKeyOf(functionNames, resolved);
   for (const e of endpoints) {
     if (e.businessType !== 'OAUTH' || !e.oauthConfig?.publicKey) continue;
@@ -379,7 +444,6 @@ async function checkGateway(
       problems.push(`${where} is not the public key of the token function's OAUTH_PRIVATE_KEY`);
     }
   }
-  problems.push(...(await checkPublicKeys(functionNames, resolved)));
   return problems;
 }
 

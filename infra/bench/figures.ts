@@ -86,6 +86,14 @@ export interface BenchRaw {
     sides: SideInput[];
   };
   inProcess?: Record<string, number>;
+  /** Each platform entry's CPU per GET /work event beside SCF's (infra/bench/adapters.ts). */
+  adapters?: {
+    cpu_us: Record<string, number>;
+    over_scf_us: Record<string, number>;
+    response_object_us: number;
+    request_headers_us: number;
+    fetch_translation_over_scf_us: number;
+  };
 }
 
 const pick = (phase: readonly PhaseInput[], key: keyof PhaseInput) => median(phase.map((p) => p[key]));
@@ -209,6 +217,7 @@ export function computeFigures(raw: BenchRaw) {
         }
       : {}),
     ...(raw.inProcess ? { in_process: raw.inProcess } : {}),
+    ...(raw.adapters ? { adapters: raw.adapters } : {}),
     settings: {
       rounds: raw.settings.rounds,
       measured_s: raw.settings.durationMs / 1000,

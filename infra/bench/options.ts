@@ -24,6 +24,9 @@ export interface BenchOptions {
    */
   inProcessOnly: boolean;
   inProcessRounds: number;
+  /** Only each platform entry's CPU per GET /work event beside SCF's. */
+  adaptersOnly: boolean;
+  adapterRounds: number;
   /** BENCH_THREADS: CPU per request by thread of the gateway. */
   threads: boolean;
   /** BENCH_GATEWAY_FLAGS: extra node flags of the gateway process. */
@@ -47,6 +50,8 @@ export function parseBenchOptions(
       'cold-only': { type: 'boolean', default: false },
       'in-process-only': { type: 'boolean', default: false },
       'in-process-rounds': { type: 'string', default: '14' },
+      'adapters-only': { type: 'boolean', default: false },
+      'adapter-rounds': { type: 'string', default: '9' },
     },
   });
   const count = (name: string, text: string, min: number): number => {
@@ -65,6 +70,8 @@ export function parseBenchOptions(
     coldOnly: values['cold-only'],
     inProcessOnly: values['in-process-only'],
     inProcessRounds: count('in-process-rounds', values['in-process-rounds'], 1),
+    adaptersOnly: values['adapters-only'],
+    adapterRounds: count('adapter-rounds', values['adapter-rounds'], 1),
     threads: Boolean(env.BENCH_THREADS),
     gatewayFlags: env.BENCH_GATEWAY_FLAGS?.split(' ').filter(Boolean) ?? [],
   };

@@ -152,6 +152,37 @@ export function formatReport(f: Figures): string {
       ],
     );
   }
+  const adapters = f.adapters;
+  if (adapters) {
+    rows.push(
+      ['', '', ''],
+      ['GET /work, SCF main_handler', `${adapters.cpu_us.scf} µs CPU/event`, 'in process, the entry itself'],
+      ...(
+        [
+          ['lambda_v1', 'Lambda handler, payload 1.0'],
+          ['lambda_v2', 'Lambda handler, payload 2.0'],
+          ['fc', 'FC fcHandler (JSON Buffer)'],
+          ['fetch', 'fetch (Request → Response)'],
+        ] as const
+      ).map(
+        ([key, label]): Row => [
+          `GET /work, ${label}`,
+          `${adapters.cpu_us[key]} µs CPU/event`,
+          `${adapters.over_scf_us[key]} µs over SCF (median of paired rounds)`,
+        ],
+      ),
+      [
+        "  of which the runtime's Response",
+        `${adapters.response_object_us} µs CPU/event`,
+        'new Response(body, init) alone',
+      ],
+      [
+        "  and the runtime's Request headers",
+        `${adapters.request_headers_us} µs CPU/event`,
+        `headers.forEach alone; fetch's own translation ${adapters.fetch_translation_over_scf_us} µs over SCF`,
+      ],
+    );
+  }
   const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const s = f.settings;
   const lines = [

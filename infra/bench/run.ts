@@ -14,6 +14,8 @@
 // --cold-only (stop after the cold starts and print them as one JSON line).
 // --in-process-only: no gateway and no load (~30–60 s); with --compare, only the in-process comparison
 // of the two trees' functions (--in-process-rounds N of them, default 14), printed as one JSON line.
+// --adapters-only (only each platform entry's CPU per GET /work event beside SCF's, "adapters",
+// --adapter-rounds N of them, default 9, printed as one JSON line; ~10 s).
 //
 // The run is a list of phases (PHASES): each says when it runs and fills its part of the raw
 // measurements; figures.ts turns those into figures, report.ts prints them. A new measurement is a
@@ -22,6 +24,7 @@ import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { freePort } from '../net.ts';
+import { type AdapterFigures, measureAdapters } from './adapters.ts';
 import { type ColdFigures, measureColdStarts } from './cold-start.ts';
 import { type CryptoFigures, measureCrypto } from './crypto.ts';
 import { type BenchRaw, computeFigures } from './figures.ts';
@@ -33,7 +36,7 @@ import { type BenchOptions, parseBenchOptions } from './options.ts';
 import { formatReport } from './report.ts';
 import { type BenchSetup, prepareBench } from './setup.ts';
 import { countStoreTrips, type StoreTrips } from './store-trips.ts';
-import { type FunctionTarget, functionTargets, mintTokens, withBearer } from './targets.ts';
+import { type FunctionTarget, findTarget, functionTargets, mintTokens, withBearer } from './targets.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 /** Rounds of the in-process function measurement, median taken. */
@@ -60,6 +63,7 @@ interface BenchRun {
     memory?: Record<string, number>;
     gateway?: GatewayLoad;
     inProcess?: InProcessFigures;
+    adapters?: AdapterFigures;
   };
 }
 
@@ -70,8 +74,10 @@ interface Phase {
 }
 
 const comparing = (o: BenchOptions) => o.compareTree !== undefined;
+/** One of the modes that measure one thing only. */
+const only = (o: BenchOptions) => o.coldOnly || o.adaptersOnly || (o.inProcessOnly && comparing(o));
 /** The full run, or --in-process-only without a tree to compare. */
-const billed = (o: BenchOptions) => !o.coldOnly && !(o.inProcessOnly && comparing(o));
+const billed = (o: BenchOptions) => !only(o);
 
 const PHASES: readonly Phase[] = [
   {
@@ -108,8 +114,19 @@ const PHASES: readonly Phase[] = [
     },
   },
   {
+    name: 'each platform entry of the business function in process',
+    when: (o) => billed(o) || o.adaptersOnly,
+    run: async (b) => {
+      b.raw.adapters = await measureAdapters(
+        findTarget(b.targets, 'business'),
+        b.tokens,
+        b.options.adapterRounds,
+      );
+    },
+  },
+  {
     name: 'cold starts',
-    when: (o) => !(o.inProcessOnly && comparing(o)),
+    when: (o) => billed(o) || o.coldOnly,
     run: async (b) => {
       const mine = b.targets;
       const other = b.compareSetup
@@ -120,7 +137,7 @@ const PHASES: readonly Phase[] = [
   },
   {
     name: 'through the local gateway',
-    when: (o) => !o.coldOnly && !o.inProcessOnly,
+    when: (o) => billed(o) && !o.inProcessOnly,
     run: async (b) => {
       b.raw.gateway = await measureThroughGateway(b.options, [
         { name: 'this tree', tree: REPO, setup: b.setup, port: b.port },
@@ -132,7 +149,7 @@ const PHASES: readonly Phase[] = [
   },
   {
     name: "both trees' token and business functions in process",
-    when: (o) => comparing(o) && !o.coldOnly,
+    when: (o) => comparing(o) && !o.coldOnly && !o.adaptersOnly,
     run: async (b) => {
       b.raw.inProcess = await compareInProcess(
         b.targets,
@@ -209,6 +226,7 @@ function rawFigures(bench: BenchRun, elapsedS: number): BenchRaw {
         }
       : {}),
     ...(raw.inProcess ? { inProcess: { ...raw.inProcess } } : {}),
+    ...(raw.adapters ? { adapters: raw.adapters } : {}),
   };
 }
 
@@ -219,6 +237,10 @@ async function main(): Promise<void> {
   // The two short modes print only what they measured.
   if (options.coldOnly) {
     console.log(JSON.stringify(bench.raw.cold));
+    return;
+  }
+  if (options.adaptersOnly) {
+    console.log(JSON.stringify({ adapters: bench.raw.adapters }));
     return;
   }
   if (options.inProcessOnly && comparing(options)) {

@@ -21,6 +21,8 @@ export interface Client {
   readonly isPublic: boolean;
   /** RFC 7523 `private_key_jwt`: the public keys the client's assertions are signed with. */
   readonly jwks?: readonly JWK[];
+  /** RFC 8707: the resources this client may have tokens for (default every OAUTH_RESOURCES entry). */
+  readonly resources?: readonly string[];
 }
 
 export type ClientRegistry = ReadonlyMap<string, Client>;
@@ -161,6 +163,14 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
   if (scopes.some((s) => !SCOPE_TOKEN.test(s)))
     reader.report(`${where}.scope has a character RFC 6749 §3.3 forbids`);
 
+  const resources = c.resources;
+  if (
+    resources !== undefined &&
+    (!Array.isArray(resources) || resources.length === 0 || resources.some((r) => typeof r !== 'string'))
+  ) {
+    reader.report(`${where}.resources must be a non-empty array of resource URIs`);
+  }
+
   if (reader.problems.length > before) return undefined;
   return Object.freeze({
     clientId: clientId as string,
@@ -171,5 +181,6 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
     authMethod: authMethod as AuthMethod,
     isPublic,
     ...(jwks ? { jwks: Object.freeze(jwks) } : {}),
+    ...(Array.isArray(resources) ? { resources: Object.freeze([...(resources as string[])]) } : {}),
   });
 }

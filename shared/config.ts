@@ -10,12 +10,15 @@ import {
   type VerificationKey,
 } from './jwt/keys.ts';
 import type { AccessTokenTyp } from './jwt/sign.ts';
+import { checkClientResources, readResources } from './resources.ts';
 import { readRotation } from './rotation.ts';
 import { readUsers, type UserDirectory } from './users.ts';
 
 export interface TokenConfig {
   issuer: string;
   audience: string;
+  /** RFC 8707: the resources tokens may be issued for (OAUTH_RESOURCES; default the audience). */
+  resources: readonly string[];
   signingKey: SigningKey;
   /** Public keys of retired signing keys, still published until their tokens expire. */
   retiredKeys: readonly VerificationKey[];
@@ -35,6 +38,8 @@ export interface TokenConfig {
 
 export interface AuthorizeConfig {
   issuer: string;
+  /** RFC 8707: the resources a `resource` parameter may name (OAUTH_RESOURCES, or OAUTH_AUDIENCE). */
+  resources: readonly string[];
   secret: Uint8Array;
   clients: ClientRegistry;
   users: UserDirectory;
@@ -114,6 +119,8 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   const retired = await readKey(reader, 'OAUTH_RETIRED_PUBLIC_KEYS', false, importPublicKeys);
   const secret = readSecret(reader);
   const clients = readClients(reader);
+  const resources = readResources(reader, audience);
+  checkClientResources(reader, clients.values(), resources);
   const store = readStore(reader);
   const accessTokenTtl = reader.integer('OAUTH_ACCESS_TOKEN_TTL', 300, 60, 86_400);
   const accessTokenTyp = reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);
@@ -123,6 +130,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   return reader.finish({
     issuer,
     audience,
+    resources,
     signingKey: signingKey as SigningKey,
     retiredKeys: (retired ?? []).filter((k) => k.kid !== signingKey?.kid),
     ...rotation,
@@ -147,10 +155,12 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
   const secret = readSecret(reader);
   const clients = readClients(reader);
   const users = readUsers(reader);
+  const resources = readResources(reader, reader.optional('OAUTH_AUDIENCE'));
+  checkClientResources(reader, clients.values(), resources);
   const codeTtl = reader.integer('OAUTH_CODE_TTL', 60, 10, 600);
   const sessionTtl = reader.integer('OAUTH_SESSION_TTL', 1800, 60, 86_400);
   const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
-  return reader.finish({ issuer, secret, clients, users, codeTtl, sessionTtl, requirePkce });
+  return reader.finish({ issuer, resources, secret, clients, users, codeTtl, sessionTtl, requirePkce });
 }
 
 export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessConfig>> {

@@ -1,6 +1,7 @@
 // The bench's figures from its raw measurements: pure arithmetic (medians, ratios, differences,
 // rounding) and the targets, with nothing measured here, so that it is tested on its own
 // (test/unit/bench-figures.test.ts) and a new field is one line here and one in report.ts.
+import type { ProtectFigures } from './protect.ts';
 import { median, r1, r2, r3 } from './stats.ts';
 
 /** What the cloud bills, on this machine, in the same run: the targets of the project. */
@@ -17,6 +18,8 @@ export const TARGETS = {
   cold_start_extra_ms: 25,
   /** Each function's resident memory after loading and 1,000 events, MB (business runs in 64 MB). */
   fn_rss_mb: 48,
+  /** µs of CPU the resource-server kit's `protect` may add per event to the raw RS256 verification. */
+  protect_extra_us: 15,
   /** Each bundle (SCF code packages; ioredis apart). */
   bundle_bytes: 100_000,
 } as const;
@@ -94,6 +97,8 @@ export interface BenchRaw {
     request_headers_us: number;
     fetch_translation_over_scf_us: number;
   };
+  /** The resource-server kit's protect beside raw RS256 verification of the same tokens (infra/bench/protect.ts). */
+  protect?: ProtectFigures;
 }
 
 const pick = (phase: readonly PhaseInput[], key: keyof PhaseInput) => median(phase.map((p) => p[key]));
@@ -181,6 +186,14 @@ export function computeFigures(raw: BenchRaw) {
     ...(raw.memory
       ? { fn_rss_mb: byName(Object.keys(raw.memory), (n) => r1(raw.memory![n]! / 1024 / 1024)) }
       : {}),
+    ...(raw.protect
+      ? {
+          protect_cpu_us: r1(raw.protect.protect_cpu_us),
+          protect_raw_verify_cpu_us: r1(raw.protect.protect_raw_verify_cpu_us),
+          protect_overhead_us: r1(raw.protect.protect_overhead_us),
+          protect_jwks_fetches: raw.protect.protect_jwks_fetches,
+        }
+      : {}),
     ...bundleFigures(raw.bundles),
     // Through the local gateway, for information: in the cloud the gateway is Tencent's.
     ...(gw && mine
@@ -248,6 +261,8 @@ export function targetsMet(f: Figures): Record<string, boolean> {
   }
   for (const [name, mb] of Object.entries(f.fn_rss_mb ?? {}))
     out[`fn_rss_mb.${name}`] = mb <= TARGETS.fn_rss_mb;
+  if (f.protect_overhead_us !== undefined)
+    out.protect_extra_us = f.protect_overhead_us <= TARGETS.protect_extra_us;
   for (const [name, bytes] of Object.entries(f.bundle_bytes)) {
     out[`bundle_bytes.${name}`] = bytes <= TARGETS.bundle_bytes;
   }

@@ -27,6 +27,8 @@ export interface BenchOptions {
   /** Only each platform entry's CPU per GET /work event beside SCF's. */
   adaptersOnly: boolean;
   adapterRounds: number;
+  /** Only the resource-server kit's protect against raw RS256 verification, in process. */
+  protectOnly: boolean;
   /** BENCH_THREADS: CPU per request by thread of the gateway. */
   threads: boolean;
   /** BENCH_GATEWAY_FLAGS: extra node flags of the gateway process. */
@@ -52,6 +54,7 @@ export function parseBenchOptions(
       'in-process-rounds': { type: 'string', default: '14' },
       'adapters-only': { type: 'boolean', default: false },
       'adapter-rounds': { type: 'string', default: '9' },
+      'protect-only': { type: 'boolean', default: false },
     },
   });
   const count = (name: string, text: string, min: number): number => {
@@ -72,6 +75,7 @@ export function parseBenchOptions(
     inProcessRounds: count('in-process-rounds', values['in-process-rounds'], 1),
     adaptersOnly: values['adapters-only'],
     adapterRounds: count('adapter-rounds', values['adapter-rounds'], 1),
+    protectOnly: values['protect-only'],
     threads: Boolean(env.BENCH_THREADS),
     gatewayFlags: env.BENCH_GATEWAY_FLAGS?.split(' ').filter(Boolean) ?? [],
   };

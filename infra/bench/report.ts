@@ -51,6 +51,13 @@ function billedRows(f: Figures, met: Record<string, boolean>): Row[] {
       `target ≤ ${TARGETS.fn_rss_mb}: ${ok(met[`fn_rss_mb.${name}`])}`,
     ]);
   }
+  if (f.protect_cpu_us !== undefined) {
+    rows.push([
+      'protect (resource-server kit)',
+      `${f.protect_cpu_us} µs CPU/event`,
+      `raw RS256 verify ${f.protect_raw_verify_cpu_us} µs; +${f.protect_overhead_us} µs, target ≤ +${TARGETS.protect_extra_us}: ${ok(met.protect_extra_us)}; JWKS fetches ${f.protect_jwks_fetches}`,
+    ]);
+  }
   for (const [name, bytes] of Object.entries(f.bundle_bytes)) {
     const optional = f.optional_chunk_bytes[name];
     rows.push([

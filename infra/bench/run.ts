@@ -16,6 +16,8 @@
 // of the two trees' functions (--in-process-rounds N of them, default 14), printed as one JSON line.
 // --adapters-only (only each platform entry's CPU per GET /work event beside SCF's, "adapters",
 // --adapter-rounds N of them, default 9, printed as one JSON line; ~10 s).
+// --protect-only (only the resource-server kit's protect against raw RS256 verification, in process,
+// printed as one JSON line; a few seconds).
 //
 // The run is a list of phases (PHASES): each says when it runs and fills its part of the raw
 // measurements; figures.ts turns those into figures, report.ts prints them. A new measurement is a
@@ -33,6 +35,7 @@ import { type FunctionCpu, measureFunctionCpu } from './functions.ts';
 import { type GatewayLoad, measureThroughGateway } from './gateway-load.ts';
 import { compareInProcess, type InProcessFigures } from './in-process.ts';
 import { type BenchOptions, parseBenchOptions } from './options.ts';
+import { measureProtect, type ProtectFigures } from './protect.ts';
 import { formatReport } from './report.ts';
 import { type BenchSetup, prepareBench } from './setup.ts';
 import { countStoreTrips, type StoreTrips } from './store-trips.ts';
@@ -45,6 +48,9 @@ const FUNCTION_ROUNDS = 7;
 const STORE_EVENTS = 100;
 /** Events before each function's memory is read. */
 const MEMORY_EVENTS = 1000;
+/** Rounds of the resource-server kit's measurement (median taken), and events per round. */
+const PROTECT_ROUNDS = 21;
+const PROTECT_CALLS = 1000;
 
 /** What every phase may read, and the raw measurements the phases fill in. */
 interface BenchRun {
@@ -64,6 +70,7 @@ interface BenchRun {
     gateway?: GatewayLoad;
     inProcess?: InProcessFigures;
     adapters?: AdapterFigures;
+    protect?: ProtectFigures;
   };
 }
 
@@ -122,6 +129,13 @@ const PHASES: readonly Phase[] = [
         b.tokens,
         b.options.adapterRounds,
       );
+    },
+  },
+  {
+    name: 'the resource-server kit: protect against raw RS256 verification, in process',
+    when: billed,
+    run: async (b) => {
+      b.raw.protect = await measureProtect(PROTECT_ROUNDS, PROTECT_CALLS);
     },
   },
   {
@@ -227,12 +241,18 @@ function rawFigures(bench: BenchRun, elapsedS: number): BenchRaw {
       : {}),
     ...(raw.inProcess ? { inProcess: { ...raw.inProcess } } : {}),
     ...(raw.adapters ? { adapters: raw.adapters } : {}),
+    ...(raw.protect ? { protect: raw.protect } : {}),
   };
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
   const options = parseBenchOptions(process.argv.slice(2));
+  // The kit is measured on its own keys and tokens: no bundle to build, nothing else to run.
+  if (options.protectOnly) {
+    console.log(JSON.stringify(await measureProtect(PROTECT_ROUNDS, PROTECT_CALLS)));
+    return;
+  }
   const bench = await runPhases(options);
   // The two short modes print only what they measured.
   if (options.coldOnly) {

@@ -66,6 +66,40 @@ export function tryParseTarget(target: string): RequestTarget | undefined {
   }
 }
 
+/** The query as both events carry it: a repeated parameter becomes an array of its values, in order. */
+function queryStringOf(url: RequestTarget): Record<string, string | string[]> {
+  const queryString: Record<string, string | string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    const existing = queryString[name];
+    if (existing === undefined) queryString[name] = value;
+    else queryString[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return queryString;
+}
+
+/** The function URL event (SCF doc 583/96099): no requestContext, no isBase64Encoded, the client in x-scf-remote-addr. */
+export function buildFunctionUrlEvent(
+  req: IncomingMessage,
+  headers: Record<string, string>,
+  url: RequestTarget,
+  body: Buffer,
+  sourceIp: string,
+) {
+  // Function URLs are https; the local server speaks http, which the functions must know for cookies.
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-scf-remote-addr'] = sourceIp;
+  return {
+    requestId: randomUUID(),
+    event: {
+      httpMethod: req.method ?? 'GET',
+      path: url.pathname,
+      headers,
+      queryString: queryStringOf(url),
+      body: body.toString('utf8'),
+    },
+  };
+}
+
 /** The event API Gateway sends an SCF function (SCF doc 583/12513). */
 export function buildEvent(
   req: IncomingMessage,
@@ -76,13 +110,7 @@ export function buildEvent(
   sourceIp: string,
 ) {
   headers['x-forwarded-proto'] = 'http';
-  // A repeated query parameter becomes an array of its values, in order.
-  const queryString: Record<string, string | string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    const existing = queryString[name];
-    if (existing === undefined) queryString[name] = value;
-    else queryString[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
+  const queryString = queryStringOf(url);
   const isText = body.length === 0 || isUtf8(body);
   const requestId = randomUUID();
   return {

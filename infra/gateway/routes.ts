@@ -35,3 +35,20 @@ export function buildRoutes(project: Project, hosts: ReadonlyMap<string, Functio
   }
   return routes;
 }
+
+/**
+ * Function URLs: a custom domain routes each path of the contract, whatever the method, and every
+ * /.well-known/ path to the function that serves the documents (infra/deploy/function-url.ts).
+ * No OAuth 2.0 check: the functions answer every request themselves.
+ */
+export function functionUrlRoutes(routes: ReadonlyMap<string, Route>): Map<string, Route> {
+  const byPath = new Map<string, Route>();
+  for (const route of routes.values()) {
+    const key = functionUrlKey(route.endpoint.path);
+    if (!byPath.has(key)) byPath.set(key, { endpoint: route.endpoint, host: route.host });
+  }
+  return byPath;
+}
+
+/** How a function URL route is found: the path alone, every /.well-known/ document under one key. */
+export const functionUrlKey = (path: string) => (path.startsWith('/.well-known/') ? '/.well-known/*' : path);

@@ -6,10 +6,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { loadProject, type Project } from '../serverless/project.ts';
-import { buildEvent, flatHeaders, gatewayError, readBody, tryParseTarget, writeIntegrated } from './event.ts';
+import {
+  buildEvent,
+  buildFunctionUrlEvent,
+  flatHeaders,
+  gatewayError,
+  readBody,
+  tryParseTarget,
+  writeIntegrated,
+} from './event.ts';
 import type { Isolation } from './function-host.ts';
 import { startFunctionHosts } from './hosts.ts';
-import { buildRoutes, type Route, routeKey } from './routes.ts';
+import { buildRoutes, functionUrlKey, functionUrlRoutes, type Route, routeKey } from './routes.ts';
 
 export interface GatewayOptions {
   /** Project root (where serverless.yml is). */
@@ -34,7 +42,16 @@ export interface GatewayOptions {
    * memorySize.
    */
   isolation?: Isolation;
+  /**
+   * `api-gateway` (default): API Gateway's routes, events and OAuth 2.0 checks. `function-url`: the
+   * functions as their function URLs (and a custom domain routing the contract's paths) serve them —
+   * any method, the function URL event, and no check in front, so a function's own answers are what a
+   * client sees.
+   */
+  profile?: GatewayProfile;
 }
+
+export type GatewayProfile = 'api-gateway' | 'function-url';
 
 export interface Gateway {
   url: string;
@@ -46,16 +63,29 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** One request, as API Gateway handles it: route, size limit, OAuth 2.0 check, event, function, answer. */
+/** How the gateway finds a request's route and builds its event: API Gateway's or a function URL's. */
+interface Front {
+  routes: ReadonlyMap<string, Route>;
+  functionUrls: boolean;
+}
+
+/**
+ * One request, as API Gateway handles it: route, size limit, OAuth 2.0 check, event, function, answer.
+ * As a function URL: route by path alone, no check, the function URL event.
+ */
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  routes: ReadonlyMap<string, Route>,
+  front: Front,
   invocations: Map<string, number>,
   now: () => number,
 ): Promise<void> {
   const url = tryParseTarget(req.url ?? '/');
-  const route = url && routes.get(routeKey(req.method ?? 'GET', url.pathname));
+  const route =
+    url &&
+    front.routes.get(
+      front.functionUrls ? functionUrlKey(url.pathname) : routeKey(req.method ?? 'GET', url.pathname),
+    );
   if (!url || !route) return gatewayError(res, 404, 'There is no api match the request');
   const body = await readBody(req);
   if (!body) return gatewayError(res, 413, 'Request entity too large');
@@ -65,7 +95,9 @@ async function handle(
     if (refusal) return gatewayError(res, refusal.status, refusal.message);
   }
   const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
-  const { event, requestId } = buildEvent(req, headers, url, body, route.endpoint, sourceIp);
+  const { event, requestId } = front.functionUrls
+    ? buildFunctionUrlEvent(req, headers, url, body, sourceIp)
+    : buildEvent(req, headers, url, body, route.endpoint, sourceIp);
   const fnName = route.endpoint.functionName;
   invocations.set(fnName, (invocations.get(fnName) ?? 0) + 1);
   const outcome = await route.host.invoke(event, { request_id: requestId, function_name: fnName });
@@ -86,10 +118,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.isolation ? { isolation: options.isolation } : {}),
   });
   const routes = buildRoutes(project, functions.hosts);
+  const functionUrls = options.profile === 'function-url';
+  const front: Front = { routes: functionUrls ? functionUrlRoutes(routes) : routes, functionUrls };
   const invocations = new Map(project.functions.map((fn) => [fn.functionName, 0]));
 
   const server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
-    handle(req, res, routes, invocations, now).catch(() => {
+    handle(req, res, front, invocations, now).catch(() => {
       if (!res.headersSent) gatewayError(res, 500, 'Internal gateway error');
       else res.destroy();
     });

@@ -11,7 +11,7 @@ export type AccessTokenTyp = 'at+jwt' | 'JWT';
 export interface AccessTokenClaims {
   iss: string;
   sub: string;
-  aud: string;
+  aud: string | string[];
   exp: number;
   iat: number;
   nbf: number;
@@ -24,7 +24,8 @@ export interface AccessTokenClaims {
 
 export interface AccessTokenInput {
   issuer: string;
-  audience: string;
+  /** RFC 8707 §2, RFC 9068 §3: the resource(s) the token is for. */
+  audience: string | string[];
   subject: string;
   clientId: string;
   scope: string;

@@ -1,6 +1,7 @@
-// Negative catalogue: forged and misused access tokens at GET /work, through the local gateway and
-// at the business function with no gateway in front (it must be safe on its own), through each
-// platform's entry (SCF, AWS Lambda 1.0/2.0/function URL, Alibaba Cloud FC, fetch) too.
+// Negative catalogue: forged and misused access tokens at GET /work, through the local gateway, at the
+// business function with no gateway in front (it must be safe on its own), through each platform's
+// entry (SCF, AWS Lambda 1.0/2.0/function URL, Alibaba Cloud FC, fetch), and at a handler protected
+// by the resource-server kit with the keys it fetched from the issuer's jwks_uri.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
@@ -9,16 +10,20 @@ import { createEntries, type Entries } from '../../shared/http/entries.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
-import { type LogSink, setLogSink } from '../../shared/log.ts';
+import { setLogSink } from '../../shared/log.ts';
+import { protect } from '../../shared/resource-server/index.ts';
+import type { IntegratedResponse } from '../../shared/resource-server/types.ts';
 import { foreignKeyPair, runApp, testKeys } from '../support/fixtures.ts';
 import { rawRs256, standardClaims, tamperPayload, tamperSignature, unsigned } from '../support/forge.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { gatewayEvent, helloHandler } from '../support/kit.ts';
 import { PLATFORMS, sendThrough } from '../support/platforms.ts';
 
 let gw: TestGateway;
 let business: App;
 let entries: Entries;
-let restoreLog: LogSink;
+let kit: (event: unknown, context: unknown) => Promise<IntegratedResponse>;
+let restoreLogs: ReturnType<typeof setLogSink>;
 let key: SigningKey;
 let issuer: string;
 let audience: string;
@@ -26,14 +31,15 @@ let audience: string;
 beforeAll(async () => {
   gw = await startTestGateway();
   business = createBusinessApp(await loadBusinessConfig(gw.env));
-  restoreLog = setLogSink(() => {});
   entries = createEntries(async () => createBusinessApp(await loadBusinessConfig(gw.env)));
   key = await importSigningKey((await testKeys()).privatePem);
   issuer = gw.env.OAUTH_ISSUER!;
   audience = gw.env.OAUTH_AUDIENCE!;
+  kit = protect({ issuer, audience }, helloHandler);
+  restoreLogs = setLogSink(() => {});
 });
 afterAll(async () => {
-  if (restoreLog) setLogSink(restoreLog);
+  setLogSink(restoreLogs);
   await entries?.dispose();
   await gw?.close();
 });
@@ -72,7 +78,14 @@ async function attempt(headers: Record<string, string>, query = '') {
     );
     expect(through.status, platform).toBe(direct.res.status);
   }
-  return { viaGateway, backendRan, direct: direct.res.status, body: await res.text() };
+  const viaKit = await kit(gatewayEvent(`${issuer}/work${query}`, headers), {});
+  return {
+    viaGateway,
+    backendRan,
+    direct: direct.res.status,
+    kit: viaKit.statusCode,
+    body: await res.text(),
+  };
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer id_token="${token}"` });
@@ -83,6 +96,7 @@ async function refusedEverywhere(token: string) {
   expect(r.viaGateway).toBe(401);
   expect(r.backendRan).toBe(false);
   expect(r.direct).toBe(401);
+  expect(r.kit).toBe(401);
 }
 
 /** Let through by the gateway (which checks only signature and expiry), refused by the backend. */
@@ -90,12 +104,19 @@ async function refusedByBackend(token: string) {
   const r = await attempt(bearer(token));
   expect(r.viaGateway).toBe(401);
   expect(r.direct).toBe(401);
+  expect(r.kit).toBe(401);
 }
 
 describe('forged access tokens at /work', () => {
   it('control: a valid token is accepted through the gateway and directly', async () => {
     const r = await attempt(bearer(await valid()));
-    expect(r).toMatchObject({ viaGateway: 200, backendRan: true, direct: 200, body: 'hello world' });
+    expect(r).toMatchObject({
+      viaGateway: 200,
+      backendRan: true,
+      direct: 200,
+      kit: 200,
+      body: 'hello world',
+    });
   });
 
   it('alg none with an empty signature is refused', async () => {
@@ -270,6 +291,7 @@ describe('forged access tokens at /work', () => {
     const r = await attempt({ authorization: `Bearer id_token='${await valid()}'` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(401);
+    expect(r.kit).toBe(401);
   });
 
   it('an oversized token (10 KB of claims) is refused', async () => {
@@ -283,6 +305,7 @@ describe('misplaced and doubled tokens at /work', () => {
     const r = await attempt({}, `?access_token=${token}`);
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(400);
+    expect(r.kit).toBe(400);
   });
 
   it('a token in the query string is refused even beside a valid header', async () => {
@@ -290,6 +313,7 @@ describe('misplaced and doubled tokens at /work', () => {
     const r = await attempt(bearer(token), `?access_token=${token}`);
     expect(r.viaGateway).toBe(400);
     expect(r.direct).toBe(400);
+    expect(r.kit).toBe(400);
   });
 
   it('two different tokens (header and cookie) are refused', async () => {
@@ -303,11 +327,26 @@ describe('misplaced and doubled tokens at /work', () => {
     const r = await attempt({ authorization: `Bearer ${await valid()}, Bearer ${await valid()}` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(401);
+    expect(r.kit).toBe(401);
   });
 
   it('a token sent with the Basic scheme is refused', async () => {
     const r = await attempt({ authorization: `Basic ${await valid()}` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(400);
+    expect(r.kit).toBe(400);
+  });
+});
+
+describe('tokens outside the Authorization header at a kit-protected handler', () => {
+  it('a valid token in the id_token cookie alone is not taken by the kit', async () => {
+    const r = await attempt({ cookie: `id_token=${await valid()}` });
+    expect(r.kit).toBe(401);
+  });
+
+  it('a forged token in the id_token cookie beside a valid header is never read by the kit', async () => {
+    const forged = tamperPayload(await valid(), (c) => ({ ...c, scope: 'admin' }));
+    const r = await attempt({ ...bearer(await valid()), cookie: `id_token=${forged}` });
+    expect(r.kit).toBe(200);
   });
 });

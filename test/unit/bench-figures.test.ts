@@ -139,6 +139,29 @@ describe('computeFigures', () => {
   });
 });
 
+describe('the resource-server kit figures', () => {
+  it("rounds protect's figures and judges its overhead against protect_extra_us", () => {
+    expect(TARGETS.protect_extra_us).toBe(15);
+    const raw = {
+      protect_cpu_us: 51.26,
+      protect_raw_verify_cpu_us: 40.04,
+      protect_overhead_us: 11.22,
+      protect_jwks_fetches: 1,
+    };
+    const f = computeFigures({ ...base, protect: raw });
+    expect(f).toMatchObject({
+      protect_cpu_us: 51.3,
+      protect_raw_verify_cpu_us: 40,
+      protect_overhead_us: 11.2,
+      protect_jwks_fetches: 1,
+    });
+    expect(targetsMet(f).protect_extra_us).toBe(true);
+    const over = computeFigures({ ...base, protect: { ...raw, protect_overhead_us: 15.2 } });
+    expect(targetsMet(over).protect_extra_us).toBe(false);
+    expect(targetsMet(computeFigures(base)).protect_extra_us).toBeUndefined();
+  });
+});
+
 describe('parseBenchOptions', () => {
   it('reads every flag into one value, and refuses a count that is not one', () => {
     expect(parseBenchOptions(['--rounds', '5', '--in-process-only'], { BENCH_THREADS: '1' })).toMatchObject({
@@ -147,9 +170,11 @@ describe('parseBenchOptions', () => {
       coldRuns: 10,
       inProcessOnly: true,
       coldOnly: false,
+      protectOnly: false,
       threads: true,
       gatewayFlags: [],
     });
+    expect(parseBenchOptions(['--protect-only'], {}).protectOnly).toBe(true);
     expect(() => parseBenchOptions(['--rounds', '0'], {})).toThrow('--rounds must be an integer ≥ 1, got 0');
     expect(() => parseBenchOptions(['--nope'], {})).toThrow();
   });

@@ -1,7 +1,8 @@
 // The import rules of docs/architecture.md, read from every import of functions/, shared/ and infra/:
 // a function imports its own folder and shared/ only; shared/ imports only shared/; infra/ never
 // imports test/, and a function's code only in npm run serve; shipped code uses Node's built-ins and
-// runtime dependencies only.
+// runtime dependencies only; the resource-server kit (shared/resource-server/, published on its own
+// as scf-oauth2-resource-server by infra/build/package.ts) Node's built-ins only.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,8 +22,12 @@ function sources(folder: string): string[] {
   });
 }
 
-/** Every module specifier of a file: static imports and re-exports, side-effect and dynamic imports. */
-function importsOf(text: string): string[] {
+/**
+ * Every module specifier of a file: static imports and re-exports, side-effect and dynamic imports.
+ * Lines that are comments are not read: a usage example (`require('scf-oauth2-resource-server')`) is no import.
+ */
+function importsOf(source: string): string[] {
+  const text = source.replace(/^\s*(?:\/\/|\*|\/\*).*$/gm, '');
   const out: string[] = [];
   const patterns = [
     /^\s*(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]/gm,
@@ -65,7 +70,7 @@ describe('the import rules of docs/architecture.md', () => {
   it('reads the imports it checks (the reader itself is checked on every form)', () => {
     expect(
       importsOf(
-        "import a from './a.ts';\nimport { b,\n c } from \"../b.ts\";\nexport { d } from './d.ts';\nimport type { E } from 'jose';\nimport './side.ts';\nconst f = await import('./f.ts');\nconst g = require('ioredis');",
+        "import a from './a.ts';\nimport { b,\n c } from \"../b.ts\";\nexport { d } from './d.ts';\nimport type { E } from 'jose';\nimport './side.ts';\nconst f = await import('./f.ts');\nconst g = require('ioredis');\n// const { protect } = require('scf-oauth2-resource-server');\n * import('./doc.ts')",
       ),
     ).toEqual(['./a.ts', '../b.ts', './d.ts', 'jose', './side.ts', './f.ts', 'ioredis']);
     expect(importsIn('functions').length).toBeGreaterThan(20);
@@ -86,6 +91,14 @@ describe('the import rules of docs/architecture.md', () => {
     const bad = importsIn('shared').filter((i) =>
       isPackage(i.target) ? !shippedMayUse(i.target) : !i.target.startsWith('shared/'),
     );
+    expect(bad.map(describeImport)).toEqual([]);
+  });
+
+  it('the resource-server kit imports shared/ and Node built-ins only: its package installs no dependency', () => {
+    const bad = importsIn('shared/resource-server').filter((i) =>
+      isPackage(i.target) ? !i.target.startsWith('node:') : !i.target.startsWith('shared/'),
+    );
+    expect(importsIn('shared/resource-server').length).toBeGreaterThan(5);
     expect(bad.map(describeImport)).toEqual([]);
   });
 

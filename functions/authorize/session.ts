@@ -4,6 +4,7 @@
 // token of every form is an HMAC of the session id, so a form only validates with the cookie it was
 // rendered for.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readCookie } from '../../shared/http/cookies.ts';
 import { type HttpRequest, requestUrl } from '../../shared/http/web.ts';
 import { createSealer, deriveKey } from '../../shared/seal.ts';
 
@@ -40,15 +41,6 @@ function cookieName(req: HttpRequest): string {
 function setCookie(req: HttpRequest, value: string, maxAge: number): string {
   const secure = isSecure(req) ? '; Secure' : '';
   return `${cookieName(req)}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
-}
-
-function readCookie(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 export function createSessionManager(secret: Uint8Array, ttlSeconds: number): SessionManager {

@@ -43,15 +43,15 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     authorization_code: createAuthorizationCodeGrant(deps, refreshSealer),
     refresh_token: createRefreshTokenGrant(deps, refreshSealer),
   };
-  const authenticate = createClientAuthenticator(config.clients, {
-    issuer: config.issuer,
-    verify: createAssertionVerifier({
+  const authenticate = createClientAuthenticator(
+    config.clients,
+    createAssertionVerifier({
       issuer: config.issuer,
       store: deps.store,
       clockTolerance: config.clockTolerance,
       now: deps.now,
     }),
-  });
+  );
   const tokenState = {
     issuer: config.issuer,
     authenticate,

@@ -12,6 +12,7 @@ import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
 import { requireStore } from '../../shared/revocation.ts';
+import { accessTokenLifetime } from '../../shared/rotation.ts';
 import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
 import { createAuthorizationCodeGrant, type GrantHandler } from './authorization-code.ts';
@@ -102,6 +103,10 @@ async function handleToken(
   req: HttpRequest,
   ctx: RequestContext,
 ): Promise<HttpResponse> {
+  // Past the signing key's switch time nothing can be signed: answer 503 before the client's
+  // assertion, code or refresh token is consumed, so the retry that Retry-After asks for still works
+  // (a spent refresh token presented again would revoke its whole family, RFC 9700 §4.14.2).
+  accessTokenLifetime(deps.config.accessTokenTtl, deps.config.signingKeyNotAfter, deps.now());
   const { params, client } = await readAuthenticatedForm(authenticate, req, ctx);
   const grantType = params.grant_type;
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');

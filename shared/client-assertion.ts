@@ -5,6 +5,7 @@ import { ASSERTION_ALGS } from './client-keys.ts';
 import type { Client, ClientRegistry } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import type { Params } from './http/params.ts';
+import { decodeCanonicalBase64url } from './jwt/compact.ts';
 import { requireStore } from './revocation.ts';
 import { type Store, storeKey } from './store/store.ts';
 
@@ -63,7 +64,12 @@ export function createAssertionVerifier(options: AssertionOptions): AssertionVer
     if (type !== JWT_BEARER_ASSERTION) {
       throw new OAuthError('invalid_request', 'client_assertion_type must be the jwt-bearer URN');
     }
-    if (assertion.length > MAX_ASSERTION_LENGTH || !COMPACT_JWS.test(assertion)) {
+    // RFC 7515 §7.1, canonical base64url in each part (compact.ts), as for our own tokens.
+    if (
+      assertion.length > MAX_ASSERTION_LENGTH ||
+      !COMPACT_JWS.test(assertion) ||
+      !assertion.split('.').every((part) => decodeCanonicalBase64url(part) !== undefined)
+    ) {
       throw refuse('the assertion is not a compact JWS');
     }
     let unverified: ReturnType<typeof decodeJwt>;

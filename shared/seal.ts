@@ -11,7 +11,7 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { readJsonObject } from './jwt/compact.ts';
+import { decodeCanonicalBase64url, readJsonObject } from './jwt/compact.ts';
 
 export type SealPurpose = 'authorization code' | 'refresh token' | 'session cookie' | 'csrf token';
 
@@ -43,9 +43,9 @@ function base64url(text: string): string {
 
 /** Base64url of exactly `bytes` bytes, or undefined: no padding, no other alphabet, no spare bits. */
 function decodePart(part: string, bytes?: number): Buffer | undefined {
-  if (!BASE64URL.test(part) || part.length % 4 === 1) return undefined;
-  const decoded = Buffer.from(part, 'base64url');
-  if (decoded.toString('base64url') !== part) return undefined;
+  if (!BASE64URL.test(part)) return undefined;
+  const decoded = decodeCanonicalBase64url(part);
+  if (!decoded) return undefined;
   if (bytes !== undefined && decoded.length !== bytes) return undefined;
   return decoded;
 }

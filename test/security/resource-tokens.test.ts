@@ -251,6 +251,20 @@ describe('forged access tokens at /work', () => {
     expect(r.direct).toBe(401);
   });
 
+  it('a signature spelt with non-zero spare bits in its last character is refused (malleability)', async () => {
+    // The header and payload are signed as spelt; the signature is decoded, and Buffer.from ignores
+    // the bits of its last character that encode nothing: 256 bytes take 342 characters, 4 spare bits.
+    const token = await valid();
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    expect(signature.length % 4).toBe(2);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const respelt = signature.slice(0, -1) + alphabet[last ^ 1];
+    expect(Buffer.from(respelt, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    expect((await attempt(bearer(token))).direct).toBe(200);
+    await refusedEverywhere(`${header}.${payload}.${respelt}`);
+  });
+
   it('an oversized token (10 KB of claims) is refused', async () => {
     await refusedByBackend(ours({}, claims({ pad: 'x'.repeat(10_000) })));
   });

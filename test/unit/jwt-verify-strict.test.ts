@@ -224,8 +224,9 @@ describe('refuses', () => {
     expect(await reason(`${retyped}.${payload}.${signature}`)).toMatch(/SIGNATURE_VERIFICATION_FAILED/);
     const flipped = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1);
     expect(await reason(`${header}.${payload}.${flipped}`)).toMatch(/SIGNATURE_VERIFICATION_FAILED/);
+    // A cut signature fails verification, or decoding when its new last character has spare bits set.
     expect(await reason(`${header}.${payload}.${signature.slice(0, -4)}`)).toMatch(
-      /SIGNATURE_VERIFICATION_FAILED/,
+      /SIGNATURE_VERIFICATION_FAILED|ERR_JWS_INVALID/,
     );
   });
 

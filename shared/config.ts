@@ -2,6 +2,7 @@
 // Each function reads only the variables it needs (least privilege; SCF allows 4 KB per function).
 import { type ClientRegistry, readClients } from './clients.ts';
 import { type Env, EnvReader, readIssuer } from './env.ts';
+import { HTTP_TOKEN } from './http/web.ts';
 import {
   importPublicKeys,
   importSigningKey,
@@ -55,6 +56,8 @@ export interface BusinessConfig {
   /** The shared store (a redis URL) the business function asks whether a token was revoked. */
   store: string;
   checkRevocation: boolean;
+  /** OAUTH_BEARER_COOKIE: the cookie a token may also come in; none unless configured. */
+  bearerCookie?: string;
 }
 
 export function readSecret(reader: EnvReader, name = 'OAUTH_SECRET'): Uint8Array {
@@ -162,6 +165,11 @@ export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessCon
   const accessTokenTyp = reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);
   const store = readStore(reader);
   const checkRevocation = readRevocationCheck(reader, store);
+  const bearerCookie = reader.optional('OAUTH_BEARER_COOKIE');
+  // RFC 6265 §4.1.1: a cookie name is a token.
+  if (bearerCookie !== undefined && !(HTTP_TOKEN.test(bearerCookie) && bearerCookie.length <= 64)) {
+    reader.report('OAUTH_BEARER_COOKIE must be a cookie name (1–64 token characters), e.g. id_token');
+  }
   return reader.finish({
     issuer,
     audience,
@@ -170,6 +178,7 @@ export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessCon
     accessTokenTyp,
     store,
     checkRevocation,
+    ...(bearerCookie !== undefined ? { bearerCookie } : {}),
   });
 }
 

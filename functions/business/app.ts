@@ -32,7 +32,7 @@ export function createBusinessApp(config: Readonly<BusinessConfig>, options: Bus
   const app: App = async (req, ctx) => {
     if (routePath(req) !== '/work') return notFound();
     if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
-    const token = extractAccessToken(req);
+    const token = extractAccessToken(req, config.bearerCookie);
     try {
       const claims = await verify(token);
       ctx.log.clientId = claims.client_id;

@@ -73,6 +73,7 @@ export const OPTIONAL_VARIABLES: readonly string[] = [
   'OAUTH_ACCESS_TOKEN_TTL',
   'OAUTH_CLOCK_TOLERANCE',
   'OAUTH_CHECK_REVOCATION',
+  'OAUTH_BEARER_COOKIE',
 ];
 
 /** Every ${env:NAME} a YAML text references. */

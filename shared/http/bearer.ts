@@ -21,13 +21,13 @@ function refuse(error: 'invalid_request' | 'invalid_token', description: string,
 // `Bearer <jwt>` (RFC 6750 §2.1) or API Gateway's `Bearer id_token="<jwt>"`.
 const AUTHORIZATION = /^Bearer +(?:id_token="([^"]*)"|([A-Za-z0-9._~+/-]+=*)) *$/i;
 
-function fromCookie(header: string | null): string | undefined {
+function fromCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
   let found: string | undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== 'id_token') continue;
-    if (found !== undefined) throw refuse('invalid_request', 'more than one id_token cookie', 400);
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    if (found !== undefined) throw refuse('invalid_request', `more than one ${name} cookie`, 400);
     found = part
       .slice(eq + 1)
       .trim()
@@ -38,16 +38,19 @@ function fromCookie(header: string | null): string | undefined {
 
 /**
  * The one access token of the request. RFC 6750 §2: a client MUST NOT use more than one method, and
- * RFC 9700 §2.2.3 / OAuth 2.1: never from the query string.
+ * RFC 9700 §2.2.3 / OAuth 2.1: never from the query string. A cookie is read only when `cookieName`
+ * is given (OAUTH_BEARER_COOKIE): the browser sends a cookie with every request, cross-site ones
+ * too, so a cookie credential is open to CSRF and cookie tossing (RFC 6750 §5.3 / §2) wherever no
+ * gateway stands in front.
  */
-export function extractAccessToken(req: HttpRequest): string {
+export function extractAccessToken(req: HttpRequest, cookieName?: string): string {
   const url = requestUrl(req);
   // Most requests have no query string: its parameters are not made into an object for nothing.
   if (url.search !== '' && (url.searchParams.has('access_token') || url.searchParams.has('id_token'))) {
     throw refuse('invalid_request', 'access tokens are not accepted in the query string', 400);
   }
   const authorization = req.headers.get('authorization');
-  const cookie = fromCookie(req.headers.get('cookie'));
+  const cookie = cookieName === undefined ? undefined : fromCookie(req.headers.get('cookie'), cookieName);
   let header: string | undefined;
   if (authorization !== null) {
     const match = AUTHORIZATION.exec(authorization);

@@ -39,7 +39,7 @@ export type HeadersInit =
 export type BodyInit = string | Uint8Array | ArrayBuffer | null;
 
 // Fetch §2.2 "header name": an RFC 9110 token.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Fetch §2.2 "header value normalize": strip leading and trailing HTTP whitespace.
 const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 // Fetch §2.2 "header value": no NUL, CR or LF; WebIDL ByteString: no code unit above U+00FF.
@@ -47,7 +47,8 @@ const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
 
 function headerName(name: string): string {
   const text = String(name);
-  if (!TOKEN.test(text)) throw new TypeError(`invalid header name: ${JSON.stringify(text.slice(0, 64))}`);
+  if (!HTTP_TOKEN.test(text))
+    throw new TypeError(`invalid header name: ${JSON.stringify(text.slice(0, 64))}`);
   return text.toLowerCase();
 }
 
@@ -320,7 +321,7 @@ export class LiteRequest extends Body implements HttpRequest {
     const headers =
       adopt && init.headers instanceof LiteHeaders ? init.headers : new LiteHeaders(init.headers);
     let method = init.method ?? 'GET';
-    if (!TOKEN.test(method)) throw new TypeError('invalid request method');
+    if (!HTTP_TOKEN.test(method)) throw new TypeError('invalid request method');
     const upper = method.toUpperCase();
     if (FORBIDDEN_METHODS.has(upper)) throw new TypeError(`method ${upper} is forbidden`);
     if (NORMALIZED_METHODS.has(upper)) method = upper;

@@ -13,6 +13,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 let gw: TestGateway;
 let business: App;
+let withCookie: App;
 let key: SigningKey;
 let issuer: string;
 let audience: string;
@@ -20,6 +21,7 @@ let audience: string;
 beforeAll(async () => {
   gw = await startTestGateway();
   business = createBusinessApp(await loadBusinessConfig(gw.env));
+  withCookie = createBusinessApp(await loadBusinessConfig({ ...gw.env, OAUTH_BEARER_COOKIE: 'id_token' }));
   key = await importSigningKey((await testKeys()).privatePem);
   issuer = gw.env.OAUTH_ISSUER!;
   audience = gw.env.OAUTH_AUDIENCE!;
@@ -285,11 +287,23 @@ describe('misplaced and doubled tokens at /work', () => {
     expect(r.direct).toBe(400);
   });
 
-  it('two different tokens (header and cookie) are refused', async () => {
+  it('two different tokens (header and the configured cookie) are refused', async () => {
     const token = await valid();
-    const r = await attempt({ ...bearer(token), cookie: `id_token=${await valid()}` });
-    expect(r.viaGateway).toBe(400);
-    expect(r.direct).toBe(400);
+    const headers = { ...bearer(token), cookie: `id_token=${await valid()}` };
+    const direct = await runApp(withCookie, new Request(`${issuer}/work`, { headers }));
+    expect(direct.res.status).toBe(400);
+    // With no OAUTH_BEARER_COOKIE (the gateway's backend here) a cookie is no credential at all.
+    expect((await attempt(headers)).viaGateway).toBe(200);
+  });
+
+  it('a token in the id_token cookie alone is refused by the business function by default (ambient credential)', async () => {
+    const headers = { cookie: `id_token=${await valid()}` };
+    const direct = await runApp(business, new Request(`${issuer}/work`, { headers }));
+    expect(direct.res.status).toBe(401);
+    expect(direct.res.headers.get('www-authenticate')).toBe('Bearer realm="work"');
+    // Configured explicitly, the same cookie is read.
+    const configured = await runApp(withCookie, new Request(`${issuer}/work`, { headers }));
+    expect(configured.res.status).toBe(200);
   });
 
   it('two tokens in one Authorization header are refused', async () => {

@@ -3,6 +3,7 @@
 import { type ClientRegistry, readClients } from './clients.ts';
 import { type Env, EnvReader, readIssuer } from './env.ts';
 import { HTTP_TOKEN } from './http/web.ts';
+import { decodeCanonicalBase64url } from './jwt/compact.ts';
 import {
   importPublicKeys,
   importSigningKey,
@@ -12,6 +13,14 @@ import {
 } from './jwt/keys.ts';
 import type { AccessTokenTyp } from './jwt/sign.ts';
 import { readRotation } from './rotation.ts';
+import {
+  AUTHORIZE_PURPOSES,
+  deriveSealKeys,
+  SEAL_KEY_VARIABLES,
+  type SealKeys,
+  type SealPurpose,
+  TOKEN_PURPOSES,
+} from './seal.ts';
 import { readUsers, type UserDirectory } from './users.ts';
 
 export interface TokenConfig {
@@ -24,7 +33,8 @@ export interface TokenConfig {
   nextKeys: readonly VerificationKey[];
   /** Unix seconds: no token signed by the current key may expire later (the planned key switch). */
   signingKeyNotAfter?: number;
-  secret: Uint8Array;
+  /** Opens authorization codes, seals and opens refresh tokens (TOKEN_PURPOSES). */
+  sealKeys: SealKeys;
   clients: ClientRegistry;
   store: string;
   accessTokenTtl: number;
@@ -36,7 +46,8 @@ export interface TokenConfig {
 
 export interface AuthorizeConfig {
   issuer: string;
-  secret: Uint8Array;
+  /** Seals authorization codes, session cookies and CSRF tokens (AUTHORIZE_PURPOSES); never refresh tokens. */
+  sealKeys: SealKeys;
   clients: ClientRegistry;
   users: UserDirectory;
   /** RFC 9700 §4.5 / OAuth 2.1 §4.1.2: authorization codes live briefly (default 60 s, never over 600). */
@@ -71,6 +82,40 @@ export function readSecret(reader: EnvReader, name = 'OAUTH_SECRET'): Uint8Array
   if (bytes.byteLength < 32)
     reader.report(`${name} must encode at least 32 random bytes, got ${bytes.byteLength}`);
   return new Uint8Array(bytes);
+}
+
+/**
+ * The derived keys of `purposes`: from OAUTH_SECRET (one secret, for development and simple setups),
+ * or each from its own variable (SEAL_KEY_VARIABLES, printed by `npm run keys`), so that a function
+ * holds only what it needs. Both at once is ambiguous and refused.
+ */
+export function readSealKeys(reader: EnvReader, purposes: readonly SealPurpose[]): SealKeys {
+  const names = purposes.map((p) => SEAL_KEY_VARIABLES[p]);
+  const given = names.filter((name) => reader.optional(name) !== undefined);
+  if (reader.optional('OAUTH_SECRET') !== undefined) {
+    if (given.length > 0) {
+      reader.report(
+        `OAUTH_SECRET and ${given.join(', ')} are both set: give either the one secret or this function's own keys`,
+      );
+    }
+    const secret = readSecret(reader);
+    return secret.byteLength >= 32 ? deriveSealKeys(secret, purposes) : {};
+  }
+  if (given.length === 0) {
+    reader.report(`OAUTH_SECRET is missing (or give this function's own keys: ${names.join(', ')})`);
+    return {};
+  }
+  const keys: Partial<Record<SealPurpose, Uint8Array>> = {};
+  for (const purpose of purposes) {
+    const name = SEAL_KEY_VARIABLES[purpose];
+    const raw = reader.required(name);
+    if (raw === undefined) continue;
+    const bytes = /^[A-Za-z0-9_-]{43}$/.test(raw) ? decodeCanonicalBase64url(raw) : undefined;
+    if (!bytes)
+      reader.report(`${name} must be 32 bytes in base64url (43 characters), as npm run keys prints it`);
+    else keys[purpose] = new Uint8Array(bytes);
+  }
+  return Object.freeze(keys);
 }
 
 export function readStore(reader: EnvReader, name = 'OAUTH_STORE'): string {
@@ -115,7 +160,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   const audience = reader.required('OAUTH_AUDIENCE') ?? '';
   const signingKey = await readKey(reader, 'OAUTH_PRIVATE_KEY', true, importSigningKey);
   const retired = await readKey(reader, 'OAUTH_RETIRED_PUBLIC_KEYS', false, importPublicKeys);
-  const secret = readSecret(reader);
+  const sealKeys = readSealKeys(reader, TOKEN_PURPOSES);
   const clients = readClients(reader);
   const store = readStore(reader);
   const accessTokenTtl = reader.integer('OAUTH_ACCESS_TOKEN_TTL', 300, 60, 86_400);
@@ -129,7 +174,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
     signingKey: signingKey as SigningKey,
     retiredKeys: (retired ?? []).filter((k) => k.kid !== signingKey?.kid),
     ...rotation,
-    secret,
+    sealKeys,
     clients,
     store,
     accessTokenTtl,
@@ -147,13 +192,13 @@ export function readRefreshTokenTtl(reader: EnvReader): number {
 export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeConfig>> {
   const reader = new EnvReader(env);
   const issuer = readIssuer(reader);
-  const secret = readSecret(reader);
+  const sealKeys = readSealKeys(reader, AUTHORIZE_PURPOSES);
   const clients = readClients(reader);
   const users = readUsers(reader);
   const codeTtl = reader.integer('OAUTH_CODE_TTL', 60, 10, 600);
   const sessionTtl = reader.integer('OAUTH_SESSION_TTL', 1800, 60, 86_400);
   const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
-  return reader.finish({ issuer, secret, clients, users, codeTtl, sessionTtl, requirePkce });
+  return reader.finish({ issuer, sealKeys, clients, users, codeTtl, sessionTtl, requirePkce });
 }
 
 export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessConfig>> {

@@ -35,8 +35,8 @@ export function createAuthorizeApp(
   options: AuthorizeAppOptions = {},
 ): App {
   const now = options.now ?? Date.now;
-  const sessions = createSessionManager(config.secret, config.sessionTtl);
-  const codes = createCodeSealer(config.secret);
+  const sessions = createSessionManager(config.sealKeys, config.sessionTtl);
+  const codes = createCodeSealer(config.sealKeys);
   const usersBySub = new Map<string, User>([...config.users.values()].map((u) => [u.sub, u]));
   // An unknown username costs the same scrypt as a known one: no user enumeration by timing.
   const decoyHash = decoyPasswordHash(config.users.values().next().value?.passwordHash);

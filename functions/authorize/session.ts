@@ -3,7 +3,7 @@
 // the session id, so a form only validates with the cookie it was rendered for.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type HttpRequest, requestUrl } from '../../shared/http/web.ts';
-import { createSealer, deriveKey } from '../../shared/seal.ts';
+import { createSealer, type SealKeys, sealKey } from '../../shared/seal.ts';
 
 export interface Session {
   [claim: string]: unknown;
@@ -39,9 +39,9 @@ function readCookie(header: string | null, name: string): string | undefined {
   return undefined;
 }
 
-export function createSessionManager(secret: Uint8Array, ttlSeconds: number): SessionManager {
-  const sealer = createSealer<Session>(secret, 'session cookie');
-  const csrfKey = deriveKey(secret, 'csrf token');
+export function createSessionManager(keys: SealKeys, ttlSeconds: number): SessionManager {
+  const sealer = createSealer<Session>(keys, 'session cookie');
+  const csrfKey = sealKey(keys, 'csrf token');
   const csrfFor = (session: Session) => createHmac('sha256', csrfKey).update(session.sid).digest('base64url');
 
   return {

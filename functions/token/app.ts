@@ -39,7 +39,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     store: options.store ?? openStore(config.store),
   };
   // One sealer (one derived key, imported once) for every reader and writer of refresh tokens.
-  const refreshSealer = createRefreshSealer(config.secret);
+  const refreshSealer = createRefreshSealer(config.sealKeys);
   const storeGrants: Record<string, GrantHandler> = {
     authorization_code: createAuthorizationCodeGrant(deps, refreshSealer),
     refresh_token: createRefreshTokenGrant(deps, refreshSealer),

@@ -1,11 +1,13 @@
 // Offline checks of the deploy configuration: every serverless.yml parses, every input is one its
 // component's published schema accepts, every ${env:…} and ${output:…} resolves, the gateway's OAuth 2.0
 // wiring is coherent, and each function's environment fits SCF's limits and holds the right keys.
+
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { checkFunctionEnvironments } from '../gateway/preflight.ts';
+import { withFunctionKeys } from '../keys/function-keys.ts';
 import {
   envReferences,
   functionInstanceFiles,
@@ -64,7 +66,9 @@ export function environmentBytes(vars: Readonly<Record<string, string>>): number
 const OUTPUT_REF = /\$\{output:([^}]*)\}/g;
 
 /** Every problem of the deploy configuration under `root`, each naming its file; empty when deployable. */
-export async function checkDeployConfig(root: string, options: CheckOptions): Promise<string[]> {
+export async function checkDeployConfig(root: string, given: CheckOptions): Promise<string[]> {
+  // Each function's own keys, derived from OAUTH_SECRET as the deploy passes them.
+  const options = { ...given, env: withFunctionKeys(given.env) };
   const problems: string[] = [];
   const files = [join(root, 'serverless.yml'), ...functionInstanceFiles(root)];
   const instances: Instance[] = [];

@@ -198,7 +198,24 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
   const codeTtl = reader.integer('OAUTH_CODE_TTL', 60, 10, 600);
   const sessionTtl = reader.integer('OAUTH_SESSION_TTL', 1800, 60, 86_400);
   const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
+  refuseSubjectClash(reader, clients, users);
   return reader.finish({ issuer, sealKeys, clients, users, codeTtl, sessionTtl, requirePkce });
+}
+
+/**
+ * RFC 9068 §5: a client_credentials token's `sub` is the client_id, so a user whose `sub` is also a
+ * client_id would get tokens a resource server cannot tell from that client's own.
+ */
+function refuseSubjectClash(reader: EnvReader, clients: ClientRegistry, users: UserDirectory): void {
+  const clientIds = [...clients.keys()];
+  [...users.values()].forEach((user, i) => {
+    const clash = clientIds.indexOf(user.sub);
+    if (clash >= 0) {
+      reader.report(
+        `OAUTH_USERS[${i}].sub (the username when sub is not set) equals the client_id of OAUTH_CLIENTS[${clash}]: give the user another sub (RFC 9068 §5)`,
+      );
+    }
+  });
 }
 
 export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessConfig>> {

@@ -21,6 +21,11 @@ export interface Client {
   readonly isPublic: boolean;
   /** RFC 7523 `private_key_jwt`: the public keys the client's assertions are signed with. */
   readonly jwks?: readonly JWK[];
+  /**
+   * `introspection: true`: a resource server that may introspect any of our access tokens (RFC 7662
+   * §4). Without it a client learns only about tokens issued to itself.
+   */
+  readonly mayIntrospect: boolean;
 }
 
 export type ClientRegistry = ReadonlyMap<string, Client>;
@@ -161,6 +166,12 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
   if (scopes.some((s) => !SCOPE_TOKEN.test(s)))
     reader.report(`${where}.scope has a character RFC 6749 §3.3 forbids`);
 
+  const introspection = c.introspection ?? false;
+  if (typeof introspection !== 'boolean') reader.report(`${where}.introspection must be true or false`);
+  else if (introspection && isPublic) {
+    reader.report(`${where} is public and cannot be allowed introspection (its client_id proves nothing)`);
+  }
+
   if (reader.problems.length > before) return undefined;
   return Object.freeze({
     clientId: clientId as string,
@@ -171,5 +182,6 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
     authMethod: authMethod as AuthMethod,
     isPublic,
     ...(jwks ? { jwks: Object.freeze(jwks) } : {}),
+    mayIntrospect: introspection === true,
   });
 }

@@ -81,7 +81,7 @@ describe('POST /introspect (RFC 7662)', () => {
     });
   });
 
-  it('lets any confidential client introspect an access token (a resource server)', async () => {
+  it('lets a client registered with introspection: true introspect any access token (a resource server)', async () => {
     const token = await issue();
     const r = await introspect({ token, ...poster }, {});
     expect(r.body.active).toBe(true);

@@ -44,4 +44,13 @@ describe("introspection and revocation of another client's tokens", () => {
     expect((await post('/introspect', { token, ...resourceServer })).body).toMatchObject({ active: true });
     expect((await post('/introspect', { token }, confidential)).body).toMatchObject({ active: true });
   });
+
+  it("revoking another client's token answers 200 as for an invalid one, and revokes nothing", async () => {
+    const token = await confidentialToken();
+    const other = await post('/revoke', { token }, codeOnly);
+    const invalid = await post('/revoke', { token: `${token.slice(0, -4)}AAAA` }, codeOnly);
+    expect(other).toEqual(invalid);
+    expect(other.status).toBe(200);
+    expect((await post('/introspect', { token }, confidential)).body).toMatchObject({ active: true });
+  });
 });

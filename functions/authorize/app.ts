@@ -35,7 +35,11 @@ export function createAuthorizeApp(
   options: AuthorizeAppOptions = {},
 ): App {
   const now = options.now ?? Date.now;
-  const sessions = createSessionManager(config.sealKeys, config.sessionTtl);
+  const sessions = createSessionManager(
+    config.sealKeys,
+    config.sessionTtl,
+    new URL(config.issuer).protocol === 'https:',
+  );
   const codes = createCodeSealer(config.sealKeys);
   const usersBySub = new Map<string, User>([...config.users.values()].map((u) => [u.sub, u]));
   // An unknown username costs the same scrypt as a known one: no user enumeration by timing.
@@ -51,27 +55,27 @@ export function createAuthorizeApp(
     if (submitted || (req.method === 'POST' && params.has('username'))) {
       // The forms are protected by a token bound to the session cookie (RFC 9700 §4.7, CSRF).
       if (!session || !sessions.checkCsrf(session, params.get('csrf_token')?.[0])) {
-        return page.login(await fresh(req), 'Your sign-in page expired. Please sign in again.', 403);
+        return page.login(await fresh(), 'Your sign-in page expired. Please sign in again.', 403);
       }
       if (params.has('decision')) return decide(page, session, params.get('decision')?.[0]);
       return signIn(page, params);
     }
     const user = session?.sub !== undefined ? usersBySub.get(session.sub) : undefined;
     if (session && user) return page.consent(session, user);
-    return page.login(session ?? (await fresh(req)));
+    return page.login(session ?? (await fresh()));
   }
 
   /** A new anonymous session, and its cookie to set. */
-  async function fresh(req: HttpRequest): Promise<{ session: Session; cookie: string }> {
+  async function fresh(): Promise<{ session: Session; cookie: string }> {
     const session = sessions.newSession();
-    return { session, cookie: await sessions.cookie(req, session, now()) };
+    return { session, cookie: await sessions.cookie(session, now()) };
   }
 
   async function signIn(page: PageContext, params: RawParams): Promise<HttpResponse> {
     const username = params.get('username')?.[0]?.normalize('NFC');
     const password = params.get('password')?.[0];
     if (!username || !password) {
-      return page.login(await fresh(page.req), 'Enter your username and password.', 400, username);
+      return page.login(await fresh(), 'Enter your username and password.', 400, username);
     }
     const user = config.users.get(username);
     const valid =
@@ -79,11 +83,11 @@ export function createAuthorizeApp(
       (await verifyPassword(password, user?.passwordHash ?? decoyHash)) &&
       user !== undefined;
     if (!valid) {
-      return page.login(await fresh(page.req), 'The username or password is not correct.', 401, username);
+      return page.login(await fresh(), 'The username or password is not correct.', 401, username);
     }
     // A new session id at login (session fixation), then back to GET so a reload never re-posts.
     const session = sessions.newSession({ sub: user.sub, auth_time: Math.floor(now() / 1000) });
-    const cookie = await sessions.cookie(page.req, session, now());
+    const cookie = await sessions.cookie(session, now());
     return seeOther(page.selfUrl(), cookie);
   }
 
@@ -93,7 +97,7 @@ export function createAuthorizeApp(
     decision: string | undefined,
   ): Promise<HttpResponse> {
     const user = session.sub !== undefined ? usersBySub.get(session.sub) : undefined;
-    if (!user) return page.login(await fresh(page.req), 'Please sign in first.', 401);
+    if (!user) return page.login(await fresh(), 'Please sign in first.', 401);
     const { request } = page;
     if (decision === 'deny') {
       // RFC 6749 §4.1.2.1: the resource owner denied the request.
@@ -182,7 +186,7 @@ export function createAuthorizeApp(
     }
   }
 
-  return async (req, ctx) => {
+  const app: App = async (req, ctx) => {
     if (routePath(req) !== '/authorize') return notFound();
     // OAuth 2.1 §4.1.1: the authorization endpoint supports GET and may support POST.
     if (req.method !== 'GET' && req.method !== 'POST') methodNotAllowed(['GET', 'POST']);
@@ -205,6 +209,7 @@ export function createAuthorizeApp(
       throw error;
     }
   };
+  return app;
 }
 
 async function readParams(req: HttpRequest): Promise<RawParams> {

@@ -4,6 +4,7 @@ import { createCodeSealer } from '../../shared/authorization-code.ts';
 import { splitScope } from '../../shared/clients.ts';
 import type { AuthorizeConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
+import { withHsts } from '../../shared/http/hsts.ts';
 import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
@@ -209,7 +210,7 @@ export function createAuthorizeApp(
       throw error;
     }
   };
-  return app;
+  return withHsts(app, config.issuer);
 }
 
 async function readParams(req: HttpRequest): Promise<RawParams> {

@@ -7,6 +7,7 @@ import {
 } from '../../shared/client-auth.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
+import { withHsts } from '../../shared/http/hsts.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
@@ -93,7 +94,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
   };
   // A store handed in belongs to the caller; one opened here is closed with the app.
   if (!options.store) app.dispose = () => deps.store.close();
-  return app;
+  return withHsts(app, config.issuer);
 }
 
 async function handleToken(

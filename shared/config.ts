@@ -11,7 +11,7 @@ import {
   type SigningKey,
   type VerificationKey,
 } from './jwt/keys.ts';
-import type { AccessTokenTyp } from './jwt/sign.ts';
+import { type AccessTokenTyp, MAX_ACCESS_TOKEN_TTL } from './jwt/sign.ts';
 import { readRotation } from './rotation.ts';
 import {
   AUTHORIZE_PURPOSES,
@@ -163,7 +163,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   const sealKeys = readSealKeys(reader, TOKEN_PURPOSES);
   const clients = readClients(reader);
   const store = readStore(reader);
-  const accessTokenTtl = reader.integer('OAUTH_ACCESS_TOKEN_TTL', 300, 60, 86_400);
+  const accessTokenTtl = reader.integer('OAUTH_ACCESS_TOKEN_TTL', 300, 60, MAX_ACCESS_TOKEN_TTL);
   const accessTokenTyp = reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);
   const clockTolerance = readTolerance(reader);
   const refreshTokenTtl = readRefreshTokenTtl(reader);

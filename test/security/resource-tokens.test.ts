@@ -247,6 +247,28 @@ describe('forged access tokens at /work', () => {
     await refusedEverywhere(ours({}, claims({ exp: String(now + 300) })));
   });
 
+  it.each([
+    ['a numeric sub', { sub: 42 }],
+    ['an empty sub', { sub: '' }],
+    ['an iat a day in the future', { iat: Math.floor(Date.now() / 1000) + 86_400 }],
+    ['an exp of 1e308', { exp: 1e308 }],
+    ['an exp a year ahead', { exp: Math.floor(Date.now() / 1000) + 365 * 86_400 }],
+  ])(
+    'a token with %s is refused by the backend (RFC 9068 §2.2 claim types and ranges)',
+    async (_what, extra) => {
+      await refusedByBackend(ours({}, claims(extra)));
+    },
+  );
+
+  it.each([
+    ['b64 without crit (RFC 7797 unencoded payload)', { b64: false }],
+    ['b64 true without crit', { b64: true }],
+    ['zip (compressed payload)', { zip: 'DEF' }],
+    ['cty JWT (nested token)', { cty: 'JWT' }],
+  ])('a %s header is refused by the backend', async (_what, header) => {
+    await refusedByBackend(ours(header));
+  });
+
   it('a token quoted with single quotes in the gateway form is refused', async () => {
     const r = await attempt({ authorization: `Bearer id_token='${await valid()}'` });
     expect(r.viaGateway).toBe(401);

@@ -11,6 +11,8 @@
 // --cold-only (stop after the cold starts and print them as one JSON line).
 // --in-process-only (with --compare: only the in-process comparison of the two trees' functions,
 // --in-process-rounds N of them, default 14, printed as one JSON line; ~10–20 s).
+// --adapters-only (only each platform entry's CPU per GET /work event beside SCF's, "adapters",
+// --adapter-rounds N of them, default 9, printed as one JSON line; ~10 s).
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,6 +22,7 @@ import { build } from 'esbuild';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
 import { freePort } from '../net.ts';
 import { loadProject } from '../serverless/project.ts';
+import { type AdapterFigures, measureAdapters } from './adapters.ts';
 import { writeCodeExchanges } from './code-flow.ts';
 import { type ColdTarget, measureColdStarts } from './cold-start.ts';
 import { createFloorMeter, measureCrypto } from './crypto.ts';
@@ -43,6 +46,8 @@ const { values: flags } = parseArgs({
     'cold-only': { type: 'boolean', default: false },
     'in-process-only': { type: 'boolean', default: false },
     'in-process-rounds': { type: 'string', default: '14' },
+    'adapters-only': { type: 'boolean', default: false },
+    'adapter-rounds': { type: 'string', default: '9' },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -306,6 +311,15 @@ async function main(): Promise<void> {
       IN_PROCESS_ROUNDS,
     );
   };
+  const adapterFigures = async (): Promise<AdapterFigures> => {
+    progress(`each platform entry of the business function in process, ${flags['adapter-rounds']} rounds`);
+    const business = coldTargets(setup, coldToken!).find((t) => t.name === 'business')!;
+    return measureAdapters(business, await mintTokens(setup, 1000), Number(flags['adapter-rounds']));
+  };
+  if (flags['adapters-only']) {
+    console.log(JSON.stringify({ adapters: await adapterFigures() }));
+    return;
+  }
   if (flags['in-process-only']) {
     if (!compareSetup) throw new TypeError('--in-process-only needs --compare TREE');
     console.log(JSON.stringify({ in_process: await inProcessComparison(compareSetup) }));
@@ -325,6 +339,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(cold));
     return;
   }
+
+  const adapters = await adapterFigures();
 
   const plain = await startServer('plain-server.ts', ['hello'], process.env);
   // The same server doing only the cryptography each endpoint cannot avoid: what the ratios would be
@@ -546,6 +562,7 @@ async function main(): Promise<void> {
     cold_start_status: cold.statuses,
     ...(other ? { compare: other } : {}),
     ...(inProcess ? { in_process: inProcess } : {}),
+    adapters,
     settings: {
       rounds: ROUNDS,
       measured_s: DURATION_MS / 1000,
@@ -638,6 +655,32 @@ async function main(): Promise<void> {
         ] as [string, string, string][])
       : []),
   ];
+  rows.push(
+    ['', '', ''],
+    ['GET /work, SCF main_handler', `${adapters.cpu_us.scf} µs CPU/event`, 'in process, the entry itself'],
+    ...(
+      [
+        ['lambda_v1', 'Lambda handler, payload 1.0'],
+        ['lambda_v2', 'Lambda handler, payload 2.0'],
+        ['fc', 'FC fcHandler (JSON Buffer)'],
+        ['fetch', 'fetch (Request → Response)'],
+      ] as const
+    ).map(([key, label]): [string, string, string] => [
+      `GET /work, ${label}`,
+      `${adapters.cpu_us[key]} µs CPU/event`,
+      `${adapters.over_scf_us[key]} µs over SCF (median of ${flags['adapter-rounds']} paired rounds)`,
+    ]),
+    [
+      "  of which the runtime's Response",
+      `${adapters.response_object_us} µs CPU/event`,
+      'new Response(body, init) alone',
+    ],
+    [
+      "  and the runtime's Request headers",
+      `${adapters.request_headers_us} µs CPU/event`,
+      `headers.forEach alone; fetch's own translation ${adapters.fetch_translation_over_scf_us} µs over SCF`,
+    ],
+  );
   const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = [
     '',

@@ -1,18 +1,24 @@
 // Negative catalogue: forged and misused access tokens at GET /work, through the local gateway and
-// at the business function with no gateway in front (it must be safe on its own).
+// at the business function with no gateway in front (it must be safe on its own), through each
+// platform's entry (SCF, AWS Lambda 1.0/2.0/function URL, Alibaba Cloud FC, fetch) too.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
 import { loadBusinessConfig } from '../../shared/config.ts';
+import { createEntries, type Entries } from '../../shared/http/entries.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
+import { type LogSink, setLogSink } from '../../shared/log.ts';
 import { foreignKeyPair, runApp, testKeys } from '../support/fixtures.ts';
 import { rawRs256, standardClaims, tamperPayload, tamperSignature, unsigned } from '../support/forge.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { PLATFORMS, sendThrough } from '../support/platforms.ts';
 
 let gw: TestGateway;
 let business: App;
+let entries: Entries;
+let restoreLog: LogSink;
 let withCookie: App;
 let key: SigningKey;
 let issuer: string;
@@ -21,12 +27,18 @@ let audience: string;
 beforeAll(async () => {
   gw = await startTestGateway();
   business = createBusinessApp(await loadBusinessConfig(gw.env));
+  restoreLog = setLogSink(() => {});
+  entries = createEntries(async () => createBusinessApp(await loadBusinessConfig(gw.env)));
   withCookie = createBusinessApp(await loadBusinessConfig({ ...gw.env, OAUTH_BEARER_COOKIE: 'id_token' }));
   key = await importSigningKey((await testKeys()).privatePem);
   issuer = gw.env.OAUTH_ISSUER!;
   audience = gw.env.OAUTH_AUDIENCE!;
 });
-afterAll(() => gw?.close());
+afterAll(async () => {
+  if (restoreLog) setLogSink(restoreLog);
+  await entries?.dispose();
+  await gw?.close();
+});
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const claims = (extra: Record<string, unknown> = {}) => ({ ...standardClaims(issuer, audience), ...extra });
@@ -53,6 +65,15 @@ async function attempt(headers: Record<string, string>, query = '') {
   const viaGateway = res.status;
   const backendRan = (gw.invocations.get('oauth-business') ?? 0) > before;
   const direct = await runApp(business, new Request(`${issuer}/work${query}`, { headers }));
+  // Every platform's entry is a door with no gateway in front: each answers as the bare function.
+  for (const platform of PLATFORMS) {
+    const through = await sendThrough(
+      platform,
+      { business: entries },
+      new Request(`${issuer}/work${query}`, { headers }),
+    );
+    expect(through.status, platform).toBe(direct.res.status);
+  }
   return { viaGateway, backendRan, direct: direct.res.status, body: await res.text() };
 }
 

@@ -17,6 +17,8 @@ export interface CodeClaims {
   scope: string;
   /** PKCE S256 code_challenge, when the request had one. */
   cc?: string;
+  /** RFC 8707: the resources the authorization request named, when it named any. */
+  res?: string[];
   auth_time: number;
 }
 

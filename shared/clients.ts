@@ -26,6 +26,8 @@ export interface Client {
    * §4). Without it a client learns only about tokens issued to itself.
    */
   readonly mayIntrospect: boolean;
+  /** RFC 8707: the resources this client may have tokens for (default every OAUTH_RESOURCES entry). */
+  readonly resources?: readonly string[];
 }
 
 export type ClientRegistry = ReadonlyMap<string, Client>;
@@ -172,6 +174,14 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
     reader.report(`${where} is public and cannot be allowed introspection (its client_id proves nothing)`);
   }
 
+  const resources = c.resources;
+  if (
+    resources !== undefined &&
+    (!Array.isArray(resources) || resources.length === 0 || resources.some((r) => typeof r !== 'string'))
+  ) {
+    reader.report(`${where}.resources must be a non-empty array of resource URIs`);
+  }
+
   if (reader.problems.length > before) return undefined;
   return Object.freeze({
     clientId: clientId as string,
@@ -183,5 +193,6 @@ function readClient(reader: EnvReader, item: unknown, where: string): Client | u
     isPublic,
     ...(jwks ? { jwks: Object.freeze(jwks) } : {}),
     mayIntrospect: introspection === true,
+    ...(Array.isArray(resources) ? { resources: Object.freeze([...(resources as string[])]) } : {}),
   });
 }

@@ -12,6 +12,7 @@ import {
   type VerificationKey,
 } from './jwt/keys.ts';
 import { type AccessTokenTyp, MAX_ACCESS_TOKEN_TTL } from './jwt/sign.ts';
+import { checkClientResources, readResources } from './resources.ts';
 import { readRotation } from './rotation.ts';
 import {
   AUTHORIZE_PURPOSES,
@@ -26,6 +27,8 @@ import { readUsers, type UserDirectory } from './users.ts';
 export interface TokenConfig {
   issuer: string;
   audience: string;
+  /** RFC 8707: the resources tokens may be issued for (OAUTH_RESOURCES; default the audience). */
+  resources: readonly string[];
   signingKey: SigningKey;
   /** Public keys of retired signing keys, still published until their tokens expire. */
   retiredKeys: readonly VerificationKey[];
@@ -48,6 +51,8 @@ export interface AuthorizeConfig {
   issuer: string;
   /** Seals authorization codes, session cookies and CSRF tokens (AUTHORIZE_PURPOSES); never refresh tokens. */
   sealKeys: SealKeys;
+  /** RFC 8707: the resources a `resource` parameter may name (OAUTH_RESOURCES, or OAUTH_AUDIENCE). */
+  resources: readonly string[];
   clients: ClientRegistry;
   users: UserDirectory;
   /** RFC 9700 §4.5 / OAuth 2.1 §4.1.2: authorization codes live briefly (default 60 s, never over 600). */
@@ -162,6 +167,8 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   const retired = await readKey(reader, 'OAUTH_RETIRED_PUBLIC_KEYS', false, importPublicKeys);
   const sealKeys = readSealKeys(reader, TOKEN_PURPOSES);
   const clients = readClients(reader);
+  const resources = readResources(reader, audience);
+  checkClientResources(reader, clients.values(), resources);
   const store = readStore(reader);
   const accessTokenTtl = reader.integer('OAUTH_ACCESS_TOKEN_TTL', 300, 60, MAX_ACCESS_TOKEN_TTL);
   const accessTokenTyp = reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);
@@ -171,6 +178,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   return reader.finish({
     issuer,
     audience,
+    resources,
     signingKey: signingKey as SigningKey,
     retiredKeys: (retired ?? []).filter((k) => k.kid !== signingKey?.kid),
     ...rotation,
@@ -195,11 +203,13 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
   const sealKeys = readSealKeys(reader, AUTHORIZE_PURPOSES);
   const clients = readClients(reader);
   const users = readUsers(reader);
+  const resources = readResources(reader, reader.optional('OAUTH_AUDIENCE'));
+  checkClientResources(reader, clients.values(), resources);
   const codeTtl = reader.integer('OAUTH_CODE_TTL', 60, 10, 600);
   const sessionTtl = reader.integer('OAUTH_SESSION_TTL', 1800, 60, 86_400);
   const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
   refuseSubjectClash(reader, clients, users);
-  return reader.finish({ issuer, sealKeys, clients, users, codeTtl, sessionTtl, requirePkce });
+  return reader.finish({ issuer, resources, sealKeys, clients, users, codeTtl, sessionTtl, requirePkce });
 }
 
 /**

@@ -85,21 +85,27 @@ export class EnvReader {
 export function readIssuer(reader: EnvReader, name = 'OAUTH_ISSUER'): string {
   const raw = reader.required(name);
   if (raw === undefined) return '';
+  for (const problem of issuerProblems(raw)) reader.report(`${name} ${problem}`);
+  return raw;
+}
+
+/** What is wrong with `raw` as an issuer URL, each as the end of a sentence naming it. */
+export function issuerProblems(raw: string): string[] {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    reader.report(`${name} must be an absolute URL, got ${JSON.stringify(raw.slice(0, 80))}`);
-    return '';
+    return [`must be an absolute URL, got ${JSON.stringify(raw.slice(0, 80))}`];
   }
+  const problems: string[] = [];
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    reader.report(`${name} must use https (http is allowed only for 127.0.0.1, [::1] or localhost)`);
+    problems.push('must use https (http is allowed only for 127.0.0.1, [::1] or localhost)');
   }
   if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
-    reader.report(`${name} must not have a query or fragment`);
+    problems.push('must not have a query or fragment');
   }
-  if (raw.endsWith('/')) reader.report(`${name} must not end with "/"`);
-  return raw;
+  if (raw.endsWith('/')) problems.push('must not end with "/"');
+  return problems;
 }
 
 export function isLoopbackHost(hostname: string): boolean {

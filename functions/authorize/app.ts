@@ -124,6 +124,7 @@ export function createAuthorizeApp(
         sub: user.sub,
         scope: request.scope,
         ...(request.codeChallenge !== undefined ? { cc: request.codeChallenge } : {}),
+        ...(request.resources ? { res: request.resources } : {}),
         auth_time: session.auth_time ?? Math.floor(now() / 1000),
       },
       config.codeTtl,
@@ -137,15 +138,16 @@ export function createAuthorizeApp(
   }
 
   class PageContext {
-    readonly fields: Record<string, string> = {};
+    readonly fields: Record<string, string | readonly string[]> = {};
     constructor(
       readonly req: HttpRequest,
       params: RawParams,
       readonly request: AuthorizationRequest,
     ) {
       for (const name of REQUEST_PARAMETERS) {
-        const value = params.get(name)?.[0];
-        if (value !== undefined) this.fields[name] = value;
+        const values = params.get(name);
+        // RFC 8707 §2: every resource is carried forward; other parameters occur once.
+        if (values !== undefined) this.fields[name] = name === 'resource' ? values : values[0]!;
       }
     }
 
@@ -154,7 +156,10 @@ export function createAuthorizeApp(
     }
 
     selfUrl(): string {
-      return `${this.action}?${new URLSearchParams(this.fields).toString()}`;
+      const pairs = Object.entries(this.fields).flatMap(([name, value]) =>
+        (typeof value === 'string' ? [value] : value).map((v): [string, string] => [name, v]),
+      );
+      return `${this.action}?${new URLSearchParams(pairs).toString()}`;
     }
 
     login(

@@ -66,16 +66,20 @@ ${body}
   return new LiteResponse(html, { status: options.status ?? 200, headers });
 }
 
-function hiddenFields(fields: Readonly<Record<string, string>>): string {
+function hiddenFields(fields: Readonly<Record<string, string | readonly string[]>>): string {
   return Object.entries(fields)
-    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .flatMap(([name, value]) =>
+      (typeof value === 'string' ? [value] : value).map(
+        (v) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(v)}">`,
+      ),
+    )
     .join('\n');
 }
 
 export interface LoginPageInput {
   action: string;
   clientId: string;
-  fields: Readonly<Record<string, string>>;
+  fields: Readonly<Record<string, string | readonly string[]>>;
   username?: string;
   error?: string;
 }
@@ -103,7 +107,7 @@ export interface ConsentPageInput {
   clientId: string;
   username: string;
   scopes: readonly string[];
-  fields: Readonly<Record<string, string>>;
+  fields: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export function renderConsentPage(input: ConsentPageInput): string {

@@ -5,6 +5,7 @@ import type { AuthorizeConfig } from '../../shared/config.ts';
 import { isLoopbackHost } from '../../shared/env.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { isValidS256Challenge } from '../../shared/pkce.ts';
+import { allowedResources, selectResources } from '../../shared/resources.ts';
 
 /** Every value of every parameter, in order: repeats are detected after the client is known. */
 export type RawParams = ReadonlyMap<string, readonly string[]>;
@@ -16,6 +17,8 @@ export interface AuthorizationRequest {
   scope: string;
   state?: string;
   codeChallenge?: string;
+  /** RFC 8707: the resources the request named, bound to the code; none named, the token endpoint decides. */
+  resources?: string[];
 }
 
 /** An error shown to the person at the browser: the client or redirect URI cannot be trusted. */
@@ -50,6 +53,7 @@ export const REQUEST_PARAMETERS = [
   'state',
   'code_challenge',
   'code_challenge_method',
+  'resource',
 ] as const;
 
 const MAX_STATE_LENGTH = 2048;
@@ -148,8 +152,9 @@ export function validateAuthorizationRequest(
     throw new RedirectError(error, redirectUri, state);
   };
   for (const [name, values] of params) {
-    // RFC 6749 §3.1: request parameters MUST NOT be included more than once.
-    if (values.length > 1) fail(new OAuthError('invalid_request', `parameter ${safe(name)} is repeated`));
+    // RFC 6749 §3.1: request parameters MUST NOT be included more than once; RFC 8707 §2: but resource may.
+    if (values.length > 1 && name !== 'resource')
+      fail(new OAuthError('invalid_request', `parameter ${safe(name)} is repeated`));
   }
   if (state !== undefined && state.length > MAX_STATE_LENGTH) {
     fail(new OAuthError('invalid_request', `state is longer than ${MAX_STATE_LENGTH} characters`));
@@ -171,6 +176,18 @@ export function validateAuthorizationRequest(
     fail(new OAuthError('invalid_scope', 'a requested scope is not allowed for this client'));
   }
   const scope = (requested.length > 0 ? [...new Set(requested)] : client.scopes).join(' ');
+
+  // RFC 8707 §2: each resource is one this client may have tokens for, else invalid_target.
+  const requestedResources = params.get('resource') ?? [];
+  let resources: string[] | undefined;
+  if (requestedResources.length > 0) {
+    try {
+      resources = selectResources(requestedResources, allowedResources(client, config.resources));
+    } catch (error) {
+      if (error instanceof OAuthError) fail(error);
+      throw error;
+    }
+  }
 
   const challenge = single(params, 'code_challenge');
   const method = single(params, 'code_challenge_method');
@@ -198,6 +215,7 @@ export function validateAuthorizationRequest(
     scope,
     ...(state !== undefined ? { state } : {}),
     ...(challenge !== undefined ? { codeChallenge: challenge } : {}),
+    ...(resources ? { resources } : {}),
   };
 }
 

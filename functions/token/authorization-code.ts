@@ -6,7 +6,7 @@ import type { Params } from '../../shared/http/params.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { isValidVerifier, verifyPkce } from '../../shared/pkce.ts';
 import { storeKey } from '../../shared/store/store.ts';
-import { issueTokenResponse, type TokenDeps } from './issue.ts';
+import { issueTokenResponse, narrowResources, type TokenDeps } from './issue.ts';
 import { createRefreshSealer, type RefreshSealer, revokeFamily, startFamily } from './refresh-tokens.ts';
 
 export type GrantHandler = (client: Client, params: Params) => Promise<HttpResponse>;
@@ -26,6 +26,8 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
     const claims = await codes.open(code, deps.now());
     if (!claims) throw invalidGrant('the authorization code is invalid or expired');
     checkBinding(claims, client, params);
+    // RFC 8707 §2.2: within the resources of the authorization request; checked before the code is spent.
+    const resources = narrowResources(deps, client, params, claims.res);
     // A code issued before the store lost its records may have been redeemed in them already.
     if (claims.iat < (await deps.store.epoch())) {
       throw invalidGrant('the authorization code predates a restart of the token store; start again');
@@ -47,6 +49,7 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
       clientId: client.clientId,
       scope: claims.scope,
       grantId: claims.jti,
+      resources,
     };
     if (!client.grantTypes.has('refresh_token')) return issueTokenResponse(deps, grant);
     const refreshToken = await startFamily(
@@ -57,6 +60,7 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
         subject: claims.sub,
         scope: claims.scope,
         authTime: claims.auth_time,
+        ...(claims.res ? { resources: claims.res } : {}),
       },
       deps.config.refreshTokenTtl,
       deps.now(),

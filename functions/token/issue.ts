@@ -3,9 +3,11 @@ import type { Client } from '../../shared/clients.ts';
 import { splitScope } from '../../shared/clients.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
+import { type Params, paramValues } from '../../shared/http/params.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
+import { allowedResources, audienceOf, defaultResources, selectResources } from '../../shared/resources.ts';
 import { accessTokenLifetime } from '../../shared/rotation.ts';
 import type { Store } from '../../shared/store/store.ts';
 
@@ -30,10 +32,42 @@ export function grantScope(client: Client, requested: string | undefined): strin
   return [...new Set(tokens)].join(' ');
 }
 
+/** The `resource` parameters of a token request (RFC 8707 §2: it may repeat). */
+export function requestedResources(params: Params): string[] {
+  return paramValues(params, 'resource');
+}
+
+/**
+ * RFC 8707 §2.2: what the client was granted (a code's or refresh token's resources, or, when they
+ * name none, the default audience); the request may narrow it, never widen it.
+ */
+export function narrowResources(
+  deps: TokenDeps,
+  client: Client,
+  params: Params,
+  granted: readonly string[] | undefined,
+): string[] {
+  const { config } = deps;
+  return selectResources(
+    requestedResources(params),
+    granted ?? defaultResources(client, config.resources, config.audience),
+  );
+}
+
+/** The client credentials grant: any resource the client may have; none asked for, the default. */
+export function clientResources(deps: TokenDeps, client: Client, params: Params): string[] {
+  const { config } = deps;
+  const requested = requestedResources(params);
+  if (requested.length === 0) return defaultResources(client, config.resources, config.audience);
+  return selectResources(requested, allowedResources(client, config.resources));
+}
+
 export interface Grant {
   subject: string;
   clientId: string;
   scope: string;
+  /** RFC 8707: the resources the token is for, its `aud`. */
+  resources: readonly string[];
   /** The refresh-token family, when the grant has one (authorization code, refresh). */
   grantId?: string;
 }
@@ -43,7 +77,7 @@ export async function issueAccessToken(deps: TokenDeps, grant: Grant) {
   const now = deps.now();
   return signAccessToken(config.signingKey, {
     issuer: config.issuer,
-    audience: config.audience,
+    audience: audienceOf(grant.resources),
     subject: grant.subject,
     clientId: grant.clientId,
     scope: grant.scope,

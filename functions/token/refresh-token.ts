@@ -3,7 +3,7 @@ import { splitScope } from '../../shared/clients.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { storeKey } from '../../shared/store/store.ts';
 import type { GrantHandler } from './authorization-code.ts';
-import { issueTokenResponse, type TokenDeps } from './issue.ts';
+import { issueTokenResponse, narrowResources, type TokenDeps } from './issue.ts';
 import {
   createRefreshSealer,
   familyKey,
@@ -34,6 +34,8 @@ export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: Refresh
       throw new OAuthError('invalid_scope', 'the requested scope exceeds the scope originally granted');
     }
     const scope = requested.length > 0 ? [...new Set(requested)].join(' ') : claims.scope;
+    // RFC 8707 §2.2: the access token may be for fewer resources than the grant; the grant stays whole.
+    const resources = narrowResources(deps, client, params, claims.res);
 
     // A refresh token issued before the store lost its records may be one that was already rotated,
     // or belong to a family that was revoked: refuse it rather than let it be redeemed twice.
@@ -57,7 +59,7 @@ export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: Refresh
     const next = await rotate(sealer, claims, deps.now());
     return issueTokenResponse(
       deps,
-      { subject: claims.sub, clientId: client.clientId, scope, grantId: claims.fam },
+      { subject: claims.sub, clientId: client.clientId, scope, grantId: claims.fam, resources },
       { refresh_token: next },
     );
   };

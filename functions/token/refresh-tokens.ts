@@ -18,6 +18,8 @@ export interface RefreshClaims {
   /** Absolute end of the family (Unix seconds); rotation never extends it. */
   fexp: number;
   auth_time: number;
+  /** RFC 8707: the resources of the authorization request, when it named any; kept by rotation. */
+  res?: string[];
 }
 
 export type RefreshSealer = Sealer<RefreshClaims>;
@@ -32,6 +34,7 @@ export interface FamilyStart {
   subject: string;
   scope: string;
   authTime: number;
+  resources?: readonly string[];
 }
 
 export async function startFamily(
@@ -51,6 +54,7 @@ export async function startFamily(
       scope: start.scope,
       fexp,
       auth_time: start.authTime,
+      ...(start.resources ? { res: [...start.resources] } : {}),
     },
     ttlSeconds,
     nowMs,

@@ -38,7 +38,8 @@ export function createTokenLookup(deps: TokenDeps, readRefreshToken?: RefreshTok
     // Only keys that sign or signed: the next key has signed nothing yet.
     keys: [config.signingKey, ...config.retiredKeys],
     issuer: config.issuer,
-    audience: config.audience,
+    // Tokens for any of the resources this server issues for are its own (RFC 8707).
+    audience: config.resources,
     // The authorization server's clock is the reference: no grace beyond exp here.
     clockToleranceSeconds: 0,
     accessTokenTyp: config.accessTokenTyp,

@@ -1,8 +1,14 @@
 // npm run build: one minified CommonJS bundle per function under dist/<function>/index.js, each checked
 // against a size budget and against code that belongs to deploy time only. Exits non-zero on either.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type BundleResult, bundleFunctions } from './bundle.ts';
+import {
+  buildResourceServerPackage,
+  KIT_BUDGET_BYTES,
+  KIT_SOURCE_DIR,
+  type PackageResult,
+} from './package.ts';
 
 /** index.js of each function, HTML pages included: small enough to load fast on a cold start. */
 export const BUNDLE_BUDGET_BYTES = 100 * 1024;
@@ -26,6 +32,8 @@ export const FORBIDDEN_IN_BUNDLE = [
 
 export interface BuildReport {
   results: BundleResult[];
+  /** dist/resource-server: the scf-oauth2-resource-server package, in a project that has its source. */
+  kit?: PackageResult;
   problems: string[];
 }
 
@@ -39,10 +47,16 @@ function forbiddenInputs(result: BundleResult): string[] {
 export async function buildAll(root: string, outdir: string): Promise<BuildReport> {
   rmSync(outdir, { recursive: true, force: true });
   const results = await bundleFunctions({ root, outdir, minify: true, vendor: VENDOR_PACKAGES });
+  const kit = existsSync(join(root, KIT_SOURCE_DIR, 'index.ts'))
+    ? await buildResourceServerPackage(root, outdir, projectVersion(root))
+    : undefined;
   // The project is an ES module package; the bundles are CommonJS, as SCF loads them from the zip root.
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'package.json'), '{"type":"commonjs"}\n');
-  const problems: string[] = [];
+  const problems: string[] = (kit?.problems ?? []).map((p) => `resource-server: ${p}`);
+  for (const input of (kit?.inputs ?? []).filter((i) => FORBIDDEN_IN_BUNDLE.some((f) => i.includes(f)))) {
+    problems.push(`resource-server: the package contains deploy-time code (${input})`);
+  }
   for (const r of results) {
     if (r.bytes > BUNDLE_BUDGET_BYTES) {
       problems.push(`${r.name}: index.js is ${kb(r.bytes)}, over the budget of ${kb(BUNDLE_BUDGET_BYTES)}`);
@@ -56,7 +70,13 @@ export async function buildAll(root: string, outdir: string): Promise<BuildRepor
       problems.push(`${r.name}: the bundle contains deploy-time code (${input})`);
     }
   }
-  return { results, problems };
+  return { results, kit, problems };
+}
+
+/** The package's version is the project's. */
+function projectVersion(root: string): string {
+  const file = join(root, 'package.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : '0.0.0';
 }
 
 export function kb(bytes: number): string {
@@ -66,13 +86,18 @@ export function kb(bytes: number): string {
 async function main(): Promise<number> {
   const root = resolve('.');
   const outdir = resolve(root, 'dist');
-  const { results, problems } = await buildAll(root, outdir);
+  const { results, kit, problems } = await buildAll(root, outdir);
   for (const r of results) {
     const vendor = r.vendor.map(
       (v) => ` + ${VENDOR_DIR_LABEL}${v.name}.js ${kb(v.bytes)} (loaded on demand)`,
     );
     process.stdout.write(
       `${relative(root, r.file)}  ${kb(r.bytes)} / ${kb(BUNDLE_BUDGET_BYTES)}${vendor.join('')}\n`,
+    );
+  }
+  if (kit) {
+    process.stdout.write(
+      `${relative(root, kit.dir)}/  ${kb(kit.bytes)} / ${kb(KIT_BUDGET_BYTES)} (scf-oauth2-resource-server)\n`,
     );
   }
   if (problems.length > 0) {

@@ -1,5 +1,6 @@
 // npm start — the local API Gateway on 127.0.0.1:$PORT, serving serverless.yml's routes.
 // `npm start -- --isolate` runs each function in a worker thread whose heap its memorySize bounds.
+// `npm start -- --profile function-url` serves the functions as function URLs do: no gateway check in front.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { loadProject, ProjectConfigError } from '../serverless/project.ts';
@@ -60,7 +61,12 @@ async function main(): Promise<void> {
   }
 
   const isolation = process.argv.includes('--isolate') ? 'worker' : 'inline';
-  const gateway = await startGateway({ env, port, host: '127.0.0.1', isolation });
+  const profileAt = process.argv.indexOf('--profile');
+  const profile = profileAt < 0 ? 'api-gateway' : process.argv[profileAt + 1];
+  if (profile !== 'api-gateway' && profile !== 'function-url') {
+    fail(`--profile must be api-gateway (the default) or function-url, got "${profile ?? ''}"`);
+  }
+  const gateway = await startGateway({ env, port, host: '127.0.0.1', isolation, profile });
   if (isolation === 'inline') {
     // An error thrown outside any request (from a function's timer or event) would end this process
     // and every function with it, where SCF would end one instance. Report it, end the instances (the
@@ -73,10 +79,14 @@ async function main(): Promise<void> {
     process.on('uncaughtException', stray);
     process.on('unhandledRejection', stray);
   }
-  process.stdout.write(`${banner}\n  Local API Gateway listening on ${gateway.url}\n\n`);
+  const profileNote =
+    profile === 'function-url'
+      ? '  Profile function-url: each function serves its paths as its function URL does, any method,\n  with no gateway check in front: the functions answer every request themselves.\n\n'
+      : '';
+  process.stdout.write(`${banner}\n  Local API Gateway listening on ${gateway.url}\n\n${profileNote}`);
   for (const e of gateway.project.endpoints) {
     const auth =
-      e.authType === 'OAUTH'
+      e.authType === 'OAUTH' && profile !== 'function-url'
         ? e.businessType === 'OAUTH'
           ? 'OAuth authorization API'
           : 'OAuth business API'

@@ -40,7 +40,16 @@ export interface GatewayOptions {
    * memorySize.
    */
   isolation?: Isolation;
+  /**
+   * `api-gateway` (default): API Gateway's routes, events and OAuth 2.0 checks. `function-url`: the
+   * functions as their function URLs (and a custom domain routing the contract's paths) serve them —
+   * any method, the function URL event, and no check in front, so a function's own answers are what a
+   * client sees.
+   */
+  profile?: GatewayProfile;
 }
+
+export type GatewayProfile = 'api-gateway' | 'function-url';
 
 export interface Gateway {
   url: string;
@@ -99,6 +108,35 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+/** The function URL event (SCF doc 583/96099): no requestContext, no isBase64Encoded, the client in x-scf-remote-addr. */
+export function buildFunctionUrlEvent(
+  req: IncomingMessage,
+  headers: Record<string, string>,
+  url: RequestTarget,
+  body: Buffer,
+  sourceIp: string,
+) {
+  // Function URLs are https; the local server speaks http, which the functions must know for cookies.
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-scf-remote-addr'] = sourceIp;
+  const queryString: Record<string, string | string[]> = {};
+  for (const [name, value] of url.searchParams ?? []) {
+    const existing = queryString[name];
+    if (existing === undefined) queryString[name] = value;
+    else queryString[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return {
+    requestId: randomUUID(),
+    event: {
+      httpMethod: req.method ?? 'GET',
+      path: url.pathname,
+      headers,
+      queryString,
+      body: body.toString('utf8'),
+    },
+  };
 }
 
 export interface RequestTarget {
@@ -253,26 +291,36 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     route.oauth = createGatewayVerifier(related.endpoint.oauthConfig ?? { publicKey: '' });
   }
 
+  // Function URLs: a custom domain routes each path of the contract, whatever the method, and every
+  // /.well-known/ path to the function that serves the documents (infra/deploy/function-url.ts).
+  const functionUrls = options.profile === 'function-url';
+  const byPath = new Map<string, Route>();
+  for (const route of routes.values()) {
+    const { path } = route.endpoint;
+    const key = path.startsWith('/.well-known/') ? '/.well-known/*' : path;
+    if (!byPath.has(key)) byPath.set(key, { endpoint: route.endpoint, host: route.host });
+  }
+  const routeOf = (method: string | undefined, pathname: string): Route | undefined =>
+    functionUrls
+      ? byPath.get(pathname.startsWith('/.well-known/') ? '/.well-known/*' : pathname)
+      : routes.get(`${method} ${pathname}`);
+
   const server: Server = createServer({ maxHeaderSize: 16 * 1024 }, async (req, res) => {
     try {
       const url = tryParseTarget(req.url ?? '/');
-      const route = url && routes.get(`${req.method} ${url.pathname}`);
+      const route = url && routeOf(req.method, url.pathname);
       if (!url || !route) return gatewayError(res, 404, 'There is no api match the request');
       const body = await readBody(req);
       if (!body) return gatewayError(res, 413, 'Request entity too large');
       const headers = flatHeaders(req);
-      if (route.oauth) {
+      if (route.oauth && !functionUrls) {
         const refusal = await route.oauth.check(headers, now());
         if (refusal) return gatewayError(res, refusal.status, refusal.message);
       }
-      const { event, requestId } = buildEvent(
-        req,
-        headers,
-        url,
-        body,
-        route.endpoint,
-        req.socket.remoteAddress ?? '127.0.0.1',
-      );
+      const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
+      const { event, requestId } = functionUrls
+        ? buildFunctionUrlEvent(req, headers, url, body, sourceIp)
+        : buildEvent(req, headers, url, body, route.endpoint, sourceIp);
       const fnName = route.endpoint.functionName;
       invocations.set(fnName, (invocations.get(fnName) ?? 0) + 1);
       const outcome = await route.host.invoke(event, { request_id: requestId, function_name: fnName });

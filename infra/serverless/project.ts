@@ -76,6 +76,7 @@ export const OPTIONAL_VARIABLES: readonly string[] = [
   'OAUTH_CLOCK_TOLERANCE',
   'OAUTH_CHECK_REVOCATION',
   'OAUTH_BEARER_COOKIE',
+  'OAUTH_RESOURCES',
 ];
 
 /**

@@ -62,7 +62,7 @@ export class FlowClient {
   }
 
   /** Signs in if the session has not yet, allows, and returns the code the redirect carries. */
-  async obtainCode(scope = 'read'): Promise<string> {
+  async obtainCode(scope = 'read', extra: Record<string, string> = {}): Promise<string> {
     const { base } = this.options;
     const query = new URLSearchParams({
       response_type: 'code',
@@ -72,6 +72,7 @@ export class FlowClient {
       state: 's',
       code_challenge: this.challenge,
       code_challenge_method: 'S256',
+      ...extra,
     });
     let page = await this.browse(`${base}/authorize?${query}`);
     let html = await page.text();

@@ -9,10 +9,32 @@ export type Params = Readonly<Record<string, string>>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** RFC 8707 §2: `resource` may be given more than once; no other parameter may. */
+const REPEATABLE = new Set(['resource']);
+// Every value of a repeatable parameter, by the parameters it was read into (the record holds the first).
+const repeated = new WeakMap<Params, ReadonlyMap<string, readonly string[]>>();
+
+/** Every value of `name` (a repeatable parameter), in order; [] when absent. */
+export function paramValues(params: Params, name: string): string[] {
+  const all = repeated.get(params)?.get(name);
+  if (all) return [...all];
+  const one = params[name];
+  return one === undefined ? [] : [one];
+}
+
 function collect(pairs: Iterable<[string, string]>, where: string): Params {
   const out: Record<string, string> = Object.create(null);
   const seen = new Set<string>();
+  let many: Map<string, string[]> | undefined;
   for (const [name, value] of pairs) {
+    if (REPEATABLE.has(name)) {
+      many ??= new Map();
+      const list = many.get(name) ?? [];
+      if (value !== '') list.push(value);
+      many.set(name, list);
+      if (out[name] === undefined && value !== '') out[name] = value;
+      continue;
+    }
     // RFC 6749 §3.1, §3.2: request and response parameters MUST NOT be included more than once.
     if (seen.has(name))
       throw new OAuthError('invalid_request', `parameter ${safeName(name)} is repeated in ${where}`);
@@ -20,7 +42,9 @@ function collect(pairs: Iterable<[string, string]>, where: string): Params {
     // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
     if (value !== '') out[name] = value;
   }
-  return Object.freeze(out);
+  const params = Object.freeze(out);
+  if (many) repeated.set(params, many);
+  return params;
 }
 
 function safeName(name: string): string {

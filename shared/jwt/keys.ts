@@ -150,6 +150,32 @@ export async function importPublicKeys(value: string): Promise<VerificationKey[]
   return [...new Map(keys.map((k) => [k.kid, k])).values()];
 }
 
+/**
+ * The keys of a JWKS document fetched from an issuer's `jwks_uri` (RFC 7517 §5). Only RSA keys for
+ * signatures are taken (RFC 7517 §4.2–4.4: no `use` or `use: sig`, no `alg` or RS256); others, and any
+ * key that cannot be read, are skipped rather than failing the set. A key keeps the `kid` the document
+ * gives it (RFC 7517 §4.5: that is what tokens name), or its RFC 7638 thumbprint when it has none.
+ */
+export async function importJwks(document: unknown): Promise<VerificationKey[]> {
+  const items = (document as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(items)) throw new KeyFormatError('is not a JWKS (no "keys" array)');
+  const keys: VerificationKey[] = [];
+  for (const item of items) {
+    const jwk = item as JWK | null;
+    if (!jwk || typeof jwk !== 'object' || jwk.kty !== 'RSA') continue;
+    if ((jwk.use !== undefined && jwk.use !== 'sig') || (jwk.alg !== undefined && jwk.alg !== SIGNING_ALG)) {
+      continue;
+    }
+    try {
+      const key = await importOnePublic(jwk);
+      keys.push(typeof jwk.kid === 'string' && jwk.kid !== '' ? { ...key, kid: jwk.kid } : key);
+    } catch (error) {
+      if (!(error instanceof KeyFormatError)) throw error;
+    }
+  }
+  return keys;
+}
+
 /** The public JWKS document: current key first, then keys still inside their rotation window. */
 export function buildJwks(keys: readonly { publicJwk: Readonly<PublicJwk> }[]): { keys: PublicJwk[] } {
   return { keys: keys.map((k) => ({ ...k.publicJwk })) };

@@ -14,7 +14,7 @@ export const MAX_ACCESS_TOKEN_TTL = 86_400;
 export interface AccessTokenClaims {
   iss: string;
   sub: string;
-  aud: string;
+  aud: string | string[];
   exp: number;
   iat: number;
   nbf: number;
@@ -27,7 +27,8 @@ export interface AccessTokenClaims {
 
 export interface AccessTokenInput {
   issuer: string;
-  audience: string;
+  /** RFC 8707 §2, RFC 9068 §3: the resource(s) the token is for. */
+  audience: string | string[];
   subject: string;
   clientId: string;
   scope: string;

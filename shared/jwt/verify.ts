@@ -4,6 +4,7 @@
 // checks are those jwtVerify made with the options this file used to pass it, in its order, and a
 // refusal's reason carries jose's code and message for the same failure; the negative verification
 // tests run against this path.
+import type { KeyObject } from 'node:crypto';
 import { CompactJwsError, decodeClaims, parseCompactJws, verifyRs256 } from './compact.ts';
 import { SIGNING_ALG, type VerificationKey } from './keys.ts';
 import { type AccessTokenTyp, MAX_ACCESS_TOKEN_TTL } from './sign.ts';
@@ -23,10 +24,38 @@ export interface VerifiedAccessToken {
   grant_id?: string;
 }
 
+/**
+ * Keys held elsewhere (an issuer's `jwks_uri`): looked up with no I/O on every token, refreshed only for
+ * a `kid` none of the held keys has.
+ */
+export interface KeySource {
+  /** The key with this `kid` among those already held. */
+  cached(kid: string): KeyObject | undefined;
+  /**
+   * Asks for the keys again because `kid` is unknown; the source decides whether it may (rate limit).
+   * Throws `KeysUnavailable` when it holds no keys at all, so the caller answers 503 and never passes.
+   */
+  refresh(kid: string): Promise<void>;
+}
+
+/** No key can be had to verify with: the resource answers 503 and `Retry-After`, never 401 or 200. */
+export class KeysUnavailable extends Error {
+  override readonly name = 'KeysUnavailable';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface VerifierOptions {
   keys: readonly VerificationKey[];
+  /** Consulted for a `kid` that is not among `keys`. */
+  keySource?: KeySource;
   issuer: string;
-  audience: string;
+  /** This resource's identifier, or several (the authorization server introspects tokens for any). */
+  audience: string | readonly string[];
   /** Seconds of clock skew tolerated on exp/nbf/iat. */
   clockToleranceSeconds: number;
   /**
@@ -65,10 +94,11 @@ export type AccessTokenVerifier = (token: string) => Promise<VerifiedAccessToken
 export function createAccessTokenVerifier(options: VerifierOptions): AccessTokenVerifier {
   const byKid = new Map(options.keys.map((k) => [k.kid, k.publicKey]));
   const now = options.now ?? Date.now;
-  const { issuer, audience, clockToleranceSeconds: tolerance } = options;
+  const { issuer, audience, clockToleranceSeconds: tolerance, keySource } = options;
+  const audiences: readonly string[] = typeof audience === 'string' ? [audience] : audience;
   const acceptedTyp = options.accessTokenTyp === 'JWT' ? ['at+jwt', 'jwt'] : ['at+jwt'];
 
-  const verifyToken = (token: string): VerifiedAccessToken => {
+  const verifyToken = (token: string, mayRefresh = keySource !== undefined): VerifiedAccessToken => {
     const jws = parseCompactJws(token, MAX_TOKEN_LENGTH);
     if (!jws) throw new TokenRejected('not a compact JWS');
     const { header } = jws;
@@ -84,8 +114,11 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
       if (name in header) throw new TokenRejected(`header parameter ${name} not accepted`);
     }
     if (typeof header.kid !== 'string') throw new TokenRejected('kid missing or not a string');
-    const key = byKid.get(header.kid);
-    if (!key) throw new TokenRejected('kid not in our key set');
+    const key = byKid.get(header.kid) ?? keySource?.cached(header.kid);
+    if (!key) {
+      if (mayRefresh) throw new UnknownKeyId(header.kid);
+      throw new TokenRejected('kid not in our key set');
+    }
     if (!verifyRs256(jws, key)) {
       throw new TokenRejected('ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed');
     }
@@ -98,7 +131,11 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
     // RFC 7519 §4.1.1, §4.1.3: exactly our issuer; our audience, alone or among others.
     if (claims.iss !== issuer) claimFailed('unexpected "iss" claim value');
     const aud = claims.aud;
-    if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) {
+    if (
+      !(typeof aud === 'string'
+        ? audiences.includes(aud)
+        : Array.isArray(aud) && aud.some((a) => audiences.includes(a)))
+    ) {
       claimFailed('unexpected "aud" claim value');
     }
     // RFC 9068 §2.2 / RFC 7519 §4.1.2: the subject is a string (a user's sub or a client_id).
@@ -145,9 +182,27 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
     try {
       return verifyToken(token);
     } catch (error) {
-      if (error instanceof TokenRejected) throw error;
-      if (error instanceof CompactJwsError) throw new TokenRejected(`${error.code}: ${error.message}`);
-      throw new TokenRejected('malformed token');
+      if (!(error instanceof UnknownKeyId && keySource)) throw asRejection(error);
+      // A key the source does not hold yet (a rotation at the issuer): asked for once, then tried once.
+      await keySource.refresh(error.kid);
+      try {
+        return verifyToken(token, false);
+      } catch (again) {
+        throw asRejection(again);
+      }
     }
   };
+}
+
+/** Signals a `kid` outside the held keys, for the one refresh a key source may make. */
+class UnknownKeyId extends Error {
+  constructor(readonly kid: string) {
+    super('kid not in our key set');
+  }
+}
+
+function asRejection(error: unknown): TokenRejected {
+  if (error instanceof TokenRejected) return error;
+  if (error instanceof CompactJwsError) return new TokenRejected(`${error.code}: ${error.message}`);
+  return new TokenRejected('malformed token');
 }

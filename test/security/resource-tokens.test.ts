@@ -1,6 +1,7 @@
-// Negative catalogue: forged and misused access tokens at GET /work, through the local gateway and
-// at the business function with no gateway in front (it must be safe on its own), through each
-// platform's entry (SCF, AWS Lambda 1.0/2.0/function URL, Alibaba Cloud FC, fetch) too.
+// Negative catalogue: forged and misused access tokens at GET /work, through the local gateway, at the
+// business function with no gateway in front (it must be safe on its own), through each platform's
+// entry (SCF, AWS Lambda 1.0/2.0/function URL, Alibaba Cloud FC, fetch), and at a handler protected
+// by the resource-server kit with the keys it fetched from the issuer's jwks_uri.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
@@ -9,17 +10,22 @@ import { createEntries, type Entries } from '../../shared/http/entries.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
-import { type LogSink, setLogSink } from '../../shared/log.ts';
+import { setLogSink } from '../../shared/log.ts';
+import { protect } from '../../shared/resource-server/index.ts';
+import type { IntegratedResponse } from '../../shared/resource-server/types.ts';
 import { foreignKeyPair, runApp, testKeys } from '../support/fixtures.ts';
 import { rawRs256, standardClaims, tamperPayload, tamperSignature, unsigned } from '../support/forge.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { gatewayEvent, helloHandler } from '../support/kit.ts';
 import { PLATFORMS, sendThrough } from '../support/platforms.ts';
 
 let gw: TestGateway;
 let business: App;
 let entries: Entries;
-let restoreLog: LogSink;
 let withCookie: App;
+let cookieEntries: Entries;
+let kit: (event: unknown, context: unknown) => Promise<IntegratedResponse>;
+let restoreLogs: ReturnType<typeof setLogSink>;
 let key: SigningKey;
 let issuer: string;
 let audience: string;
@@ -27,16 +33,20 @@ let audience: string;
 beforeAll(async () => {
   gw = await startTestGateway();
   business = createBusinessApp(await loadBusinessConfig(gw.env));
-  restoreLog = setLogSink(() => {});
   entries = createEntries(async () => createBusinessApp(await loadBusinessConfig(gw.env)));
-  withCookie = createBusinessApp(await loadBusinessConfig({ ...gw.env, OAUTH_BEARER_COOKIE: 'id_token' }));
+  const cookieEnv = { ...gw.env, OAUTH_BEARER_COOKIE: 'id_token' };
+  withCookie = createBusinessApp(await loadBusinessConfig(cookieEnv));
+  cookieEntries = createEntries(async () => createBusinessApp(await loadBusinessConfig(cookieEnv)));
   key = await importSigningKey((await testKeys()).privatePem);
   issuer = gw.env.OAUTH_ISSUER!;
   audience = gw.env.OAUTH_AUDIENCE!;
+  kit = protect({ issuer, audience }, helloHandler);
+  restoreLogs = setLogSink(() => {});
 });
 afterAll(async () => {
-  if (restoreLog) setLogSink(restoreLog);
+  setLogSink(restoreLogs);
   await entries?.dispose();
+  await cookieEntries?.dispose();
   await gw?.close();
 });
 
@@ -74,7 +84,28 @@ async function attempt(headers: Record<string, string>, query = '') {
     );
     expect(through.status, platform).toBe(direct.res.status);
   }
-  return { viaGateway, backendRan, direct: direct.res.status, body: await res.text() };
+  const viaKit = await kit(gatewayEvent(`${issuer}/work${query}`, headers), {});
+  return {
+    viaGateway,
+    backendRan,
+    direct: direct.res.status,
+    kit: viaKit.statusCode,
+    body: await res.text(),
+  };
+}
+
+/** Status at the business function configured with OAUTH_BEARER_COOKIE=id_token, alone and through each platform's entry. */
+async function withCookieConfigured(headers: Record<string, string>) {
+  const direct = await runApp(withCookie, new Request(`${issuer}/work`, { headers }));
+  for (const platform of PLATFORMS) {
+    const through = await sendThrough(
+      platform,
+      { business: cookieEntries },
+      new Request(`${issuer}/work`, { headers }),
+    );
+    expect(through.status, platform).toBe(direct.res.status);
+  }
+  return direct.res;
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer id_token="${token}"` });
@@ -85,6 +116,7 @@ async function refusedEverywhere(token: string) {
   expect(r.viaGateway).toBe(401);
   expect(r.backendRan).toBe(false);
   expect(r.direct).toBe(401);
+  expect(r.kit).toBe(401);
 }
 
 /** Let through by the gateway (which checks only signature and expiry), refused by the backend. */
@@ -92,12 +124,19 @@ async function refusedByBackend(token: string) {
   const r = await attempt(bearer(token));
   expect(r.viaGateway).toBe(401);
   expect(r.direct).toBe(401);
+  expect(r.kit).toBe(401);
 }
 
 describe('forged access tokens at /work', () => {
   it('control: a valid token is accepted through the gateway and directly', async () => {
     const r = await attempt(bearer(await valid()));
-    expect(r).toMatchObject({ viaGateway: 200, backendRan: true, direct: 200, body: 'hello world' });
+    expect(r).toMatchObject({
+      viaGateway: 200,
+      backendRan: true,
+      direct: 200,
+      kit: 200,
+      body: 'hello world',
+    });
   });
 
   it('alg none with an empty signature is refused', async () => {
@@ -294,6 +333,7 @@ describe('forged access tokens at /work', () => {
     const r = await attempt({ authorization: `Bearer id_token='${await valid()}'` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(401);
+    expect(r.kit).toBe(401);
   });
 
   it('a signature spelt with non-zero spare bits in its last character is refused (malleability)', async () => {
@@ -321,6 +361,7 @@ describe('misplaced and doubled tokens at /work', () => {
     const r = await attempt({}, `?access_token=${token}`);
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(400);
+    expect(r.kit).toBe(400);
   });
 
   it('a token in the query string is refused even beside a valid header', async () => {
@@ -328,15 +369,19 @@ describe('misplaced and doubled tokens at /work', () => {
     const r = await attempt(bearer(token), `?access_token=${token}`);
     expect(r.viaGateway).toBe(400);
     expect(r.direct).toBe(400);
+    expect(r.kit).toBe(400);
   });
 
   it('two different tokens (header and the configured cookie) are refused', async () => {
     const token = await valid();
     const headers = { ...bearer(token), cookie: `id_token=${await valid()}` };
-    const direct = await runApp(withCookie, new Request(`${issuer}/work`, { headers }));
-    expect(direct.res.status).toBe(400);
-    // With no OAUTH_BEARER_COOKIE (the gateway's backend here) a cookie is no credential at all.
-    expect((await attempt(headers)).viaGateway).toBe(200);
+    expect((await withCookieConfigured(headers)).status).toBe(400);
+    // With no OAUTH_BEARER_COOKIE (the gateway's backend here) a cookie is no credential at all; the
+    // kit never reads one.
+    const r = await attempt(headers);
+    expect(r.viaGateway).toBe(200);
+    expect(r.direct).toBe(200);
+    expect(r.kit).toBe(200);
   });
 
   it('a token in the id_token cookie alone is refused by the business function by default (ambient credential)', async () => {
@@ -344,20 +389,36 @@ describe('misplaced and doubled tokens at /work', () => {
     const direct = await runApp(business, new Request(`${issuer}/work`, { headers }));
     expect(direct.res.status).toBe(401);
     expect(direct.res.headers.get('www-authenticate')).toBe('Bearer realm="work"');
+    // Every platform's entry and the kit answer as the bare function.
+    expect((await attempt(headers)).kit).toBe(401);
     // Configured explicitly, the same cookie is read.
-    const configured = await runApp(withCookie, new Request(`${issuer}/work`, { headers }));
-    expect(configured.res.status).toBe(200);
+    expect((await withCookieConfigured(headers)).status).toBe(200);
   });
 
   it('two tokens in one Authorization header are refused', async () => {
     const r = await attempt({ authorization: `Bearer ${await valid()}, Bearer ${await valid()}` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(401);
+    expect(r.kit).toBe(401);
   });
 
   it('a token sent with the Basic scheme is refused', async () => {
     const r = await attempt({ authorization: `Basic ${await valid()}` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(400);
+    expect(r.kit).toBe(400);
+  });
+});
+
+describe('tokens outside the Authorization header at a kit-protected handler', () => {
+  it('a valid token in the id_token cookie alone is not taken by the kit', async () => {
+    const r = await attempt({ cookie: `id_token=${await valid()}` });
+    expect(r.kit).toBe(401);
+  });
+
+  it('a forged token in the id_token cookie beside a valid header is never read by the kit', async () => {
+    const forged = tamperPayload(await valid(), (c) => ({ ...c, scope: 'admin' }));
+    const r = await attempt({ ...bearer(await valid()), cookie: `id_token=${forged}` });
+    expect(r.kit).toBe(200);
   });
 });

@@ -60,7 +60,10 @@ export function wrap(app: App): (req: Request) => Promise<HttpResponse> {
   };
 }
 
-export function authorizeUrl(params: Record<string, string>): string {
+/** Parameters as a record, or as name/value pairs when one repeats (RFC 8707 `resource`). */
+export type FlowParams = Record<string, string> | [string, string][];
+
+export function authorizeUrl(params: FlowParams): string {
   return `${ISSUER}/authorize?${new URLSearchParams(params).toString()}`;
 }
 
@@ -101,7 +104,15 @@ export function hiddenFieldsOf(html: string): Record<string, string> {
   return out;
 }
 
-export function postForm(url: string, fields: Record<string, string>, cookie?: string): Request {
+/** The hidden fields of the page's form, in order, repeats kept. */
+export function hiddenFieldPairsOf(html: string): [string, string][] {
+  return [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+    m[1]!,
+    hiddenFieldsOf(m[0])[m[1]!]!,
+  ]);
+}
+
+export function postForm(url: string, fields: FlowParams, cookie?: string): Request {
   return new Request(url, {
     method: 'POST',
     headers: {
@@ -115,7 +126,7 @@ export function postForm(url: string, fields: Record<string, string>, cookie?: s
 /** GET /authorize → login → consent → the redirect to the client (its Location URL). */
 export async function runAuthorization(
   h: Harness,
-  params: Record<string, string>,
+  params: FlowParams,
   decision: 'allow' | 'deny' = 'allow',
 ): Promise<URL> {
   const first = await h.authorize(new Request(authorizeUrl(params)));
@@ -126,7 +137,7 @@ export async function runAuthorization(
   const loggedIn = await h.authorize(
     postForm(
       `${ISSUER}/authorize`,
-      { ...hiddenFieldsOf(loginHtml), username: TEST_USER.username, password: TEST_USER.password },
+      [...hiddenFieldPairsOf(loginHtml), ['username', TEST_USER.username], ['password', TEST_USER.password]],
       anonymous,
     ),
   );
@@ -137,17 +148,13 @@ export async function runAuthorization(
   );
   const consentHtml = await consent.text();
   const decided = await h.authorize(
-    postForm(`${ISSUER}/authorize`, { ...hiddenFieldsOf(consentHtml), decision }, session),
+    postForm(`${ISSUER}/authorize`, [...hiddenFieldPairsOf(consentHtml), ['decision', decision]], session),
   );
   if (decided.status !== 303) throw new Error(`consent answered ${decided.status}`);
   return new URL(decided.headers.get('location')!);
 }
 
-export async function redeem(
-  h: Harness,
-  fields: Record<string, string>,
-  basic = true,
-): Promise<HttpResponse> {
+export async function redeem(h: Harness, fields: FlowParams, basic = true): Promise<HttpResponse> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (basic)
     headers.authorization = `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`;

@@ -19,7 +19,8 @@ function client(base: string): FlowClient {
 }
 
 /** Signs in as the test user (a fresh session) and allows: the code the redirect carries. */
-export const obtainCode = (base: string, scope = 'read') => client(base).obtainCode(scope);
+export const obtainCode = (base: string, scope = 'read', extra: Record<string, string> = {}) =>
+  client(base).obtainCode(scope, extra);
 export const tokenRequest = (base: string, fields: Record<string, string>) => client(base).token(fields);
 export const exchangeCode = (base: string, code: string) => client(base).exchangeCode(code);
 export const refreshWith = (base: string, refreshToken: string) => client(base).refresh(refreshToken);

@@ -15,13 +15,14 @@ export interface NpmStart {
   stop(): void;
 }
 
-export async function startNpmStart(): Promise<NpmStart> {
+/** `args` go after `npm start --`, e.g. `['--profile', 'function-url']`. */
+export async function startNpmStart(args: readonly string[] = []): Promise<NpmStart> {
   const port = await freePort();
   let out = '';
   // No OAUTH_* variables: the development configuration is generated.
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'infra/gateway/cli.ts')],
+    ['--import', 'tsx', join(ROOT, 'infra/gateway/cli.ts'), ...args],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', PORT: String(port) },

@@ -2,6 +2,7 @@
 // holds a random session id and, after login, the subject. The CSRF token of every form is an HMAC of
 // the session id, so a form only validates with the cookie it was rendered for.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readCookie } from '../../shared/http/cookies.ts';
 import type { HttpRequest } from '../../shared/http/web.ts';
 import { createSealer, type SealKeys, sealKey } from '../../shared/seal.ts';
 
@@ -28,15 +29,6 @@ export interface SessionManager {
  */
 function cookieName(secure: boolean): string {
   return secure ? '__Host-oauth_session' : 'oauth_session';
-}
-
-function readCookie(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 /** `secure`: the issuer is https (only a loopback issuer may be http, env.ts). */

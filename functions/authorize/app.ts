@@ -4,6 +4,7 @@ import { createCodeSealer } from '../../shared/authorization-code.ts';
 import { splitScope } from '../../shared/clients.ts';
 import type { AuthorizeConfig } from '../../shared/config.ts';
 import { OAuthError, type OAuthErrorCode } from '../../shared/errors.ts';
+import { withHsts } from '../../shared/http/hsts.ts';
 import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
@@ -41,8 +42,12 @@ export function createAuthorizeApp(
   options: AuthorizeAppOptions = {},
 ): App {
   const now = options.now ?? Date.now;
-  const sessions = createSessionManager(config.secret, config.sessionTtl);
-  const codes = createCodeSealer(config.secret);
+  const sessions = createSessionManager(
+    config.sealKeys,
+    config.sessionTtl,
+    new URL(config.issuer).protocol === 'https:',
+  );
+  const codes = createCodeSealer(config.sealKeys);
   const usersBySub = new Map<string, User>([...config.users.values()].map((u) => [u.sub, u]));
   const readIdTokenHint = createIdTokenHintReader(config.publicKeys, config.issuer);
   // An unknown username costs the same scrypt as a known one: no user enumeration by timing.
@@ -68,7 +73,7 @@ export function createAuthorizeApp(
     if (submitted || (req.method === 'POST' && params.has('username'))) {
       // The forms are protected by a token bound to the session cookie (RFC 9700 §4.7, CSRF).
       if (!session || !sessions.checkCsrf(session, params.get('csrf_token')?.[0])) {
-        return page.login(await fresh(req), 'sessionExpired', 403);
+        return page.login(await fresh(), 'sessionExpired', 403);
       }
       if (params.has('decision')) return decide(page, session, params.get('decision')?.[0]);
       return signIn(page, session, params);
@@ -94,7 +99,7 @@ export function createAuthorizeApp(
     }
     if (!signedIn) {
       const hinted = hint ? usersBySub.get(hint.sub)?.username : request.loginHint;
-      return page.login(session ?? (await fresh(req)), undefined, 200, hinted);
+      return page.login(session ?? (await fresh()), undefined, 200, hinted);
     }
     // Consent given earlier in this session to these scopes for this client is not asked again.
     if (remembered && !request.prompt.has('consent')) return issueCode(page, signedIn.session, signedIn.user);
@@ -156,16 +161,16 @@ export function createAuthorizeApp(
   }
 
   /** A new anonymous session, and its cookie to set. */
-  async function fresh(req: HttpRequest): Promise<{ session: Session; cookie: string }> {
+  async function fresh(): Promise<{ session: Session; cookie: string }> {
     const session = sessions.newSession();
-    return { session, cookie: await sessions.cookie(req, session, now()) };
+    return { session, cookie: await sessions.cookie(session, now()) };
   }
 
   async function signIn(page: PageContext, previous: Session, params: RawParams): Promise<HttpResponse> {
     const username = params.get('username')?.[0]?.normalize('NFC');
     const password = params.get('password')?.[0];
     if (!username || !password) {
-      return page.login(await fresh(page.req), 'enterCredentials', 400, username);
+      return page.login(await fresh(), 'enterCredentials', 400, username);
     }
     const user = config.users.get(username);
     const valid =
@@ -173,11 +178,11 @@ export function createAuthorizeApp(
       (await verifyPassword(password, user?.passwordHash ?? decoyHash)) &&
       user !== undefined;
     if (!valid) {
-      return page.login(await fresh(page.req), 'wrongCredentials', 401, username);
+      return page.login(await fresh(), 'wrongCredentials', 401, username);
     }
     // OIDC Core §3.1.2.1: the client asked for the person its id_token_hint names; another will not do.
     const hint = readHint(page.request);
-    if (hint && hint.sub !== user.sub) return page.login(await fresh(page.req), 'wrongAccount', 401);
+    if (hint && hint.sub !== user.sub) return page.login(await fresh(), 'wrongAccount', 401);
     // A new session id at login (session fixation), then back to GET so a reload never re-posts. The
     // consents given earlier in the session stay only if the same person signed in again.
     const session = sessions.newSession({
@@ -185,7 +190,7 @@ export function createAuthorizeApp(
       auth_time: Math.floor(now() / 1000),
       ...(previous.sub === user.sub && previous.consents ? { consents: previous.consents } : {}),
     });
-    const cookie = await sessions.cookie(page.req, session, now());
+    const cookie = await sessions.cookie(session, now());
     return seeOther(page.afterSignInUrl(), cookie);
   }
 
@@ -195,7 +200,7 @@ export function createAuthorizeApp(
     decision: string | undefined,
   ): Promise<HttpResponse> {
     const user = session.sub !== undefined ? usersBySub.get(session.sub) : undefined;
-    if (!user) return page.login(await fresh(page.req), 'signInFirst', 401);
+    if (!user) return page.login(await fresh(), 'signInFirst', 401);
     const { request } = page;
     if (decision === 'deny') {
       // RFC 6749 §4.1.2.1: the resource owner denied the request.
@@ -214,7 +219,7 @@ export function createAuthorizeApp(
     }
     // Remembered for the rest of the session (until it ends or the person signs out).
     const remembered = rememberConsent(session, request);
-    const cookie = await sessions.cookie(page.req, remembered, now());
+    const cookie = await sessions.cookie(remembered, now());
     return issueCode(page, remembered, user, cookie);
   }
 
@@ -342,7 +347,7 @@ export function createAuthorizeApp(
 
   const logoutDeps = { config, sessions, readIdTokenHint, usersBySub, now };
 
-  return async (req, ctx) => {
+  const app: App = async (req, ctx) => {
     const path = routePath(req);
     if (path !== '/authorize' && path !== '/logout') return notFound();
     // OAuth 2.1 §4.1.1: the authorization endpoint supports GET and may support POST; so does the
@@ -379,6 +384,7 @@ export function createAuthorizeApp(
       throw error;
     }
   };
+  return withHsts(app, config.issuer);
 }
 
 async function readParams(req: HttpRequest): Promise<RawParams> {

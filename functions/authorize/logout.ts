@@ -92,11 +92,10 @@ export async function handleLogout(
     if (params.get('decision')?.[0] !== 'logout') {
       return htmlResponse(text, 'signOutTitle', renderSignedOutPage(text, 'notSignedOutText'));
     }
-    return signedOut(req, request, text, sessions.clearCookie(req));
+    return signedOut(req, request, text, sessions.clearCookie());
   }
   // Nobody is signed in here: there is nothing to end, and nothing to ask.
-  if (!session || !user)
-    return signedOut(req, request, text, session ? sessions.clearCookie(req) : undefined);
+  if (!session || !user) return signedOut(req, request, text, session ? sessions.clearCookie() : undefined);
   const body = renderSignOutPage(text, {
     action,
     username: user.username,

@@ -14,7 +14,7 @@ import {
 } from './refresh-tokens.ts';
 
 export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: RefreshSealer): GrantHandler {
-  const sealer = refreshSealer ?? createRefreshSealer(deps.config.secret);
+  const sealer = refreshSealer ?? createRefreshSealer(deps.config.sealKeys);
 
   return async (client, params) => {
     if (!client.grantTypes.has('refresh_token')) {

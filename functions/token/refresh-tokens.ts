@@ -3,7 +3,7 @@
 // whole family, since either the legitimate client or an attacker holds a stolen copy.
 import { newTokenId } from '../../shared/jwt/sign.ts';
 import type { UserClaims } from '../../shared/oidc/claims.ts';
-import { createSealer, type Sealer } from '../../shared/seal.ts';
+import { createSealer, type Sealer, type SealKeys } from '../../shared/seal.ts';
 import { type Store, storeKey } from '../../shared/store/store.ts';
 
 export interface RefreshClaims {
@@ -27,8 +27,8 @@ export interface RefreshClaims {
 
 export type RefreshSealer = Sealer<RefreshClaims>;
 
-export function createRefreshSealer(secret: Uint8Array): RefreshSealer {
-  return createSealer<RefreshClaims>(secret, 'refresh token');
+export function createRefreshSealer(keys: SealKeys): RefreshSealer {
+  return createSealer<RefreshClaims>(keys, 'refresh token');
 }
 
 export interface FamilyStart {

@@ -10,6 +10,7 @@ import {
   type VerificationKey,
 } from './jwt/keys.ts';
 import type { AccessTokenTyp } from './jwt/sign.ts';
+import { type RegistryConfig, readRegistryConfig } from './registry-config.ts';
 import { checkClientResources, readResources } from './resources.ts';
 import { readRotation } from './rotation.ts';
 import { readUsers, type UserDirectory } from './users.ts';
@@ -34,6 +35,7 @@ export interface TokenConfig {
   clockTolerance: number;
   /** Absolute life of a refresh-token family (rotation keeps the first expiry). */
   refreshTokenTtl: number;
+  registry: RegistryConfig;
 }
 
 export interface AuthorizeConfig {
@@ -49,6 +51,9 @@ export interface AuthorizeConfig {
   sessionTtl: number;
   /** Require PKCE of confidential clients too (public clients always need it). */
   requirePkce: boolean;
+  /** The registry's clients and users, and sign-in throttling, live here (shared/registry.ts). */
+  store: string;
+  registry: RegistryConfig;
 }
 
 export interface BusinessConfig {
@@ -127,6 +132,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   const clockTolerance = readTolerance(reader);
   const refreshTokenTtl = readRefreshTokenTtl(reader);
   const rotation = await readRotation(reader, signingKey);
+  const registry = readRegistryConfig(reader, issuer, store, clients);
   return reader.finish({
     issuer,
     audience,
@@ -141,6 +147,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
     accessTokenTyp,
     clockTolerance,
     refreshTokenTtl,
+    registry,
   });
 }
 
@@ -148,7 +155,10 @@ export function readRefreshTokenTtl(reader: EnvReader): number {
   return reader.integer('OAUTH_REFRESH_TOKEN_TTL', 14 * 86_400, 300, 365 * 86_400);
 }
 
-/** The authorize function: no private key and no store (its session is a sealed cookie, codes are sealed). */
+/**
+ * The authorize function: no private key (its session is a sealed cookie, codes are sealed); the store
+ * holds the registry's clients and users and the sign-in limits.
+ */
 export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeConfig>> {
   const reader = new EnvReader(env);
   const issuer = readIssuer(reader);
@@ -160,7 +170,20 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
   const codeTtl = reader.integer('OAUTH_CODE_TTL', 60, 10, 600);
   const sessionTtl = reader.integer('OAUTH_SESSION_TTL', 1800, 60, 86_400);
   const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
-  return reader.finish({ issuer, resources, secret, clients, users, codeTtl, sessionTtl, requirePkce });
+  const store = readStore(reader);
+  const registry = readRegistryConfig(reader, issuer, store, clients);
+  return reader.finish({
+    issuer,
+    resources,
+    secret,
+    clients,
+    users,
+    codeTtl,
+    sessionTtl,
+    requirePkce,
+    store,
+    registry,
+  });
 }
 
 export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessConfig>> {

@@ -10,6 +10,10 @@ import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse, requestUrl } from '../../shared/http/web.ts';
 import { newTokenId } from '../../shared/jwt/sign.ts';
 import { verifyPassword } from '../../shared/password.ts';
+import { createClientDirectory, createUserLookup, Registry } from '../../shared/registry.ts';
+import { openStore } from '../../shared/store/open.ts';
+import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';
+import { createThrottle } from '../../shared/throttle.ts';
 import type { User } from '../../shared/users.ts';
 import { htmlResponse, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
 import {
@@ -25,6 +29,8 @@ import { createSessionManager, type Session } from './session.ts';
 
 export interface AuthorizeAppOptions {
   now?: () => number;
+  /** Default: the one OAUTH_STORE names (the registry and the sign-in limits). */
+  store?: Store;
 }
 
 const MAX_PASSWORD_LENGTH = 1024;
@@ -37,13 +43,22 @@ export function createAuthorizeApp(
   const now = options.now ?? Date.now;
   const sessions = createSessionManager(config.secret, config.sessionTtl);
   const codes = createCodeSealer(config.secret);
-  const usersBySub = new Map<string, User>([...config.users.values()].map((u) => [u.sub, u]));
+  const store = options.store ?? openStore(config.store);
+  const registry = new Registry(store, now);
+  // OAUTH_CLIENTS and OAUTH_USERS first: a registry entry never shadows them.
+  const clients = createClientDirectory({ clients: config.clients, registry, now });
+  const users = createUserLookup(config.users, registry);
+  const throttle = createThrottle(store, now);
+  const limits = config.registry;
   // An unknown username costs the same scrypt as a known one: no user enumeration by timing.
   const decoyHash = decoyPasswordHash(config.users.values().next().value?.passwordHash);
 
   async function handle(req: HttpRequest, ctx: RequestContext): Promise<HttpResponse> {
     const params = await readParams(req);
-    const request = validateAuthorizationRequest(params, config);
+    // The client is looked up first (it may be in the store); the request is then checked against it.
+    const ids = params.get('client_id');
+    const found = ids?.length === 1 ? await clients.get(ids[0]!) : undefined;
+    const request = validateAuthorizationRequest(params, config, () => found);
     ctx.log.clientId = request.client.clientId;
     const page = new PageContext(req, params, request);
     const session = await sessions.read(req, now());
@@ -54,9 +69,9 @@ export function createAuthorizeApp(
         return page.login(await fresh(req), 'Your sign-in page expired. Please sign in again.', 403);
       }
       if (params.has('decision')) return decide(page, session, params.get('decision')?.[0]);
-      return signIn(page, params);
+      return signIn(page, params, ctx.sourceIp);
     }
-    const user = session?.sub !== undefined ? usersBySub.get(session.sub) : undefined;
+    const user = session?.sub !== undefined ? await users.bySubject(session.sub) : undefined;
     if (session && user) return page.consent(session, user);
     return page.login(session ?? (await fresh(req)));
   }
@@ -67,18 +82,33 @@ export function createAuthorizeApp(
     return { session, cookie: await sessions.cookie(req, session, now()) };
   }
 
-  async function signIn(page: PageContext, params: RawParams): Promise<HttpResponse> {
+  async function signIn(page: PageContext, params: RawParams, address = 'unknown'): Promise<HttpResponse> {
     const username = params.get('username')?.[0]?.normalize('NFC');
     const password = params.get('password')?.[0];
     if (!username || !password) {
       return page.login(await fresh(page.req), 'Enter your username and password.', 400, username);
     }
-    const user = config.users.get(username);
+    // Password guessing is limited per username (known or not: no enumeration) and per address; the
+    // limit holds even for the right password, so a guesser learns nothing once it is reached.
+    const [userLimited, addressLimited] = await Promise.all([
+      throttle.exhausted('login-user', username, limits.loginLimit),
+      throttle.exhausted('login-ip', address, limits.loginAddressLimit),
+    ]);
+    if (userLimited || addressLimited) {
+      const minutes = Math.ceil(limits.loginLimit.window / 60);
+      const message = `Too many failed sign-ins. Wait up to ${minutes} minutes, then try again.`;
+      return page.login(await fresh(page.req), message, 429, username);
+    }
+    const user = await users.byUsername(username);
     const valid =
       password.length <= MAX_PASSWORD_LENGTH &&
       (await verifyPassword(password, user?.passwordHash ?? decoyHash)) &&
       user !== undefined;
     if (!valid) {
+      await Promise.all([
+        throttle.count('login-user', username, limits.loginLimit),
+        throttle.count('login-ip', address, limits.loginAddressLimit),
+      ]);
       return page.login(await fresh(page.req), 'The username or password is not correct.', 401, username);
     }
     // A new session id at login (session fixation), then back to GET so a reload never re-posts.
@@ -92,7 +122,7 @@ export function createAuthorizeApp(
     session: Session,
     decision: string | undefined,
   ): Promise<HttpResponse> {
-    const user = session.sub !== undefined ? usersBySub.get(session.sub) : undefined;
+    const user = session.sub !== undefined ? await users.bySubject(session.sub) : undefined;
     if (!user) return page.login(await fresh(page.req), 'Please sign in first.', 401);
     const { request } = page;
     if (decision === 'deny') {
@@ -187,7 +217,7 @@ export function createAuthorizeApp(
     }
   }
 
-  return async (req, ctx) => {
+  const app: App = async (req, ctx) => {
     if (routePath(req) !== '/authorize') return notFound();
     // OAuth 2.1 §4.1.1: the authorization endpoint supports GET and may support POST.
     if (req.method !== 'GET' && req.method !== 'POST') methodNotAllowed(['GET', 'POST']);
@@ -207,10 +237,20 @@ export function createAuthorizeApp(
         ctx.log.error = error instanceof OAuthError ? error.error : 'invalid_request';
         return htmlResponse('Error', renderErrorPage(error.description), { status: error.status });
       }
+      // The registry or the sign-in limits could not be read: fail closed, never sign in unchecked.
+      if (error instanceof StoreUnavailableError) {
+        ctx.log.error = 'temporarily_unavailable';
+        return htmlResponse('Error', renderErrorPage(STORE_DOWN), { status: 503, retryAfter: 5 });
+      }
       throw error;
     }
   };
+  // A store handed in belongs to the caller; one opened here is closed with the app.
+  if (!options.store) app.dispose = () => store.close();
+  return app;
 }
+
+const STORE_DOWN = 'Sign-in is unavailable for a moment. Please try again shortly.';
 
 async function readParams(req: HttpRequest): Promise<RawParams> {
   if (req.method === 'GET') return parseRawParams(requestUrl(req).search.slice(1));

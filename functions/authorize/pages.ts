@@ -13,6 +13,7 @@ input:focus,button:focus{outline:3px solid #7aa7ff;outline-offset:1px}
 .actions{display:flex;gap:.75rem;margin-top:1.25rem;flex-wrap:wrap}
 button{flex:1;min-width:8rem;padding:.65rem 1rem;font:inherit;font-weight:600;border-radius:.3rem;border:1px solid #1a56db;background:#1a56db;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1a56db}
+.origin{font-size:1.1rem;background:#fff7e0;padding:.6rem .8rem;border-radius:.3rem}
 .error{background:#fde8e8;color:#8a1c1c;padding:.6rem .8rem;border-radius:.3rem}
 ul{padding-left:1.25rem}
 code{font-size:.95em}
@@ -32,6 +33,8 @@ export interface PageOptions {
   /** Extra origins forms may submit to or be redirected to (the client's redirect URI). */
   formTargets?: readonly string[];
   setCookie?: string;
+  /** Seconds, for a 503 or 429 (RFC 9110 §10.2.3). */
+  retryAfter?: number;
 }
 
 /** RFC 9700 §4.16: no framing (clickjacking); CSP allows only our own style sheet and form posts. */
@@ -63,6 +66,7 @@ ${body}
     'referrer-policy': 'no-referrer',
   });
   if (options.setCookie) headers.set('set-cookie', options.setCookie);
+  if (options.retryAfter !== undefined) headers.set('retry-after', String(options.retryAfter));
   return new LiteResponse(html, { status: options.status ?? 200, headers });
 }
 
@@ -108,6 +112,11 @@ export interface ConsentPageInput {
   username: string;
   scopes: readonly string[];
   fields: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * For a client known only by its metadata document: the host that published it, and the host the
+   * browser goes back to, shown prominently (the name in the document is the client's own claim).
+   */
+  published?: { host: string; redirectHost: string };
 }
 
 export function renderConsentPage(input: ConsentPageInput): string {
@@ -117,7 +126,7 @@ export function renderConsentPage(input: ConsentPageInput): string {
       : '<p>It asks for no specific permissions.</p>';
   return `<h1>Allow access?</h1>
 <p><strong>${escapeHtml(input.clientId)}</strong> wants to access your account <strong>${escapeHtml(input.username)}</strong>.</p>
-${scopes}
+${input.published ? publishedBy(input.published) : ''}${scopes}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenFields(input.fields)}
 <div class="actions">
@@ -125,6 +134,11 @@ ${hiddenFields(input.fields)}
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
 </div>
 </form>`;
+}
+
+function publishedBy(published: { host: string; redirectHost: string }): string {
+  return `<p class="origin">This application is described by <strong>${escapeHtml(published.host)}</strong>. If you allow, you will be sent to <strong>${escapeHtml(published.redirectHost)}</strong>.</p>
+`;
 }
 
 export function renderErrorPage(description: string): string {

@@ -119,15 +119,17 @@ function isLoopbackIp(hostname: string): boolean {
   return isLoopbackHost(hostname) && hostname !== 'localhost';
 }
 
+/** `findClient` looks the client up; by default in OAUTH_CLIENTS alone. */
 export function validateAuthorizationRequest(
   params: RawParams,
   config: Readonly<AuthorizeConfig>,
+  findClient: (clientId: string) => Client | undefined = (id) => config.clients.get(id),
 ): AuthorizationRequest {
   const clientIds = params.get('client_id') ?? [];
   if (clientIds.length > 1) throw new ErrorPage(400, 'The request repeats client_id.');
   const clientId = clientIds[0];
   if (clientId === undefined) throw new ErrorPage(400, 'The request has no client_id.');
-  const client = config.clients.get(clientId);
+  const client = findClient(clientId);
   // RFC 6749 §4.1.2.1 / RFC 9700 §4.11: an unknown client never gets a redirect (no open redirector).
   if (!client) throw new ErrorPage(400, 'The application that sent you here is not registered.');
 

@@ -11,6 +11,7 @@ import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
+import { createClientDirectory, Registry } from '../../shared/registry.ts';
 import { requireStore } from '../../shared/revocation.ts';
 import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
@@ -43,7 +44,11 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     authorization_code: createAuthorizationCodeGrant(deps, refreshSealer),
     refresh_token: createRefreshTokenGrant(deps, refreshSealer),
   };
-  const authenticate = createClientAuthenticator(config.clients, {
+  // OAUTH_CLIENTS first, then the registry in the store; a store that is down is a 503.
+  const registry = new Registry(deps.store, deps.now);
+  const directory = createClientDirectory({ clients: config.clients, registry, now: deps.now });
+  const clients = { get: (id: string) => requireStore(() => directory.get(id)) };
+  const authenticate = createClientAuthenticator(clients, {
     issuer: config.issuer,
     verify: createAssertionVerifier({
       issuer: config.issuer,

@@ -52,6 +52,8 @@ export interface RequestContext {
   /** The route as the gateway saw it, for logs. */
   route: string;
   log: RequestLog;
+  /** The caller's address as the gateway saw it (requestContext.sourceIp), for per-address limits. */
+  sourceIp?: string;
 }
 
 export type App = ((req: HttpRequest, ctx: RequestContext) => Promise<HttpResponse>) & {
@@ -201,6 +203,7 @@ export function createScfHandler(init: () => Promise<App>): ScfHandler {
       requestId,
       route: `${typeof e.httpMethod === 'string' ? e.httpMethod.slice(0, 10) : '?'} ${typeof e.path === 'string' ? e.path.slice(0, 200) : '?'}`,
       log: {},
+      ...(typeof e.requestContext?.sourceIp === 'string' ? { sourceIp: e.requestContext.sourceIp } : {}),
     };
     let res: HttpResponse;
     try {

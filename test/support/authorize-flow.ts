@@ -52,6 +52,9 @@ export function ctx(): RequestContext {
 export function wrap(app: App): (req: Request) => Promise<HttpResponse> {
   return async (req) => {
     const c = ctx();
+    // The caller's address, as a gateway would pass it in requestContext.sourceIp.
+    const sourceIp = req.headers.get('x-test-source-ip');
+    if (sourceIp !== null) c.sourceIp = sourceIp;
     try {
       return await app(req, c);
     } catch (error) {
@@ -165,4 +168,45 @@ export async function redeem(h: Harness, fields: FlowParams, basic = true): Prom
 
 export async function bodyOf(res: HttpResponse): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
+}
+
+/** Opens the login page for `params` and posts `username` / `password`: the answer to the login. */
+export async function postLogin(
+  h: Harness,
+  params: Record<string, string>,
+  username: string,
+  password: string,
+  sourceIp?: string,
+): Promise<HttpResponse> {
+  const first = await h.authorize(new Request(authorizeUrl(params)));
+  if (first.status !== 200) throw new Error(`authorize answered ${first.status}: ${await first.text()}`);
+  const html = await first.text();
+  const login = postForm(
+    `${ISSUER}/authorize`,
+    { ...hiddenFieldsOf(html), username, password },
+    cookieOf(first)!,
+  );
+  if (sourceIp !== undefined) login.headers.set('x-test-source-ip', sourceIp);
+  return h.authorize(login);
+}
+
+/** runAuthorization as another user: sign in, allow, and the redirect back to the client. */
+export async function authorizeAs(
+  h: Harness,
+  params: Record<string, string>,
+  username: string,
+  password: string,
+): Promise<URL> {
+  const loggedIn = await postLogin(h, params, username, password);
+  if (loggedIn.status !== 303) throw new Error(`login answered ${loggedIn.status}`);
+  const session = cookieOf(loggedIn)!;
+  const consent = await h.authorize(
+    new Request(new URL(loggedIn.headers.get('location')!, ISSUER), { headers: { cookie: session } }),
+  );
+  const consentHtml = await consent.text();
+  const decided = await h.authorize(
+    postForm(`${ISSUER}/authorize`, { ...hiddenFieldsOf(consentHtml), decision: 'allow' }, session),
+  );
+  if (decided.status !== 303) throw new Error(`consent answered ${decided.status}`);
+  return new URL(decided.headers.get('location')!);
 }

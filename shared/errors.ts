@@ -18,7 +18,10 @@ export type OAuthErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'unsupported_media_type'
-  | 'payload_too_large';
+  | 'payload_too_large'
+  // RFC 7591 §3.2.2: dynamic registration errors.
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata';
 
 const defaultStatus: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -38,6 +41,8 @@ const defaultStatus: Record<OAuthErrorCode, number> = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  invalid_redirect_uri: 400,
+  invalid_client_metadata: 400,
 };
 
 export interface OAuthErrorOptions {

@@ -12,6 +12,7 @@ import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
 import { createClientDirectory, Registry } from '../../shared/registry.ts';
+import { createThrottle } from '../../shared/throttle.ts';
 import { requireStore } from '../../shared/revocation.ts';
 import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
@@ -22,6 +23,7 @@ import type { TokenDeps } from './issue.ts';
 import { buildMetadata } from './metadata.ts';
 import { createRefreshTokenReader } from './refresh-lookup.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
+import { handleRegistration } from './register.ts';
 import { createRefreshSealer } from './refresh-tokens.ts';
 import { handleRevocation } from './revoke.ts';
 import { createTokenLookup } from './token-lookup.ts';
@@ -48,6 +50,12 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
   const registry = new Registry(deps.store, deps.now);
   const directory = createClientDirectory({ clients: config.clients, registry, now: deps.now });
   const clients = { get: (id: string) => requireStore(() => directory.get(id)) };
+  const registration = {
+    config: config.registry,
+    registry,
+    throttle: createThrottle(deps.store, deps.now),
+    now: deps.now,
+  };
   const authenticate = createClientAuthenticator(clients, {
     issuer: config.issuer,
     verify: createAssertionVerifier({
@@ -85,6 +93,11 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
       case '/revoke':
         if (req.method !== 'POST') methodNotAllowed(['POST']);
         return handleRevocation(tokenState, req, ctx);
+      case '/register':
+        // RFC 7591: off unless OAUTH_REGISTRATION says otherwise, and then absent from the metadata.
+        if (config.registry.registration === 'off') return notFound();
+        if (req.method !== 'POST') methodNotAllowed(['POST']);
+        return handleRegistration(registration, req, ctx);
       case '/.well-known/oauth-authorization-server':
         if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
         return new LiteResponse(metadataBody, { headers: documentHeaders });

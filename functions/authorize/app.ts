@@ -1,6 +1,7 @@
 // The authorize function: GET/POST /authorize — validates the request, signs the person in, asks for
 // consent and redirects back to the client with a sealed, single-use authorization code.
 import { createCodeSealer } from '../../shared/authorization-code.ts';
+import { createMetadataDocuments, MetadataDocumentError } from '../../shared/client-metadata.ts';
 import { splitScope } from '../../shared/clients.ts';
 import type { AuthorizeConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
@@ -46,7 +47,20 @@ export function createAuthorizeApp(
   const store = options.store ?? openStore(config.store);
   const registry = new Registry(store, now);
   // OAUTH_CLIENTS and OAUTH_USERS first: a registry entry never shadows them.
-  const clients = createClientDirectory({ clients: config.clients, registry, now });
+  const documents = config.registry.metadataDocuments
+    ? createMetadataDocuments({
+        store,
+        scopes: config.registry.scopes,
+        allowLoopback: config.registry.metadataDocumentsOnLoopback,
+        now,
+      })
+    : undefined;
+  const clients = createClientDirectory({
+    clients: config.clients,
+    registry,
+    now,
+    ...(documents ? { documents } : {}),
+  });
   const users = createUserLookup(config.users, registry);
   const throttle = createThrottle(store, now);
   const limits = config.registry;
@@ -57,7 +71,7 @@ export function createAuthorizeApp(
     const params = await readParams(req);
     // The client is looked up first (it may be in the store); the request is then checked against it.
     const ids = params.get('client_id');
-    const found = ids?.length === 1 ? await clients.get(ids[0]!) : undefined;
+    const found = ids?.length === 1 ? await findClient(ids[0]!) : undefined;
     const request = validateAuthorizationRequest(params, config, () => found);
     ctx.log.clientId = request.client.clientId;
     const page = new PageContext(req, params, request);
@@ -74,6 +88,18 @@ export function createAuthorizeApp(
     const user = session?.sub !== undefined ? await users.bySubject(session.sub) : undefined;
     if (session && user) return page.consent(session, user);
     return page.login(session ?? (await fresh(req)));
+  }
+
+  async function findClient(clientId: string) {
+    try {
+      return await clients.get(clientId);
+    } catch (error) {
+      // Nothing about the client can be trusted: an error page, never a redirect.
+      if (error instanceof MetadataDocumentError) {
+        throw new ErrorPage(400, `The application's metadata document cannot be used: ${error.message}.`);
+      }
+      throw error;
+    }
   }
 
   /** A new anonymous session, and its cookie to set. */
@@ -210,6 +236,16 @@ export function createAuthorizeApp(
         clientId: this.request.client.clientId,
         username: user.username,
         scopes: splitScope(this.request.scope),
+        ...(documents &&
+        !config.clients.has(this.request.client.clientId) &&
+        /^https?:/.test(this.request.client.clientId)
+          ? {
+              published: {
+                host: new URL(this.request.client.clientId).host,
+                redirectHost: new URL(this.request.redirectUri).host,
+              },
+            }
+          : {}),
         fields: { ...this.fields, csrf_token: sessions.csrfToken(session) },
       });
       // The consent form's POST is answered with a redirect to the client: CSP form-action must allow it.

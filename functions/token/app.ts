@@ -5,6 +5,7 @@ import {
   createClientAuthenticator,
   readAuthenticatedForm,
 } from '../../shared/client-auth.ts';
+import { createMetadataDocuments, MetadataDocumentError } from '../../shared/client-metadata.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
@@ -12,10 +13,10 @@ import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
 import { createClientDirectory, Registry } from '../../shared/registry.ts';
-import { createThrottle } from '../../shared/throttle.ts';
 import { requireStore } from '../../shared/revocation.ts';
 import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
+import { createThrottle } from '../../shared/throttle.ts';
 import { createAuthorizationCodeGrant, type GrantHandler } from './authorization-code.ts';
 import { handleClientCredentials } from './client-credentials.ts';
 import { handleIntrospection } from './introspect.ts';
@@ -23,8 +24,8 @@ import type { TokenDeps } from './issue.ts';
 import { buildMetadata } from './metadata.ts';
 import { createRefreshTokenReader } from './refresh-lookup.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
-import { handleRegistration } from './register.ts';
 import { createRefreshSealer } from './refresh-tokens.ts';
+import { handleRegistration } from './register.ts';
 import { handleRevocation } from './revoke.ts';
 import { createTokenLookup } from './token-lookup.ts';
 
@@ -48,8 +49,32 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
   };
   // OAUTH_CLIENTS first, then the registry in the store; a store that is down is a 503.
   const registry = new Registry(deps.store, deps.now);
-  const directory = createClientDirectory({ clients: config.clients, registry, now: deps.now });
-  const clients = { get: (id: string) => requireStore(() => directory.get(id)) };
+  const documents = config.registry.metadataDocuments
+    ? createMetadataDocuments({
+        store: deps.store,
+        scopes: config.registry.scopes,
+        allowLoopback: config.registry.metadataDocumentsOnLoopback,
+        now: deps.now,
+      })
+    : undefined;
+  const directory = createClientDirectory({
+    clients: config.clients,
+    registry,
+    now: deps.now,
+    ...(documents ? { documents } : {}),
+  });
+  const clients = {
+    get: (id: string) =>
+      requireStore(() =>
+        directory.get(id).catch((error: unknown) => {
+          if (!(error instanceof MetadataDocumentError)) throw error;
+          throw new OAuthError('invalid_client', 'client authentication failed', {
+            status: 401,
+            cause: error.message,
+          });
+        }),
+      ),
+  };
   const registration = {
     config: config.registry,
     registry,

@@ -19,7 +19,8 @@ export function buildMetadata(config: Readonly<TokenConfig>): Record<string, unk
     for (const g of ['authorization_code', 'refresh_token']) grants.add(g);
     authMethods.add('none');
   }
-  if (registration !== 'off') for (const m of ['client_secret_basic', 'client_secret_post']) authMethods.add(m);
+  if (registration !== 'off')
+    for (const m of ['client_secret_basic', 'client_secret_post']) authMethods.add(m);
   const base = config.issuer;
   return {
     issuer: base,

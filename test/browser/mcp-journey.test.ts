@@ -189,7 +189,7 @@ async function signInAndConsent(url: URL): Promise<{ consent: string; code: stri
     await page.fill('#password', password);
     await page.click('button[type=submit]');
     await page.waitForSelector('button[value=allow]');
-    const consent = await page.innerText('main');
+    const consent = (await page.textContent('main')) ?? '';
     await page.click('button[value=allow]');
     await page.waitForURL(`${redirectUrl}**`);
     expect(landed?.searchParams.get('iss')).toBe(issuer);

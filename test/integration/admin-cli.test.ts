@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  authorizeAs,
   bodyOf,
   CHALLENGE,
   type Harness,
   makeHarness,
   postLogin,
+  runAuthorization,
   VERIFIER,
 } from '../support/authorize-flow.ts';
 import { ISSUER, TEST_USER } from '../support/fixtures.ts';
@@ -79,7 +79,10 @@ describe.skipIf(!redis.available)('npm run admin', { timeout: 240_000 }, () => {
       code_challenge: CHALLENGE,
       code_challenge_method: 'S256',
     };
-    const back = await authorizeAs(h, params, 'bob', 'bob-password-1234');
+    const back = await runAuthorization(h, params, 'allow', {
+      username: 'bob',
+      password: 'bob-password-1234',
+    });
     const code = back.searchParams.get('code')!;
     const basic = `Basic ${Buffer.from(`shop:${secret}`).toString('base64')}`;
     const tokenReq = (fields: Record<string, string>) =>

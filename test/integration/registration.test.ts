@@ -3,14 +3,14 @@
 // document advertising it, and an unused registration forgotten.
 import { describe, expect, it } from 'vitest';
 import {
-  authorizeAs,
   bodyOf,
   CHALLENGE,
   type Harness,
   makeHarness,
+  runAuthorization,
   VERIFIER,
 } from '../support/authorize-flow.ts';
-import { ISSUER, TEST_USER } from '../support/fixtures.ts';
+import { ISSUER } from '../support/fixtures.ts';
 import { redisForFile } from '../support/redis.ts';
 import { registrationHarness as harness, REGISTRATION_TOKEN, register } from '../support/registration.ts';
 
@@ -77,11 +77,9 @@ describe.skipIf(!redis.available)('dynamic client registration (RFC 7591)', { ti
     });
     expect(client.client_id_issued_at).toBeTypeOf('number');
     expect(client).not.toHaveProperty('client_secret');
-    const back = await authorizeAs(
+    const back = await runAuthorization(
       h,
       codeParams(client.client_id as string, 'http://127.0.0.1:33418/callback'),
-      TEST_USER.username,
-      TEST_USER.password,
     );
     const tokens = await tokenRequest(h, {
       grant_type: 'authorization_code',
@@ -110,12 +108,7 @@ describe.skipIf(!redis.available)('dynamic client registration (RFC 7591)', { ti
       client_secret_expires_at: 0,
     });
     expect(client.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const back = await authorizeAs(
-      h,
-      codeParams(client.client_id as string, 'https://app.example/cb'),
-      TEST_USER.username,
-      TEST_USER.password,
-    );
+    const back = await runAuthorization(h, codeParams(client.client_id as string, 'https://app.example/cb'));
     const basic = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
     const tokens = await tokenRequest(
       h,

@@ -126,24 +126,14 @@ export function postForm(url: string, fields: FlowParams, cookie?: string): Requ
   });
 }
 
-/** GET /authorize → login → consent → the redirect to the client (its Location URL). */
+/** GET /authorize → login (as `user`, by default the test user) → consent → the redirect to the client (its Location URL). */
 export async function runAuthorization(
   h: Harness,
   params: FlowParams,
   decision: 'allow' | 'deny' = 'allow',
+  user: { username: string; password: string } = TEST_USER,
 ): Promise<URL> {
-  const first = await h.authorize(new Request(authorizeUrl(params)));
-  if (first.status !== 200)
-    throw new Error(`authorize answered ${first.status}: ${first.headers.get('location')}`);
-  const loginHtml = await first.text();
-  const anonymous = cookieOf(first)!;
-  const loggedIn = await h.authorize(
-    postForm(
-      `${ISSUER}/authorize`,
-      [...hiddenFieldPairsOf(loginHtml), ['username', TEST_USER.username], ['password', TEST_USER.password]],
-      anonymous,
-    ),
-  );
+  const loggedIn = await postLogin(h, params, user.username, user.password);
   if (loggedIn.status !== 303) throw new Error(`login answered ${loggedIn.status}`);
   const session = cookieOf(loggedIn)!;
   const consent = await h.authorize(
@@ -173,40 +163,20 @@ export async function bodyOf(res: HttpResponse): Promise<Record<string, unknown>
 /** Opens the login page for `params` and posts `username` / `password`: the answer to the login. */
 export async function postLogin(
   h: Harness,
-  params: Record<string, string>,
+  params: FlowParams,
   username: string,
   password: string,
   sourceIp?: string,
 ): Promise<HttpResponse> {
   const first = await h.authorize(new Request(authorizeUrl(params)));
-  if (first.status !== 200) throw new Error(`authorize answered ${first.status}: ${await first.text()}`);
+  if (first.status !== 200)
+    throw new Error(`authorize answered ${first.status}: ${first.headers.get('location')}`);
   const html = await first.text();
   const login = postForm(
     `${ISSUER}/authorize`,
-    { ...hiddenFieldsOf(html), username, password },
+    [...hiddenFieldPairsOf(html), ['username', username], ['password', password]],
     cookieOf(first)!,
   );
   if (sourceIp !== undefined) login.headers.set('x-test-source-ip', sourceIp);
   return h.authorize(login);
-}
-
-/** runAuthorization as another user: sign in, allow, and the redirect back to the client. */
-export async function authorizeAs(
-  h: Harness,
-  params: Record<string, string>,
-  username: string,
-  password: string,
-): Promise<URL> {
-  const loggedIn = await postLogin(h, params, username, password);
-  if (loggedIn.status !== 303) throw new Error(`login answered ${loggedIn.status}`);
-  const session = cookieOf(loggedIn)!;
-  const consent = await h.authorize(
-    new Request(new URL(loggedIn.headers.get('location')!, ISSUER), { headers: { cookie: session } }),
-  );
-  const consentHtml = await consent.text();
-  const decided = await h.authorize(
-    postForm(`${ISSUER}/authorize`, { ...hiddenFieldsOf(consentHtml), decision: 'allow' }, session),
-  );
-  if (decided.status !== 303) throw new Error(`consent answered ${decided.status}`);
-  return new URL(decided.headers.get('location')!);
 }

@@ -1,5 +1,6 @@
 // Resource identifiers (RFC 8707 §2, RFC 9728 §1.2): the URIs access tokens are issued for, `aud`.
-import { type EnvReader, isLoopbackHost, parseJsonSafely } from './env.ts';
+import { checkRedirectUri } from './clients.ts';
+import { type EnvReader, parseJsonSafely } from './env.ts';
 import { OAuthError } from './errors.ts';
 
 /**
@@ -8,16 +9,10 @@ import { OAuthError } from './errors.ts';
  * already be in the form URL parsing gives it, as `aud` is compared as a string.
  */
 export function checkResourceUri(uri: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'is not an absolute URI';
-  }
-  if (url.hash || uri.includes('#')) return 'must not have a fragment';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    return 'must use https (http only on 127.0.0.1, [::1] or localhost)';
-  }
+  // The rules of redirect URIs (absolute, no fragment, http only on loopback), and https or http only.
+  const problem = checkRedirectUri(uri);
+  if (problem) return problem;
+  if (!/^https?:/i.test(uri)) return 'must use https (http only on 127.0.0.1, [::1] or localhost)';
   if (/\s/.test(uri)) return 'must not contain whitespace';
   return undefined;
 }

@@ -11,6 +11,8 @@
 // --cold-only (stop after the cold starts and print them as one JSON line).
 // --in-process-only (with --compare: only the in-process comparison of the two trees' functions,
 // --in-process-rounds N of them, default 14, printed as one JSON line; ~10–20 s).
+// --protect-only (only the resource-server kit's protect against raw RS256 verification, in process,
+// printed as one JSON line; a few seconds).
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -25,6 +27,7 @@ import { type ColdTarget, measureColdStarts } from './cold-start.ts';
 import { createFloorMeter, measureCrypto } from './crypto.ts';
 import { compareInProcess, type InProcessFigures } from './in-process.ts';
 import type { LoadJob, LoadMessage, LoadResult } from './load.ts';
+import { measureProtect } from './protect.ts';
 import { BENCH_CLIENT_ID, BENCH_SCOPE, type BenchSetup, basicAuth, prepareBench } from './setup.ts';
 import { median, r1, r2, r3 } from './stats.ts';
 import type { ServerMessage, Usage } from './usage.ts';
@@ -41,6 +44,7 @@ const { values: flags } = parseArgs({
     profile: { type: 'string' },
     compare: { type: 'string' },
     'cold-only': { type: 'boolean', default: false },
+    'protect-only': { type: 'boolean', default: false },
     'in-process-only': { type: 'boolean', default: false },
     'in-process-rounds': { type: 'string', default: '14' },
   },
@@ -61,11 +65,15 @@ const CODE_WARMUP_MAX = 1500;
 const CODE_MAX = 2400;
 // With --compare, rounds of the two trees' functions called in this process.
 const IN_PROCESS_ROUNDS = Number(flags['in-process-rounds']);
+const PROTECT_ROUNDS = 21;
+const PROTECT_CALLS = 1000;
 
 const TARGETS = {
   token_overhead: 1.25,
   work_overhead: 1.5,
   cold_extra_ms: 30,
+  /** µs of CPU `protect` may add per event to the raw RS256 verification. */
+  protect_extra_us: 15,
   bundle_bytes: 100_000,
   peak_rss_mb: 128,
 };
@@ -290,6 +298,10 @@ interface Side {
 
 async function main(): Promise<void> {
   const started = performance.now();
+  if (flags['protect-only']) {
+    console.log(JSON.stringify(await measureProtect(PROTECT_ROUNDS, PROTECT_CALLS)));
+    return;
+  }
   const port = await freePort();
   progress('building production bundles');
   const setup = await prepareBench(REPO, port);
@@ -314,6 +326,8 @@ async function main(): Promise<void> {
 
   progress('RS256 with node:crypto and jose');
   const crypto = await measureCrypto(300, 3000);
+  progress('the resource-server kit: protect against raw RS256 verification, in process');
+  const kit = await measureProtect(PROTECT_ROUNDS, PROTECT_CALLS);
 
   progress(`cold starts (${COLD_RUNS} per function)`);
   const coldTargetsA = coldTargets(setup, coldToken!);
@@ -543,6 +557,10 @@ async function main(): Promise<void> {
     jose_sign_cpu_us: r1(crypto.jose_sign_cpu_us),
     jose_verify_cpu_us: r1(crypto.jose_verify_cpu_us),
     plain_p99_ms: r2(pick(plainRounds, 'p99Ms')),
+    protect_cpu_us: r1(kit.protect_cpu_us),
+    protect_raw_verify_cpu_us: r1(kit.protect_raw_verify_cpu_us),
+    protect_overhead_us: r1(kit.protect_overhead_us),
+    protect_jwks_fetches: kit.protect_jwks_fetches,
     cold_start_status: cold.statuses,
     ...(other ? { compare: other } : {}),
     ...(inProcess ? { in_process: inProcess } : {}),
@@ -620,6 +638,11 @@ async function main(): Promise<void> {
       `${figures.bare_verify_rps} req/s; as work_overhead: ${figures.bare_verify_overhead}, a server doing nothing else`,
     ],
     ['node -e (baseline)', `${figures.node_baseline_ms} ms`, 'median'],
+    [
+      'protect (resource-server kit)',
+      `${figures.protect_cpu_us} µs CPU/event`,
+      `raw RS256 verify ${figures.protect_raw_verify_cpu_us} µs; +${figures.protect_overhead_us} µs, target ≤ +${TARGETS.protect_extra_us}: ${check(figures.protect_overhead_us <= TARGETS.protect_extra_us)}; JWKS fetches ${figures.protect_jwks_fetches}`,
+    ],
     ...sideRows(mine, ''),
     ...(other ? [['', '', ''] as [string, string, string], ...sideRows(other, ' (compare)')] : []),
     ...(inProcess

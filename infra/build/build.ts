@@ -1,9 +1,14 @@
 // npm run build: one minified CommonJS bundle per function under dist/<function>/index.js, each checked
 // against a size budget and against code that belongs to deploy time only. Exits non-zero on either.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type BundleResult, bundleFunctions } from './bundle.ts';
-import { buildResourceServerPackage, KIT_BUDGET_BYTES, type PackageResult } from './package.ts';
+import {
+  buildResourceServerPackage,
+  KIT_BUDGET_BYTES,
+  KIT_SOURCE_DIR,
+  type PackageResult,
+} from './package.ts';
 
 /** index.js of each function, HTML pages included: small enough to load fast on a cold start. */
 export const BUNDLE_BUDGET_BYTES = 100 * 1024;
@@ -27,8 +32,8 @@ export const FORBIDDEN_IN_BUNDLE = [
 
 export interface BuildReport {
   results: BundleResult[];
-  /** dist/resource-server: the scf-oauth2-resource-server package. */
-  kit: PackageResult;
+  /** dist/resource-server: the scf-oauth2-resource-server package, in a project that has its source. */
+  kit?: PackageResult;
   problems: string[];
 }
 
@@ -42,13 +47,14 @@ function forbiddenInputs(result: BundleResult): string[] {
 export async function buildAll(root: string, outdir: string): Promise<BuildReport> {
   rmSync(outdir, { recursive: true, force: true });
   const results = await bundleFunctions({ root, outdir, minify: true, vendor: VENDOR_PACKAGES });
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  const kit = await buildResourceServerPackage(root, outdir, version);
+  const kit = existsSync(join(root, KIT_SOURCE_DIR, 'index.ts'))
+    ? await buildResourceServerPackage(root, outdir, projectVersion(root))
+    : undefined;
   // The project is an ES module package; the bundles are CommonJS, as SCF loads them from the zip root.
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'package.json'), '{"type":"commonjs"}\n');
-  const problems: string[] = kit.problems.map((p) => `resource-server: ${p}`);
-  for (const input of kit.inputs.filter((i) => FORBIDDEN_IN_BUNDLE.some((f) => i.includes(f)))) {
+  const problems: string[] = (kit?.problems ?? []).map((p) => `resource-server: ${p}`);
+  for (const input of (kit?.inputs ?? []).filter((i) => FORBIDDEN_IN_BUNDLE.some((f) => i.includes(f)))) {
     problems.push(`resource-server: the package contains deploy-time code (${input})`);
   }
   for (const r of results) {
@@ -67,6 +73,12 @@ export async function buildAll(root: string, outdir: string): Promise<BuildRepor
   return { results, kit, problems };
 }
 
+/** The package's version is the project's. */
+function projectVersion(root: string): string {
+  const file = join(root, 'package.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : '0.0.0';
+}
+
 export function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`;
 }
@@ -83,9 +95,11 @@ async function main(): Promise<number> {
       `${relative(root, r.file)}  ${kb(r.bytes)} / ${kb(BUNDLE_BUDGET_BYTES)}${vendor.join('')}\n`,
     );
   }
-  process.stdout.write(
-    `${relative(root, kit.dir)}/  ${kb(kit.bytes)} / ${kb(KIT_BUDGET_BYTES)} (scf-oauth2-resource-server)\n`,
-  );
+  if (kit) {
+    process.stdout.write(
+      `${relative(root, kit.dir)}/  ${kb(kit.bytes)} / ${kb(KIT_BUDGET_BYTES)} (scf-oauth2-resource-server)\n`,
+    );
+  }
   if (problems.length > 0) {
     process.stderr.write(`build failed:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return 1;

@@ -3,8 +3,13 @@
 import { resolve } from 'node:path';
 import { buildAll, kb } from '../build/build.ts';
 import { checkDeployConfig } from '../serverless/check.ts';
-import { type CloudEndpoint, createScfClient, readCloudSettings } from '../tencent/client.ts';
-import { componentsPlan, runComponents } from './components.ts';
+import {
+  CloudConfigError,
+  type CloudEndpoint,
+  createScfClient,
+  readCloudSettings,
+} from '../tencent/client.ts';
+import { issuerOf, runComponents } from './components.ts';
 import {
   type CommandIo,
   PROFILE_OPTION,
@@ -13,7 +18,8 @@ import {
   reportCloudFailure,
   runIfMain,
 } from './console.ts';
-import { deployFunctionUrls } from './function-url.ts';
+import { deployFunctionUrls, domainProblem, loadFunctionsToShip } from './function-url.ts';
+import { deployPlan } from './plan.ts';
 
 const USAGE = `usage: npm run deploy -- [--profile components|function-url] [--domain HOST] [--certificate-id ID] [--dry-run]
 
@@ -21,10 +27,12 @@ const USAGE = `usage: npm run deploy -- [--profile components|function-url] [--d
                            with the OAuth 2.0 authorization API /token and the business API /work.
   --profile function-url   No API Gateway: each function with its own function URL (SCF http trigger);
                            with --domain, a custom domain routing every path to its function.
-  --dry-run                build and check only, and print what would be deployed.
+  --dry-run                build, run every offline check and print the plan (per function and route);
+                           nothing is sent.
 
-Reads .env and the environment: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and
-the OAUTH_* variables each function's serverless.yml declares.`;
+Reads .env and the environment: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION (the one
+region of every instance), TENCENTCLOUD_APIGW_SERVICE_ID (the existing API Gateway service, profile components)
+and the OAUTH_* variables each function's serverless.yml declares.`;
 
 export interface CliIo extends CommandIo {
   /** Where the SDK sends its requests (a local endpoint in tests). */
@@ -33,6 +41,8 @@ export interface CliIo extends CommandIo {
   pollMs?: number;
   /** Skip the build step (tests build once). */
   skipBuild?: boolean;
+  /** Runs the Components CLI steps (tests stand in for npx); returns the gateway URL it printed. */
+  runComponents?: typeof runComponents;
 }
 
 export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
@@ -66,33 +76,57 @@ export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
         return 1;
       }
     }
-    if (profile === 'components') {
-      const problems = await checkDeployConfig(io.root, { env: io.env });
-      if (problems.length > 0) {
-        io.err(`the deploy configuration has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
-        return 1;
+    // Every offline check, on either profile, before anything is sent (or printed as the plan).
+    const problems = await checkDeployConfig(io.root, { env: io.env, profile });
+    const badDomain = values.domain ? domainProblem(values.domain) : undefined;
+    if (badDomain) problems.push(badDomain);
+    if (problems.length === 0) {
+      try {
+        loadFunctionsToShip(io.root, io.env);
+      } catch (error) {
+        if (!(error instanceof CloudConfigError)) throw error;
+        problems.push(...error.message.split('\n'));
       }
+    }
+    if (problems.length > 0) {
+      io.err(`the deploy configuration has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      return 1;
+    }
+    const plan = deployPlan({
+      root: io.root,
+      env: io.env,
+      profile,
+      ...(values.domain ? { domain: values.domain } : {}),
+      ...(values['certificate-id'] ? { certificateId: values['certificate-id'] } : {}),
+    });
+    io.out(`${plan.lines.join('\n')}\n`);
+    if (plan.warnings.length > 0) io.out(`Warnings:\n${plan.warnings.map((w) => `  - ${w}`).join('\n')}\n`);
+    if (values['dry-run']) {
+      io.out('Dry run: every check passed; nothing was deployed.\n');
+      return 0;
+    }
+
+    if (profile === 'components') {
       const env = Object.fromEntries(Object.entries(io.env).filter(([, v]) => v !== undefined)) as Record<
         string,
         string
       >;
-      if (values['dry-run']) {
-        for (const step of componentsPlan(io.root))
-          io.out(`would run in ${step.cwd}: ${step.command} ${step.args.join(' ')}\n`);
-        return 0;
-      }
       readCloudSettings(env);
-      await runComponents(io.root, env, (line) => io.out(`${line}\n`));
+      const url = await (io.runComponents ?? runComponents)(io.root, env, io.out);
+      const issuer = url ? issuerOf(url) : undefined;
       io.out(
-        'Deployed. The gateway URL is in the output above (url); check it with: curl -s <url>/.well-known/jwks.json\n',
+        issuer
+          ? `\nDeployed. The gateway URL is ${url}; the issuer is that URL without its trailing slash:\n  OAUTH_ISSUER=${issuer}\n  OAUTH_AUDIENCE=${issuer}/work\n`
+          : '\nDeployed. The gateway URL is the url output above; OAUTH_ISSUER is that URL without its trailing slash.\n',
       );
+      if (issuer && io.env.OAUTH_ISSUER !== issuer) {
+        io.out(
+          `OAUTH_ISSUER is ${JSON.stringify(io.env.OAUTH_ISSUER ?? '')}: set it to ${issuer} and deploy again, so tokens and metadata name the URL clients use.\n`,
+        );
+      }
       return 0;
     }
 
-    if (values['dry-run']) {
-      io.out('would create or update each function, its function URL and the custom domain (if any)\n');
-      return 0;
-    }
     const settings = readCloudSettings(io.env);
     const scf = await createScfClient(settings, io.endpoint);
     const result = await deployFunctionUrls({
@@ -101,13 +135,16 @@ export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
       scf,
       ...(values.domain ? { domain: values.domain } : {}),
       ...(values['certificate-id'] ? { certificateId: values['certificate-id'] } : {}),
+      region: settings.region,
       log: (line) => io.out(`${line}\n`),
       ...(io.pollMs !== undefined ? { pollMs: io.pollMs } : {}),
     });
     io.out('\nFunction URLs:\n');
     for (const f of result.functions) io.out(`  ${f.functionName.padEnd(20)} ${f.url}  (${f.action})\n`);
-    if (result.domain)
-      io.out(`Custom domain: ${result.domain.url} (${result.domain.action}); point its DNS CNAME at SCF\n`);
+    if (result.domain) {
+      io.out(`Custom domain: ${result.domain.url} (${result.domain.action})\n`);
+      io.out(`DNS: ${result.domain.name} CNAME ${result.domain.cname}\n`);
+    }
     io.out('\nRoutes:\n');
     for (const r of result.routes) io.out(`  ${r.method.padEnd(5)} ${r.url}\n`);
     const issuer = io.env.OAUTH_ISSUER ?? '';

@@ -17,14 +17,29 @@ export interface ComponentsStep {
   args: string[];
 }
 
-/** The deploy order: every function instance, then the gateway at the root (its ${output:…} need them). */
+/**
+ * Skips the Components engine's schema validation, for the scf instances only. The published scf schema
+ * lists Node runtimes up to Nodejs16.13, and the bundles need Node 18 (Web globals): the CLI would stop on
+ * `runtime: Nodejs18.15`, which the SCF API accepts (@serverless/components 3.18.2 passes the flag on to the
+ * platform, src/cli/commands-cn/run.js). `npm run deploy` checks those inputs itself first
+ * (infra/serverless/schema.ts, the scf schema with the runtime narrowed to Nodejs18.15).
+ */
+export const NO_VALIDATION = '--noValidation';
+
+/**
+ * The deploy order: every function instance, then the gateway at the root (whose function names must exist).
+ * The gateway instance keeps the engine's validation.
+ */
 export function componentsPlan(root: string): ComponentsStep[] {
   const args = ['--yes', '--package', COMPONENTS_PACKAGE, 'components', 'deploy'];
-  return [...functionInstanceFiles(root).map((f) => dirname(f)), root].map((cwd) => ({
-    cwd,
-    command: 'npx',
-    args,
-  }));
+  return [
+    ...functionInstanceFiles(root).map((f) => ({
+      cwd: dirname(f),
+      command: 'npx',
+      args: [...args, NO_VALIDATION],
+    })),
+    { cwd: root, command: 'npx', args },
+  ];
 }
 
 /** The CLI's own variables: vendor, and the credentials under the names it reads. */
@@ -37,18 +52,45 @@ export function componentsEnv(env: Readonly<Record<string, string>>): Record<str
   };
 }
 
+/** The colour sequences (ESC [ … m) the Components CLI writes around its output. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/** The gateway's `url` output in the Components CLI's output (colours stripped), if it printed one. */
+export function gatewayUrlIn(text: string): string | undefined {
+  const plain = text.replace(ANSI_COLOUR, '');
+  return /^\s*url:\s*['"]?(https?:\/\/[^\s'"]+)/m.exec(plain)?.[1];
+}
+
+/**
+ * The issuer for a gateway URL: the component's `url` output ends in "/", and OAUTH_ISSUER is an https URL
+ * without a trailing slash (RFC 8414 section 2: the metadata URL is built by appending to it).
+ */
+export function issuerOf(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** Runs every step in order; the gateway URL the last one printed, if any. */
 export async function runComponents(
   root: string,
   env: Readonly<Record<string, string>>,
-  log: (line: string) => void,
-): Promise<void> {
-  for (const step of componentsPlan(root)) {
-    log(`components deploy in ${relative(root, step.cwd) || '.'}`);
+  out: (text: string) => void,
+  steps: readonly ComponentsStep[] = componentsPlan(root),
+): Promise<string | undefined> {
+  let output = '';
+  for (const step of steps) {
+    out(`components deploy in ${relative(root, step.cwd) || '.'}\n`);
+    output = '';
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn(step.command, step.args, {
         cwd: step.cwd,
         env: componentsEnv(env),
-        stdio: 'inherit',
+        stdio: ['inherit', 'pipe', 'inherit'],
+      });
+      // Passed through as it comes, and kept to find the gateway's url output.
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (text: string) => {
+        out(text);
+        output += text;
       });
       child.on('error', reject);
       child.on('close', (c) => resolve(c ?? 1));
@@ -59,4 +101,5 @@ export async function runComponents(
       );
     }
   }
+  return gatewayUrlIn(output);
 }

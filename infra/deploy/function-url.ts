@@ -2,7 +2,7 @@
 // given a function URL (an SCF `http` trigger), and optionally a custom domain that routes the paths of the
 // contract to the functions. Each function enforces OAuth itself. Running it again updates, never duplicates.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { listFunctions } from '../build/bundle.ts';
 import { CONTRACT_ROUTES } from '../serverless/check.ts';
 import {
@@ -33,6 +33,8 @@ export interface FunctionUrlOptions {
   domain?: string;
   /** An SSL certificate id for the domain (HTTPS: the issuer must be https). */
   certificateId?: string;
+  /** The region the clients call (TENCENTCLOUD_REGION): it names the custom domain's CNAME target. */
+  region?: string;
   log?: (line: string) => void;
   /** Between two status polls while SCF creates or updates a function. */
   pollMs?: number;
@@ -51,13 +53,28 @@ export interface FunctionUrlResult {
   functions: DeployedFunction[];
   /** Each contract route with the URL that serves it. */
   routes: { method: string; path: string; url: string }[];
-  domain?: { name: string; action: 'created' | 'updated'; url: string };
+  domain?: { name: string; action: 'created' | 'updated'; url: string; cname: string };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function isNotFound(error: unknown): boolean {
+/** GetFunction's answer for a missing function (ResourceNotFound.Function / .FunctionName). */
+function isFunctionNotFound(error: unknown): boolean {
   return error instanceof CloudError && error.code.startsWith('ResourceNotFound');
+}
+
+/** GetCustomDomain's answer for a missing domain (scf client.go: FailedOperation.Domain.UnExist). */
+function isDomainNotFound(error: unknown): boolean {
+  return error instanceof CloudError && error.code === 'FailedOperation.Domain.UnExist';
+}
+
+/**
+ * Where a custom domain's DNS CNAME must point: `<appid>.<region>.tencentscf.com`. The APPID is the first
+ * label of a function URL (`https://<appid>-<id>.<region>.tencentscf.com`) when one is known.
+ */
+export function cnameTarget(region: string | undefined, functionUrl?: string): string {
+  const appId = functionUrl ? /^https?:\/\/(\d+)-/.exec(functionUrl)?.[1] : undefined;
+  return `${appId ?? '<appid>'}.${region || '<region>'}.tencentscf.com`;
 }
 
 /** The function instances to ship, each with its bundle folder checked and its env references set. */
@@ -129,23 +146,38 @@ async function waitActive(scf: ScfClient, name: string, options: FunctionUrlOpti
 }
 
 /** Creates the function, or updates its code and then its configuration: never a second copy. */
-async function shipFunction(scf: ScfClient, fn: FunctionInstance, options: FunctionUrlOptions) {
+/** The runtime of the deployed function, or undefined when SCF has no function of that name. */
+async function deployedRuntime(scf: ScfClient, fn: FunctionInstance): Promise<string | undefined> {
+  try {
+    const deployed = await call('GetFunction', () =>
+      scf.GetFunction({ FunctionName: fn.functionName, Namespace: NAMESPACE }),
+    );
+    return deployed.Runtime ?? '';
+  } catch (error) {
+    if (isFunctionNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Creates the function, or updates its code and then its configuration: never a second copy. `exists`
+ * comes from deployedRuntime, asked for every function before the first change.
+ */
+async function shipFunction(
+  scf: ScfClient,
+  fn: FunctionInstance,
+  options: FunctionUrlOptions,
+  exists: boolean,
+) {
   const zip = zipFolder(fn.src).toString('base64');
   const vpc = vpcConfigOf(fn, options.env);
+  // No Runtime: SCF sets it at creation and cannot change it (scf_models.d.ts, UpdateFunctionConfiguration).
   const config = {
-    Runtime: fn.runtime,
     MemorySize: fn.memorySize,
     Timeout: fn.timeout,
     Environment: variables(fn),
     ...(vpc ? { VpcConfig: vpc } : {}),
   };
-  let exists = true;
-  try {
-    await call('GetFunction', () => scf.GetFunction({ FunctionName: fn.functionName, Namespace: NAMESPACE }));
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    exists = false;
-  }
   if (!exists) {
     await call('CreateFunction', () =>
       scf.CreateFunction({
@@ -155,6 +187,7 @@ async function shipFunction(scf: ScfClient, fn: FunctionInstance, options: Funct
         Handler: fn.handler,
         Type: 'Event',
         Description: 'OAuth 2.0 authorization server',
+        Runtime: fn.runtime,
         ...config,
       }),
     );
@@ -190,46 +223,60 @@ export function functionUrlOf(triggerDesc: string | undefined): string | undefin
   }
 }
 
-/** The function's URL: its existing http trigger (SCF allows one per function and qualifier) or a new one. */
-async function ensureFunctionUrl(scf: ScfClient, fn: FunctionInstance): Promise<string> {
+/** How many times ListTriggers is asked for a new function URL before giving up. */
+export const FUNCTION_URL_LOOKS = 10;
+
+async function httpTrigger(scf: ScfClient, fn: FunctionInstance) {
   const listed = await call('ListTriggers', () =>
     scf.ListTriggers({ FunctionName: fn.functionName, Namespace: NAMESPACE }),
   );
-  const existing = (listed.Triggers ?? []).find(
+  const trigger = (listed.Triggers ?? []).find(
     (t) => t.Type === 'http' && (t.Qualifier ?? QUALIFIER) === QUALIFIER,
   );
-  if (existing) {
-    const url = functionUrlOf(existing.TriggerDesc);
+  return { trigger, requestId: listed.RequestId ?? '' };
+}
+
+/**
+ * The function's URL: its existing http trigger (SCF allows one per function and qualifier) or a new one.
+ * The API documents no moment at which the URL exists, so a trigger shown without one is looked at again
+ * a few times, `pollMs` apart.
+ */
+async function ensureFunctionUrl(
+  scf: ScfClient,
+  fn: FunctionInstance,
+  options: FunctionUrlOptions,
+): Promise<string> {
+  let { trigger, requestId } = await httpTrigger(scf, fn);
+  if (!trigger) {
+    const created = await call('CreateTrigger', () =>
+      scf.CreateTrigger({
+        FunctionName: fn.functionName,
+        Namespace: NAMESPACE,
+        // SCF names http triggers itself; this name is a hint only.
+        TriggerName: 'function-url',
+        Type: 'http',
+        Qualifier: QUALIFIER,
+        Enable: 'OPEN',
+        TriggerDesc: HTTP_TRIGGER_DESC,
+      }),
+    );
+    trigger = created.TriggerInfo;
+    requestId = created.RequestId ?? '';
+  }
+  for (let look = 1; ; look++) {
+    const url = functionUrlOf(trigger?.TriggerDesc);
     if (url) return url;
-    throw new CloudError(
-      'ListTriggers',
-      'UnexpectedResponse',
-      `the http trigger of ${fn.functionName} has no ExtranetUrl`,
-      listed.RequestId ?? '',
-    );
+    if (look > FUNCTION_URL_LOOKS) {
+      throw new CloudError(
+        'ListTriggers',
+        'UnexpectedResponse',
+        `the http trigger of ${fn.functionName} shows no ExtranetUrl after ${FUNCTION_URL_LOOKS} looks; see the function's triggers in the SCF console, then deploy again`,
+        requestId,
+      );
+    }
+    await sleep(options.pollMs ?? 1000);
+    ({ trigger, requestId } = await httpTrigger(scf, fn));
   }
-  const created = await call('CreateTrigger', () =>
-    scf.CreateTrigger({
-      FunctionName: fn.functionName,
-      Namespace: NAMESPACE,
-      // SCF names http triggers itself; this name is a hint only.
-      TriggerName: 'function-url',
-      Type: 'http',
-      Qualifier: QUALIFIER,
-      Enable: 'OPEN',
-      TriggerDesc: HTTP_TRIGGER_DESC,
-    }),
-  );
-  const url = functionUrlOf(created.TriggerInfo?.TriggerDesc);
-  if (!url) {
-    throw new CloudError(
-      'CreateTrigger',
-      'UnexpectedResponse',
-      `the new http trigger of ${fn.functionName} has no ExtranetUrl`,
-      created.RequestId ?? '',
-    );
-  }
-  return url;
 }
 
 /** CreateCustomDomain PathMatch values: the contract's paths, /.well-known/* for the two documents. */
@@ -256,39 +303,72 @@ async function ensureDomain(scf: ScfClient, options: FunctionUrlOptions, functio
     EndpointsConfig: domainEndpoints(functions),
     ...(options.certificateId ? { CertConfig: { CertificateId: options.certificateId } } : {}),
   };
+  const cname = cnameTarget(options.region, functions[0]?.url);
   let exists = true;
   try {
     await call('GetCustomDomain', () => scf.GetCustomDomain({ Domain: domain }));
   } catch (error) {
-    if (!isNotFound(error)) throw error;
+    if (!isDomainNotFound(error)) throw error;
     exists = false;
   }
-  if (exists) await call('UpdateCustomDomain', () => scf.UpdateCustomDomain(request));
-  else await call('CreateCustomDomain', () => scf.CreateCustomDomain(request));
+  try {
+    if (exists) await call('UpdateCustomDomain', () => scf.UpdateCustomDomain(request));
+    else await call('CreateCustomDomain', () => scf.CreateCustomDomain(request));
+  } catch (error) {
+    // SCF binds a domain only once its CNAME resolves to the account's SCF host (FailedOperation.CNAME).
+    if (error instanceof CloudError && error.code === 'FailedOperation.CNAME') {
+      throw new CloudError(
+        error.action,
+        error.code,
+        `${error.detail}; point the DNS CNAME record of ${domain} at ${cname}, wait for it to resolve, and deploy again`,
+        error.requestId,
+      );
+    }
+    throw error;
+  }
   return {
     name: domain,
     action: exists ? ('updated' as const) : ('created' as const),
     url: `${options.certificateId ? 'https' : 'http'}://${domain}`,
+    cname,
   };
+}
+
+/** What is wrong with a --domain value, if anything (CreateCustomDomain takes no wildcard domain). */
+export function domainProblem(domain: string): string | undefined {
+  if (/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)) return undefined;
+  return `--domain must be a host name such as auth.example.com, got ${JSON.stringify(domain)}`;
 }
 
 export async function deployFunctionUrls(options: FunctionUrlOptions): Promise<FunctionUrlResult> {
   const log = options.log ?? (() => {});
-  if (
-    options.domain &&
-    !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(options.domain)
-  ) {
+  const bad = options.domain ? domainProblem(options.domain) : undefined;
+  if (bad) throw new CloudConfigError(bad);
+  const toShip = loadFunctionsToShip(options.root, options.env);
+  // Every runtime is compared before the first change: SCF sets a runtime when it creates a function and
+  // cannot change it (scf_models.d.ts, UpdateFunctionConfigurationRequest.Runtime), so a function deployed
+  // with another one stops the deploy with nothing half-done.
+  const runtimes = new Map<FunctionInstance, string | undefined>();
+  for (const fn of toShip) runtimes.set(fn, await deployedRuntime(options.scf, fn));
+  const mismatched = toShip.filter((fn) => runtimes.get(fn) !== undefined && runtimes.get(fn) !== fn.runtime);
+  if (mismatched.length > 0) {
     throw new CloudConfigError(
-      `--domain must be a host name such as auth.example.com, got ${JSON.stringify(options.domain)}`,
+      `${mismatched
+        .map(
+          (fn) =>
+            `${fn.functionName} runs ${runtimes.get(fn)} in the cloud, and ${relative(options.root, fn.file)} asks for ${fn.runtime}`,
+        )
+        .join(
+          '; ',
+        )}: SCF sets a runtime when it creates a function and cannot change it. Nothing was changed. Delete the function (SCF console or DeleteFunction) and deploy again to create it with the runtime serverless.yml names.`,
     );
   }
-  const toShip = loadFunctionsToShip(options.root, options.env);
   const deployed: DeployedFunction[] = [];
   for (const fn of toShip) {
     const folder = basename(dirname(fn.file));
     log(`${fn.functionName}: deploying dist/${folder}`);
-    const action = await shipFunction(options.scf, fn, options);
-    const url = await ensureFunctionUrl(options.scf, fn);
+    const action = await shipFunction(options.scf, fn, options, runtimes.get(fn) !== undefined);
+    const url = await ensureFunctionUrl(options.scf, fn, options);
     log(`${fn.functionName}: ${action}, ${url}`);
     deployed.push({ folder, functionName: fn.functionName, action, url });
   }

@@ -28,7 +28,7 @@ import {
 } from '../../shared/jwt/keys.ts';
 import { type GeneratedKeys, generateSigningKeys } from '../keys/generate.ts';
 import { environmentBytes, SCF_ENV_LIMIT_BYTES } from '../serverless/check.ts';
-import { readYaml } from '../serverless/project.ts';
+import { readYaml, resolveDeep } from '../serverless/project.ts';
 import {
   type ApiGatewayClient,
   CloudConfigError,
@@ -142,12 +142,21 @@ interface GatewayApis {
   business: Record<string, unknown>[];
 }
 
-async function findGateway(root: string, apigateway: ApiGatewayClient): Promise<GatewayApis> {
-  const inputs = (readYaml(join(root, 'serverless.yml')).inputs ?? {}) as {
-    serviceName?: string;
-    serviceId?: string;
-    environment?: string;
-  };
+async function findGateway(
+  root: string,
+  apigateway: ApiGatewayClient,
+  env: RotateOptions['env'],
+): Promise<GatewayApis> {
+  const file = join(root, 'serverless.yml');
+  const doc = readYaml(file);
+  // serviceId comes from .env (${env:TENCENTCLOUD_APIGW_SERVICE_ID}); the rest is literal.
+  const { serviceName, serviceId: id, environment } = (doc.inputs ?? {}) as Record<string, unknown>;
+  const inputs = resolveDeep(
+    { serviceName, serviceId: id, environment },
+    { app: String(doc.app), stage: String(doc.stage) },
+    { env, lenient: true },
+    file,
+  ) as { serviceName?: string; serviceId?: string; environment?: string };
   let serviceId = inputs.serviceId;
   if (!serviceId) {
     const found = await call('DescribeServicesStatus', () =>
@@ -159,7 +168,7 @@ async function findGateway(root: string, apigateway: ApiGatewayClient): Promise<
     const set = (found.Result?.ServiceSet ?? []).filter((s) => s.ServiceName === inputs.serviceName);
     if (set.length !== 1) {
       throw new CloudConfigError(
-        `found ${set.length} API Gateway services named ${inputs.serviceName}; set inputs.serviceId in serverless.yml (or rotate with --profile function-url)`,
+        `found ${set.length} API Gateway services named ${inputs.serviceName}; set TENCENTCLOUD_APIGW_SERVICE_ID in .env (or rotate with --profile function-url)`,
       );
     }
     serviceId = set[0]!.ServiceId!;
@@ -264,7 +273,7 @@ export async function rotateKeys(options: RotateOptions): Promise<RotateResult> 
   const ttl = Number(token.variables.get('OAUTH_ACCESS_TOKEN_TTL') || 300);
   const tolerance = Number(token.variables.get('OAUTH_CLOCK_TOLERANCE') || 30);
   // Find the gateway before changing anything, so that a missing service fails the rotation up front.
-  const gw = apigateway ? await findGateway(options.root, apigateway) : undefined;
+  const gw = apigateway ? await findGateway(options.root, apigateway, options.env) : undefined;
   log(`rotating ${oldKey.kid} → ${newKey.kid}${gw ? ` (API Gateway ${gw.serviceId})` : ' (no API Gateway)'}`);
 
   // 1. publish

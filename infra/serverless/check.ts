@@ -6,12 +6,15 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { checkFunctionEnvironments } from '../gateway/preflight.ts';
+import { REGION_PATTERN } from '../tencent/client.ts';
 import {
   envReferences,
   functionInstanceFiles,
   loadProject,
   OPTIONAL_VARIABLES,
+  REGION_VARIABLE,
   resolveDeep,
+  SERVICE_ID_VARIABLE,
 } from './project.ts';
 import { COMPONENT_OUTPUTS, COMPONENT_SCHEMAS, validate } from './schema.ts';
 
@@ -52,6 +55,11 @@ export interface CheckOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Route rules of the contract; off for the component-schema-only check of a partial project. */
   contract?: boolean;
+  /**
+   * What is deployed: `components` (default) checks the gateway instance too; `function-url` deploys the
+   * functions alone, so the root serverless.yml is only parsed.
+   */
+  profile?: 'components' | 'function-url';
 }
 
 /** Bytes of a function's environment as SCF counts them: names and values. */
@@ -90,6 +98,9 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
   if (problems.length > 0) return problems;
 
   const rootInstance = instances[0]!;
+  const withGateway = options.profile !== 'function-url';
+  /** The instances this profile deploys. */
+  const deployed = withGateway ? instances : instances.filter((i) => i !== rootInstance);
   const app = rootInstance.doc.app;
   const stage = rootInstance.doc.stage;
   const byName = new Map<string, Instance>();
@@ -116,11 +127,16 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
 
   // ${env:…}: set and not empty. ${output:…}: an earlier instance of this app and stage, a real output.
   const outputs: Record<string, string> = {};
-  for (const inst of instances) {
+  for (const inst of deployed) {
     for (const name of envReferences(inst.text)) {
-      if (!options.env[name]?.trim() && !OPTIONAL_VARIABLES.includes(name)) {
-        problems.push(`${inst.rel}: \${env:${name}} is not set`);
-      }
+      // The region is checked once for every instance below.
+      if (name === REGION_VARIABLE || options.env[name]?.trim() || OPTIONAL_VARIABLES.includes(name))
+        continue;
+      problems.push(
+        name === SERVICE_ID_VARIABLE
+          ? `${inst.rel}: inputs.serviceId: ${name} is not set. API Gateway sells no new services since 2024-07-01, so the apigateway component must reuse an existing one: set ${name} to its id (service-…, in the API Gateway console), or deploy with --profile function-url`
+          : `${inst.rel}: \${env:${name}} is not set`,
+      );
     }
     const flat = inst.text.replace(/\$\{(stage|app)\}/g, (_, k: string) => String(inst.doc[k]));
     for (const match of flat.matchAll(OUTPUT_REF)) {
@@ -151,7 +167,7 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
 
   // The published component schemas, on inputs resolved as the engine would see them.
   const resolved = new Map<Instance, Record<string, unknown>>();
-  for (const inst of instances) {
+  for (const inst of deployed) {
     let inputs: Record<string, unknown>;
     try {
       inputs = resolveDeep(
@@ -163,6 +179,10 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
     } catch (error) {
       problems.push((error as Error).message);
       continue;
+    }
+    // An unset service id or region is reported once (above, and by checkRegion), not as a schema mismatch.
+    for (const key of ['serviceId', 'region']) {
+      if (typeof inputs[key] === 'string' && !inputs[key].trim()) delete inputs[key];
     }
     resolved.set(inst, inputs);
     problems.push(...validate(COMPONENT_SCHEMAS[String(inst.doc.component)]!, inputs, `${inst.rel}: inputs`));
@@ -179,13 +199,46 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
     problems.push(...checkFunction(root, inst, inputs));
   }
 
+  problems.push(...checkRegion(deployed, resolved, options.env));
   const gateway = resolved.get(rootInstance);
   if (gateway) problems.push(...checkGateway(rootInstance, gateway, functionNames, resolved, options));
+  else problems.push(...checkPublicKeys(functionNames, resolved));
 
   // Each function's own configuration parser accepts what its serverless.yml gives it.
   if (problems.length === 0) {
     const project = loadProject(root, { env: options.env, lenient: true });
     problems.push(...(await checkFunctionEnvironments(project.functions)));
+  }
+  return problems;
+}
+
+/**
+ * One region for everything: TENCENTCLOUD_REGION, which the SDK clients call, and the `region` input of every
+ * instance deployed (the components default to ap-guangzhou when it is absent), which must name it.
+ */
+function checkRegion(
+  deployed: readonly Instance[],
+  resolved: ReadonlyMap<Instance, Record<string, unknown>>,
+  env: CheckOptions['env'],
+): string[] {
+  const region = env[REGION_VARIABLE]?.trim();
+  if (!region) {
+    return [
+      `${REGION_VARIABLE} is not set: the region every function${deployed.some((i) => i.folder === '') ? ' and the API Gateway service' : ''} deploys to, e.g. ap-guangzhou (set in .env)`,
+    ];
+  }
+  if (!REGION_PATTERN.test(region)) {
+    return [`${REGION_VARIABLE} must be a region such as ap-guangzhou, got ${JSON.stringify(region)}`];
+  }
+  const problems: string[] = [];
+  for (const inst of deployed) {
+    const inputs = resolved.get(inst);
+    if (!inputs) continue;
+    if (inputs.region !== region) {
+      problems.push(
+        `${inst.rel}: inputs.region is ${inputs.region === undefined ? 'missing' : JSON.stringify(inputs.region)} but ${REGION_VARIABLE} is ${JSON.stringify(region)}: write region: \${env:${REGION_VARIABLE}}`,
+      );
+    }
   }
   return problems;
 }
@@ -309,18 +362,8 @@ function checkGateway(
     }
   }
 
-  // The gateway verifies tokens with the authorization API's key: it must be the signing key's public half,
-  // and the business function must accept tokens signed with it too.
-  const signer = [...functionNames.values()].find((f) => {
-    const vars = (resolved.get(f)?.environment as { variables?: Record<string, unknown> } | undefined)
-      ?.variables;
-    return typeof vars?.OAUTH_PRIVATE_KEY === 'string' && vars.OAUTH_PRIVATE_KEY !== '';
-  });
-  const signerVars = signer
-    ? (resolved.get(signer)?.environment as { variables?: Record<string, string> } | undefined)?.variables
-    : undefined;
-  const privateKey = signerVars?.OAUTH_PRIVATE_KEY;
-  const signing = privateKey ? publicJwkOfPrivate(privateKey) : undefined;
+  // The gateway verifies tokens with the authorization API's key: it must be the signing key's public half.
+  const signing = signingKeyOf(functionNames, resolved);
   for (const e of endpoints) {
     if (e.businessType !== 'OAUTH' || !e.oauthConfig?.publicKey) continue;
     const where = `${inst.rel}: ${e.method} ${e.path} oauthConfig.publicKey`;
@@ -331,6 +374,34 @@ function checkGateway(
       problems.push(`${where} is not the public key of the token function's OAUTH_PRIVATE_KEY`);
     }
   }
+  problems.push(...checkPublicKeys(functionNames, resolved));
+  return problems;
+}
+
+/** The public half of the OAUTH_PRIVATE_KEY a function holds. */
+function signingKeyOf(
+  functionNames: Map<string, Instance>,
+  resolved: ReadonlyMap<Instance, Record<string, unknown>>,
+): { n: string; e: string } | undefined {
+  const signer = [...functionNames.values()].find((f) => {
+    const vars = (resolved.get(f)?.environment as { variables?: Record<string, unknown> } | undefined)
+      ?.variables;
+    return typeof vars?.OAUTH_PRIVATE_KEY === 'string' && vars.OAUTH_PRIVATE_KEY !== '';
+  });
+  const signerVars = signer
+    ? (resolved.get(signer)?.environment as { variables?: Record<string, string> } | undefined)?.variables
+    : undefined;
+  const privateKey = signerVars?.OAUTH_PRIVATE_KEY;
+  return privateKey ? publicJwkOfPrivate(privateKey) : undefined;
+}
+
+/** Every function that verifies tokens (OAUTH_PUBLIC_KEYS) accepts those the signing key signs. */
+function checkPublicKeys(
+  functionNames: Map<string, Instance>,
+  resolved: ReadonlyMap<Instance, Record<string, unknown>>,
+): string[] {
+  const problems: string[] = [];
+  const signing = signingKeyOf(functionNames, resolved);
   if (signing) {
     for (const f of functionNames.values()) {
       const vars = (resolved.get(f)?.environment as { variables?: Record<string, string> } | undefined)

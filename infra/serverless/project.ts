@@ -80,6 +80,16 @@ export const OPTIONAL_VARIABLES: readonly string[] = [
   'OAUTH_CIMD_ALLOW_LOOPBACK',
 ];
 
+/**
+ * Settings of the deploy tool itself that serverless.yml reads: the region every instance deploys to (the
+ * one source of it, also the region the SDK clients call) and the id of the existing API Gateway service
+ * the apigateway instance reuses. No function receives them. The deploy checks require them; everything
+ * else that reads serverless.yml (npm start, invoke) resolves them to "" when unset.
+ */
+export const REGION_VARIABLE = 'TENCENTCLOUD_REGION';
+export const SERVICE_ID_VARIABLE = 'TENCENTCLOUD_APIGW_SERVICE_ID';
+const DEPLOY_SETTINGS: readonly string[] = [REGION_VARIABLE, SERVICE_ID_VARIABLE];
+
 /** Every ${env:NAME} a YAML text references. */
 export function envReferences(text: string): string[] {
   return [...new Set([...text.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!))];
@@ -97,7 +107,8 @@ function resolveString(
     if (kind === 'env') {
       const v = options.env[ref];
       if (v === undefined || v === '') {
-        if (options.lenient || (options.optional ?? OPTIONAL_VARIABLES).includes(ref)) return '';
+        const optional = options.optional ?? OPTIONAL_VARIABLES;
+        if (options.lenient || optional.includes(ref) || DEPLOY_SETTINGS.includes(ref)) return '';
         throw new ProjectConfigError(`${where}: \${env:${ref}} is not set (add ${ref} to .env)`);
       }
       return v;

@@ -23,6 +23,9 @@ export const CREDENTIAL_VARIABLES = [
   'TENCENTCLOUD_REGION',
 ] as const;
 
+/** A Tencent Cloud region name, e.g. ap-guangzhou (as the components' schemas write it). */
+export const REGION_PATTERN = /^[a-z]{2}-[a-z]+(-\d+)?$/;
+
 /** Credentials and region from the environment (.env included); every missing variable named at once. */
 export function readCloudSettings(env: Readonly<Record<string, string | undefined>>): CloudSettings {
   const missing = CREDENTIAL_VARIABLES.filter((name) => !env[name]?.trim());
@@ -32,7 +35,7 @@ export function readCloudSettings(env: Readonly<Record<string, string | undefine
     );
   }
   const region = env.TENCENTCLOUD_REGION!.trim();
-  if (!/^[a-z]{2}-[a-z]+(-\d+)?$/.test(region)) {
+  if (!REGION_PATTERN.test(region)) {
     throw new CloudConfigError(
       `TENCENTCLOUD_REGION must be a region such as ap-guangzhou, got ${JSON.stringify(region)}`,
     );

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { OAuthError as SharedOAuthError } from '../errors.ts';
 import { eventToRequest, type RequestContext, renderError, responseToIntegrated } from '../http/scf.ts';
-import { logLine } from '../log.ts';
+import { logLine, type RequestLog } from '../log.ts';
 import { createGuard, type Guard } from './guard.ts';
 import { readOptions, resolveOptions } from './options.ts';
 import type {
@@ -36,12 +36,18 @@ export type {
 export const OAuthError: abstract new (...args: never[]) => ResourceServerError = SharedOAuthError as never;
 
 /** One guard per instance: options checked at once, keys imported (or first fetched) once. */
-function lazyGuard(options: ResourceServerOptions): () => Promise<Guard> {
+function lazyGuard(options: ResourceServerOptions): () => Guard | Promise<Guard> {
   const checked = readOptions(options, process.env);
   let guard: Promise<Guard> | undefined;
+  // The guard once made: later events use it with no promise to wait for.
+  let ready: Guard | undefined;
   return () => {
+    if (ready) return ready;
     guard ??= resolveOptions(options, process.env, checked).then(
-      (resolved) => createGuard({ ...resolved, resourceMetadata: true }),
+      (resolved) => {
+        ready = createGuard({ ...resolved, resourceMetadata: true });
+        return ready;
+      },
       (error: unknown) => {
         guard = undefined;
         throw error;
@@ -59,7 +65,11 @@ export function createVerifier(options: ResourceServerOptions = {}): Verifier {
   const guard = lazyGuard(options);
   return async (token) => {
     if (typeof token !== 'string') throw new TypeError('token must be a string');
-    return (await (await guard()).verify(token)) as AccessTokenClaims;
+    const pending = guard();
+    const g = pending instanceof Promise ? await pending : pending;
+    // The claims as verified are the public type's: checked here, by assignment.
+    const claims: AccessTokenClaims = await g.verify(token);
+    return claims;
   };
 }
 
@@ -76,29 +86,18 @@ export function protect<Event = unknown, Context = unknown, Result = IntegratedR
   const guard = lazyGuard(options);
   return async (event, context) => {
     const started = process.hrtime.bigint();
-    const e = (event ?? {}) as {
-      httpMethod?: unknown;
-      path?: unknown;
-      requestContext?: { requestId?: unknown };
-    };
-    const ctx: RequestContext = {
-      requestId:
-        (typeof (context as { request_id?: unknown } | undefined)?.request_id === 'string' &&
-          (context as { request_id: string }).request_id) ||
-        (typeof e.requestContext?.requestId === 'string' && e.requestContext.requestId) ||
-        randomUUID(),
-      route: `${String(e.httpMethod).slice(0, 10)} ${String(e.path).slice(0, 200)}`,
-      log: {},
-    };
+    const log: RequestLog = {};
     let auth: Auth;
     try {
-      const g = await guard();
+      const pending = guard();
+      const g = pending instanceof Promise ? await pending : pending;
       const req = eventToRequest(event);
       const metadata = g.metadata(req);
       if (metadata) return await responseToIntegrated(metadata);
-      auth = await g.authenticate(req, ctx.log);
+      auth = await g.authenticate(req, log);
     } catch (error) {
       // Only the kit's own refusals and failures answer here; the handler's errors stay the handler's.
+      const ctx = refusalContext(event, context, log);
       const out = await responseToIntegrated(renderError(error, ctx));
       logLine({
         level: out.statusCode >= 500 ? 'error' : 'info',
@@ -106,12 +105,30 @@ export function protect<Event = unknown, Context = unknown, Result = IntegratedR
         route: ctx.route,
         status: out.statusCode,
         latency_ms: Number((process.hrtime.bigint() - started) / 10_000n) / 100,
-        client_id: ctx.log.clientId || undefined,
-        error: ctx.log.error || undefined,
-        detail: ctx.log.detail || undefined,
+        client_id: log.clientId || undefined,
+        error: log.error || undefined,
+        detail: log.detail || undefined,
       });
       return out;
     }
     return handler(event, context, auth);
+  };
+}
+
+/** The request's id and route, worked out for the log line of a refusal only. */
+function refusalContext(event: unknown, context: unknown, log: RequestLog): RequestContext {
+  const e = (event ?? {}) as {
+    httpMethod?: unknown;
+    path?: unknown;
+    requestContext?: { requestId?: unknown };
+  };
+  const c = (context ?? {}) as { request_id?: unknown };
+  return {
+    requestId:
+      (typeof c.request_id === 'string' && c.request_id) ||
+      (typeof e.requestContext?.requestId === 'string' && e.requestContext.requestId) ||
+      randomUUID(),
+    route: `${String(e.httpMethod).slice(0, 10)} ${String(e.path).slice(0, 200)}`,
+    log,
   };
 }

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_BUDGET_BYTES, type BuildReport, buildAll } from '../../infra/build/build.ts';
 import { listFunctions } from '../../infra/build/bundle.ts';
+import { KIT_BUDGET_BYTES, KIT_PACKAGE_NAME } from '../../infra/build/package.ts';
 import { loadProject } from '../../infra/serverless/project.ts';
 import { runBundle } from '../support/bundles.ts';
 import { CONFIDENTIAL_SECRET, testEnv } from '../support/fixtures.ts';
@@ -42,6 +43,19 @@ describe('npm run build', () => {
       expect(text).not.toContain('tencentcloud');
       expect(text).toContain('main_handler');
     }
+  });
+
+  it('writes the scf-oauth2-resource-server package: CommonJS, types, no dependencies, within 30 KB', () => {
+    const kit = report.kit!;
+    expect(kit.problems).toEqual([]);
+    expect(kit.bytes).toBeLessThanOrEqual(KIT_BUDGET_BYTES);
+    const manifest = JSON.parse(readFileSync(join(kit.dir, 'package.json'), 'utf8'));
+    expect(manifest).toMatchObject({ name: KIT_PACKAGE_NAME, main: 'index.js', types: 'index.d.ts' });
+    expect(manifest.dependencies).toBeUndefined();
+    expect(manifest.type).toBeUndefined();
+    const declarations = readFileSync(join(kit.dir, 'index.d.ts'), 'utf8');
+    expect(declarations).toContain('export declare function protect<');
+    expect(declarations).not.toMatch(/from '/);
   });
 
   it('token: POST /token from a recorded API Gateway event issues an access token', async () => {

@@ -146,6 +146,24 @@ describe('the deploy configuration', () => {
       (t) => t.replace('path: /revoke', 'path: /revocation'),
       /the route POST \/revoke of design\.md is missing/,
     ],
+    [
+      'a region written in one serverless.yml instead of read from TENCENTCLOUD_REGION',
+      'functions/token/serverless.yml',
+      (t) => t.replace(`region: ${ref('env:TENCENTCLOUD_REGION')}`, 'region: ap-shanghai'),
+      /functions\/token\/serverless\.yml: inputs\.region is "ap-shanghai" but TENCENTCLOUD_REGION is "ap-guangzhou": write region: \$\{env:TENCENTCLOUD_REGION\}/,
+    ],
+    [
+      'an instance without a region (the component would pick ap-guangzhou itself)',
+      'serverless.yml',
+      (t) => t.replace(`  region: ${ref('env:TENCENTCLOUD_REGION')}\n`, ''),
+      /^serverless\.yml: inputs\.region is missing but TENCENTCLOUD_REGION is "ap-guangzhou"/m,
+    ],
+    [
+      'a service id the apigateway schema refuses',
+      'serverless.yml',
+      (t) => t.replace(ref('env:TENCENTCLOUD_APIGW_SERVICE_ID'), 'svc-1'),
+      /serverless\.yml: inputs\.serviceId must match \^service-/,
+    ],
   ];
 
   for (const [title, file, edit, expected] of cases) {
@@ -154,6 +172,36 @@ describe('the deploy configuration', () => {
       expect(problems.join('\n')).toMatch(expected);
     });
   }
+
+  it('requires TENCENTCLOUD_REGION, the one region of every instance and of the SDK calls', async () => {
+    expect(await checkDeployConfig(ROOT, { env: { ...env, TENCENTCLOUD_REGION: '' } })).toEqual([
+      'TENCENTCLOUD_REGION is not set: the region every function and the API Gateway service deploys to, e.g. ap-guangzhou (set in .env)',
+    ]);
+    expect(await checkDeployConfig(ROOT, { env: { ...env, TENCENTCLOUD_REGION: 'Guangzhou' } })).toContain(
+      'TENCENTCLOUD_REGION must be a region such as ap-guangzhou, got "Guangzhou"',
+    );
+  });
+
+  it('requires an existing API Gateway service for the gateway, and nothing of it without one', async () => {
+    const unset = { ...env, TENCENTCLOUD_APIGW_SERVICE_ID: '' };
+    const problems = await checkDeployConfig(ROOT, { env: unset });
+    expect(problems).toEqual([
+      'serverless.yml: inputs.serviceId: TENCENTCLOUD_APIGW_SERVICE_ID is not set. API Gateway sells no new services since 2024-07-01, so the apigateway component must reuse an existing one: set TENCENTCLOUD_APIGW_SERVICE_ID to its id (service-…, in the API Gateway console), or deploy with --profile function-url',
+    ]);
+    expect(await checkDeployConfig(ROOT, { env: unset, profile: 'function-url' })).toEqual([]);
+  });
+
+  it('checks the functions alone for the function-url profile: a broken gateway file does not matter', async () => {
+    const dir = brokenCopy('serverless.yml', (t) =>
+      t.replace('tokenLocation: authorization', 'tokenLocation: x'),
+    );
+    expect(await checkDeployConfig(dir, { env })).not.toEqual([]);
+    expect(await checkDeployConfig(dir, { env, profile: 'function-url' })).toEqual([]);
+    const { OAUTH_USERS: _, ...withoutUsers } = env;
+    expect(await checkDeployConfig(ROOT, { env: withoutUsers, profile: 'function-url' })).toContain(
+      `functions/authorize/serverless.yml: \${env:OAUTH_USERS} is not set`,
+    );
+  });
 
   it('fails when the gateway public key is not the signing key', async () => {
     const other = await generateSigningKeys();

@@ -11,7 +11,7 @@ import { runBundle } from '../support/bundles.ts';
 import { runCommand } from '../support/command.ts';
 import { fakeCloudDeployEnv } from '../support/deploy-env.ts';
 import { makeDeployRoot, PROJECT_ROOT } from '../support/deploy-root.ts';
-import { FakeTencentCloud, TEST_CREDENTIALS } from '../support/fake-tencent-cloud.ts';
+import { FakeTencentCloud, SCF_CNAME_TARGET, TEST_CREDENTIALS } from '../support/fake-tencent-cloud.ts';
 
 let cloud: FakeTencentCloud;
 let root: string;
@@ -48,15 +48,12 @@ describe('deploy --profile function-url', () => {
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(cloud.refused).toEqual([]);
-    const perFunction = [
-      'GetFunction',
-      'CreateFunction',
-      'GetFunction',
-      'GetFunction',
-      'ListTriggers',
-      'CreateTrigger',
-    ];
-    expect(cloud.sequence()).toEqual(functionNames().flatMap(() => perFunction.map((a) => `scf.${a}`)));
+    const perFunction = ['CreateFunction', 'GetFunction', 'GetFunction', 'ListTriggers', 'CreateTrigger'];
+    // Every function is looked up before the first change (its runtime cannot change).
+    expect(cloud.sequence()).toEqual([
+      ...functionNames().map(() => 'scf.GetFunction'),
+      ...functionNames().flatMap(() => perFunction.map((a) => `scf.${a}`)),
+    ]);
     expect(
       cloud.calls.filter((c) => c.action === 'CreateFunction').map((c) => c.params.FunctionName),
     ).toEqual(functionNames());
@@ -95,7 +92,6 @@ describe('deploy --profile function-url', () => {
     const run = await deploy([], { OAUTH_AUDIENCE: audience });
     expect(run.code).toBe(0);
     const perFunction = [
-      'GetFunction',
       'UpdateFunctionCode',
       'GetFunction',
       'GetFunction',
@@ -104,7 +100,10 @@ describe('deploy --profile function-url', () => {
       'GetFunction',
       'ListTriggers',
     ];
-    expect(cloud.sequence()).toEqual(functionNames().flatMap(() => perFunction.map((a) => `scf.${a}`)));
+    expect(cloud.sequence()).toEqual([
+      ...functionNames().map(() => 'scf.GetFunction'),
+      ...functionNames().flatMap(() => perFunction.map((a) => `scf.${a}`)),
+    ]);
     expect(cloud.triggers.map((t) => t.TriggerDesc)).toEqual(urls);
     expect(cloud.functions.size).toBe(functionNames().length);
     expect(cloud.env('oauth-business').OAUTH_AUDIENCE).toBe(audience);
@@ -112,6 +111,7 @@ describe('deploy --profile function-url', () => {
   });
 
   it('routes the contract paths of a custom domain to the functions, created once then updated', async () => {
+    cloud.cnames.set('auth.example.com', SCF_CNAME_TARGET);
     const first = await deploy(['--domain', 'auth.example.com', '--certificate-id', 'cert-abc123']);
     expect(first.code).toBe(0);
     const domain = cloud.domains.get('auth.example.com') as {
@@ -134,6 +134,66 @@ describe('deploy --profile function-url', () => {
     expect(cloud.sequence().slice(-2)).toEqual(['scf.GetCustomDomain', 'scf.UpdateCustomDomain']);
   });
 
+  it('creates a custom domain SCF does not know yet (GetCustomDomain: FailedOperation.Domain.UnExist)', async () => {
+    cloud.cnames.set('auth.example.com', SCF_CNAME_TARGET);
+    const run = await deploy(['--domain', 'auth.example.com', '--certificate-id', 'cert-abc123']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(cloud.sequence().slice(-2)).toEqual(['scf.GetCustomDomain', 'scf.CreateCustomDomain']);
+    expect(run.out).toContain(`Custom domain: https://auth.example.com (created)`);
+    expect(run.out).toContain(`DNS: auth.example.com CNAME ${SCF_CNAME_TARGET}`);
+  });
+
+  it('names the CNAME target when SCF refuses a domain whose CNAME does not point at it', async () => {
+    const run = await deploy(['--domain', 'auth.example.com', '--certificate-id', 'cert-abc123']);
+    expect(run.code).toBe(1);
+    expect(cloud.sequence().at(-1)).toBe('scf.CreateCustomDomain');
+    expect(run.err).toContain('CreateCustomDomain failed: FailedOperation.CNAME');
+    expect(run.err).toContain(
+      `point the DNS CNAME record of auth.example.com at ${SCF_CNAME_TARGET}, wait for it to resolve, and deploy again`,
+    );
+  });
+
+  it('never sends Runtime in UpdateFunctionConfiguration: SCF sets it at creation only', async () => {
+    await deploy([]);
+    cloud.calls.length = 0;
+    expect((await deploy([])).code).toBe(0);
+    const updates = cloud.calls.filter((c) => c.action === 'UpdateFunctionConfiguration');
+    expect(updates.length).toBe(functionNames().length);
+    for (const u of updates) expect(u.params).not.toHaveProperty('Runtime');
+  });
+
+  it('stops before changing anything when a deployed function has another runtime, and says why', async () => {
+    await deploy([]);
+    cloud.functions.get('default/oauth-business')!.Runtime = 'Nodejs16.13';
+    cloud.calls.length = 0;
+    const run = await deploy([]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      'oauth-business runs Nodejs16.13 in the cloud, and functions/business/serverless.yml asks for Nodejs18.15',
+    );
+    expect(run.err).toContain('SCF sets a runtime when it creates a function and cannot change it');
+    expect(cloud.sequence()).toEqual(functionNames().map(() => 'scf.GetFunction'));
+  });
+
+  it('waits for the function URL when the CreateTrigger reply carries none yet', async () => {
+    cloud.functionUrlDelay = 2;
+    const run = await deploy([]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    for (const t of cloud.triggers) {
+      expect(run.out).toContain(JSON.parse(t.TriggerDesc).NetConfig.ExtranetUrl);
+    }
+    expect(cloud.sequence().filter((a) => a === 'scf.ListTriggers').length).toBe(functionNames().length * 3);
+  });
+
+  it('gives up on a function URL that never appears, naming the function', async () => {
+    cloud.functionUrlDelay = 1000;
+    const run = await deploy([]);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(/the http trigger of oauth-\w+ shows no ExtranetUrl after \d+ looks/);
+  });
+
   it('reports the cloud refusing a call by action, code and request id, and stops there', async () => {
     cloud.failNext('CreateFunction', 'LimitExceeded.Function', 'The number of functions exceeds the limit.');
     const run = await deploy([]);
@@ -141,7 +201,7 @@ describe('deploy --profile function-url', () => {
     expect(run.err).toMatch(
       /^deploy failed: CreateFunction failed: LimitExceeded\.Function: The number of functions exceeds the limit\. \(RequestId [0-9a-f-]{36}\)\n$/,
     );
-    expect(cloud.sequence()).toEqual(['scf.GetFunction', 'scf.CreateFunction']);
+    expect(cloud.sequence()).toEqual([...functionNames().map(() => 'scf.GetFunction'), 'scf.CreateFunction']);
   });
 
   it('reports a signature the cloud refuses (wrong secret key) without printing the key', async () => {
@@ -154,16 +214,25 @@ describe('deploy --profile function-url', () => {
   });
 
   it('names every missing credential variable', async () => {
-    const run = await deploy([], { TENCENTCLOUD_SECRET_ID: '', TENCENTCLOUD_REGION: ' ' });
+    const run = await deploy([], { TENCENTCLOUD_SECRET_ID: '', TENCENTCLOUD_SECRET_KEY: ' ' });
     expect(run.code).toBe(1);
-    expect(run.err).toContain('TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_REGION are not set');
+    expect(run.err).toContain('TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY are not set');
+    expect(cloud.calls).toEqual([]);
+  });
+
+  it('names a missing region before calling the cloud: TENCENTCLOUD_REGION is the one region setting', async () => {
+    const run = await deploy([], { TENCENTCLOUD_REGION: ' ' });
+    expect(run.code).toBe(1);
+    expect(run.err).toBe(
+      'the deploy configuration has problems:\n  - TENCENTCLOUD_REGION is not set: the region every function deploys to, e.g. ap-guangzhou (set in .env)\n',
+    );
     expect(cloud.calls).toEqual([]);
   });
 
   it('names a function variable that is not set before calling the cloud', async () => {
     const run = await deploy([], { OAUTH_PUBLIC_KEYS: '' });
     expect(run.code).toBe(1);
-    expect(run.err).toContain('oauth-business needs OAUTH_PUBLIC_KEYS');
+    expect(run.err).toContain(`functions/business/serverless.yml: \${env:OAUTH_PUBLIC_KEYS} is not set`);
     expect(cloud.calls).toEqual([]);
   });
 

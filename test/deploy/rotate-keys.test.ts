@@ -43,10 +43,14 @@ beforeEach(async () => {
   cloud.calls.length = 0;
 });
 
-async function rotate(args: string[], onSleep: (ms: number) => void = () => {}) {
+async function rotate(
+  args: string[],
+  onSleep: (ms: number) => void = () => {},
+  overrides: Record<string, string> = {},
+) {
   return runCommand(runRotate, args, {
     root,
-    env,
+    env: { ...env, ...overrides },
     endpoint: cloud.endpoint,
     pollMs: 0,
     // Status polls sleep 0 ms; only the rotation's own waits are reported.
@@ -81,6 +85,7 @@ async function snapshot(serviceId?: string) {
 /** The deployment's API Gateway service in the fake cloud, with the OAuth APIs `npm run deploy` makes. */
 function addService() {
   return cloud.addOAuthService({
+    serviceId: env.TENCENTCLOUD_APIGW_SERVICE_ID!,
     serviceName: 'scf_oauth2',
     publicKey: env.OAUTH_GATEWAY_PUBLIC_KEY!,
     tokenFunction: 'oauth-token',
@@ -110,7 +115,7 @@ describe('rotate-keys with API Gateway', () => {
     expect(cloud.sequence()).toEqual([
       'scf.GetFunction',
       'scf.GetFunction',
-      'apigateway.DescribeServicesStatus',
+      // The service is the one TENCENTCLOUD_APIGW_SERVICE_ID names: no look-up by name.
       'apigateway.DescribeApisStatus',
       'apigateway.DescribeApi',
       'apigateway.DescribeApi',
@@ -319,19 +324,34 @@ describe('rotate-keys with API Gateway', () => {
   it('has written the new key to .env when the gateway refuses the last step, so a redeploy keeps it', async () => {
     addService();
     // The first ModifyApi opens /work (step 3); the second sets the new key (step 6).
-    cloud.failNext('ModifyApi', 'InvalidParameterValue.PublicKey', 'OauthConfig.PublicKey is invalid.', 1);
+    cloud.failNext(
+      'ModifyApi',
+      'InvalidParameterValue.InvalidPublicKey',
+      'OauthConfig.PublicKey is invalid.',
+      1,
+    );
     const run = await rotate(['--jwks-wait', '0']);
     expect(run.code).toBe(1);
-    expect(run.err).toContain('ModifyApi failed: InvalidParameterValue.PublicKey');
+    expect(run.err).toContain('ModifyApi failed: InvalidParameterValue.InvalidPublicKey');
     const signing = (await snapshot()).signing;
     const dotenv = parseEnvFile(readFileSync(join(root, '.env'), 'utf8'));
     expect((await importSigningKey(dotenv.OAUTH_PRIVATE_KEY!)).kid).toBe(signing);
   });
 
   it('changes nothing when the API Gateway service cannot be found', async () => {
-    const run = await rotate(['--jwks-wait', '0']);
+    const run = await rotate(['--jwks-wait', '0'], () => {}, { TENCENTCLOUD_APIGW_SERVICE_ID: '' });
     expect(run.code).toBe(1);
     expect(run.err).toContain('found 0 API Gateway services named scf_oauth2');
+    expect(cloud.sequence()).not.toContain('scf.UpdateFunctionConfiguration');
+  });
+
+  it('finds the service by TENCENTCLOUD_APIGW_SERVICE_ID (serverless.yml inputs.serviceId), not by name', async () => {
+    const missing = await rotate(['--jwks-wait', '0']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain(
+      `DescribeApisStatus failed: ResourceNotFound.InvalidService: Service ${env.TENCENTCLOUD_APIGW_SERVICE_ID} does not exist.`,
+    );
+    expect(cloud.sequence()).not.toContain('apigateway.DescribeServicesStatus');
     expect(cloud.sequence()).not.toContain('scf.UpdateFunctionConfiguration');
   });
 });

@@ -8,6 +8,7 @@ import { loadBusinessConfig } from '../../shared/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
+import { setLogSink } from '../../shared/log.ts';
 import { protect } from '../../shared/resource-server/index.ts';
 import type { IntegratedResponse } from '../../shared/resource-server/types.ts';
 import { foreignKeyPair, runApp, testKeys } from '../support/fixtures.ts';
@@ -18,6 +19,7 @@ import { gatewayEvent, helloHandler } from '../support/kit.ts';
 let gw: TestGateway;
 let business: App;
 let kit: (event: unknown, context: unknown) => Promise<IntegratedResponse>;
+let restoreLogs: ReturnType<typeof setLogSink>;
 let key: SigningKey;
 let issuer: string;
 let audience: string;
@@ -29,8 +31,12 @@ beforeAll(async () => {
   issuer = gw.env.OAUTH_ISSUER!;
   audience = gw.env.OAUTH_AUDIENCE!;
   kit = protect({ issuer, audience }, helloHandler);
+  restoreLogs = setLogSink(() => {});
 });
-afterAll(() => gw?.close());
+afterAll(() => {
+  setLogSink(restoreLogs);
+  return gw?.close();
+});
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const claims = (extra: Record<string, unknown> = {}) => ({ ...standardClaims(issuer, audience), ...extra });

@@ -42,11 +42,16 @@ export const REALISTIC_CLIENTS = [
 ];
 
 export const DEPLOYED_ISSUER = 'https://service-abcd1234-1250000000.gz.apigw.tencentcs.com/release';
+/** The existing API Gateway service the components profile reuses (the one DEPLOYED_ISSUER is on). */
+export const DEPLOYED_SERVICE_ID = 'service-abcd1234';
 
 export async function realisticDeployEnv(
   overrides: Record<string, string> = {},
 ): Promise<Record<string, string>> {
   return testEnv({
+    // Deploy settings serverless.yml reads (no function receives them).
+    TENCENTCLOUD_REGION: TEST_CREDENTIALS.region,
+    TENCENTCLOUD_APIGW_SERVICE_ID: DEPLOYED_SERVICE_ID,
     OAUTH_ISSUER: DEPLOYED_ISSUER,
     OAUTH_AUDIENCE: `${DEPLOYED_ISSUER}/work`,
     OAUTH_CLIENTS: JSON.stringify(REALISTIC_CLIENTS),

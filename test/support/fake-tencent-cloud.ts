@@ -6,12 +6,18 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
+import { documentedCodes, type TencentErrorCode } from './tencent-error-codes.ts';
 
 export const TEST_CREDENTIALS = {
   secretId: `AKIDtest${randomBytes(8).toString('hex')}`,
   secretKey: randomBytes(24).toString('base64url'),
   region: 'ap-guangzhou',
+  /** The account's APPID: it prefixes function URLs and names the custom-domain CNAME target. */
+  appId: '1250000000',
 };
+
+/** Where SCF wants a custom domain's CNAME to point: `<appid>.<region>.tencentscf.com`. */
+export const SCF_CNAME_TARGET = `${TEST_CREDENTIALS.appId}.${TEST_CREDENTIALS.region}.tencentscf.com`;
 
 export interface CloudCall {
   service: string;
@@ -21,7 +27,7 @@ export interface CloudCall {
 
 class ApiError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: TencentErrorCode,
     message: string,
   ) {
     super(message);
@@ -50,6 +56,8 @@ export interface FakeTrigger {
   Type: string;
   Qualifier: string;
   TriggerDesc: string;
+  /** Looks (ListTriggers) before SCF shows the function URL in TriggerDesc.NetConfig.ExtranetUrl. */
+  urlPending: number;
 }
 
 export interface FakeApi {
@@ -132,7 +140,14 @@ export class FakeTencentCloud {
   readonly services = new Map<string, FakeService>();
   /** Requests refused before reaching an action (bad signature, unknown key…), by error code. */
   readonly refused: string[] = [];
-  private readonly failures: { action: string; code: string; message: string; skip: number }[] = [];
+  /** Custom domains whose DNS CNAME points at SCF (CreateCustomDomain checks it): domain → target. */
+  readonly cnames = new Map<string, string>();
+  /**
+   * How many ListTriggers looks a new http trigger needs before its ExtranetUrl shows; while pending, the
+   * CreateTrigger reply carries no URL either (the API documents no moment at which the URL exists).
+   */
+  functionUrlDelay = 0;
+  private readonly failures: { action: string; code: TencentErrorCode; message: string; skip: number }[] = [];
   private server: Server | undefined;
   port = 0;
 
@@ -153,7 +168,9 @@ export class FakeTencentCloud {
   }
 
   /** The next call of `action` (after `skip` successful ones) answers this error instead. */
-  failNext(action: string, code: string, message: string, skip = 0): void {
+  failNext(action: string, code: TencentErrorCode, message: string, skip = 0): void {
+    const service = action in this.scf ? 'scf' : 'apigateway';
+    if (!documentedCodes(service).includes(code)) throw new Error(`${service} documents no error ${code}`);
     this.failures.push({ action, code, message, skip });
   }
 
@@ -173,8 +190,10 @@ export class FakeTencentCloud {
     publicKey: string;
     tokenFunction: string;
     businessFunction: string;
+    /** The id, when a test names it (TENCENTCLOUD_APIGW_SERVICE_ID); random otherwise. */
+    serviceId?: string;
   }) {
-    const ServiceId = `service-${randomBytes(4).toString('hex')}`;
+    const ServiceId = options.serviceId ?? `service-${randomBytes(4).toString('hex')}`;
     const tokenApi: FakeApi = {
       ApiId: `api-${randomBytes(4).toString('hex')}`,
       ApiName: 'token',
@@ -248,7 +267,7 @@ export class FakeTencentCloud {
 
   /** TC3-HMAC-SHA256 (Tencent Cloud API 3.0 "Signature v3"), verified from the raw request. */
   private authenticate(req: IncomingMessage, body: Buffer) {
-    const refuse = (code: string, message: string): never => {
+    const refuse = (code: TencentErrorCode, message: string): never => {
       this.refused.push(code);
       throw new ApiError(code, message);
     };
@@ -322,7 +341,10 @@ export class FakeTencentCloud {
   }
 
   /** The function, which SCF changes only while it is Active (an update in progress refuses another). */
-  private activeFn(p: Record<string, unknown>, action: string): FakeFunction {
+  private activeFn(
+    p: Record<string, unknown>,
+    action: 'UpdateFunctionCode' | 'UpdateFunctionConfiguration',
+  ): FakeFunction {
     const fn = this.fn(p);
     if (fn.Status !== 'Active') {
       throw new ApiError(
@@ -350,7 +372,7 @@ export class FakeTencentCloud {
       );
     }
     if (p.Timeout !== undefined && !(Number(p.Timeout) >= 1 && Number(p.Timeout) <= 900)) {
-      throw new ApiError('InvalidParameterValue.Timeout', 'Timeout must be 1-900.');
+      throw new ApiError('LimitExceeded.Timeout', 'Timeout must be 1-900.');
     }
     const vars = (p.Environment as { Variables?: { Key?: string; Value?: string }[] } | undefined)?.Variables;
     if (vars) {
@@ -370,7 +392,10 @@ export class FakeTencentCloud {
         size += Buffer.byteLength(v.Key ?? '') + Buffer.byteLength(v.Value);
       }
       if (size > 4096)
-        throw new ApiError('LimitExceeded.Environment', `Environment is ${size} bytes, over 4 KB.`);
+        throw new ApiError(
+          'InvalidParameterValue.EnvironmentExceededLimit',
+          `Environment is ${size} bytes, over 4 KB.`,
+        );
     }
   }
 
@@ -448,7 +473,13 @@ export class FakeTencentCloud {
       required(p, 'FunctionName');
       const fn = this.activeFn(p, 'UpdateFunctionConfiguration');
       this.checkConfig(p);
-      if (p.Runtime !== undefined) fn.Runtime = String(p.Runtime);
+      // scf_models.d.ts, UpdateFunctionConfigurationRequest.Runtime: set at creation, not modifiable.
+      if (p.Runtime !== undefined && p.Runtime !== fn.Runtime) {
+        throw new ApiError(
+          'InvalidParameterValue.Runtime',
+          `The runtime of ${fn.FunctionName} is ${fn.Runtime} and cannot be changed.`,
+        );
+      }
       if (p.MemorySize !== undefined) fn.MemorySize = Number(p.MemorySize);
       if (p.Timeout !== undefined) fn.Timeout = Number(p.Timeout);
       if (p.Environment !== undefined) fn.Environment = p.Environment as FakeFunction['Environment'];
@@ -462,9 +493,10 @@ export class FakeTencentCloud {
       const list = this.triggers.filter(
         (t) => t.FunctionName === p.FunctionName && t.Namespace === (p.Namespace ?? 'default'),
       );
+      for (const t of list) t.urlPending = Math.max(0, t.urlPending - 1);
       return {
         TotalCount: list.length,
-        Triggers: list.map((t) => ({ ...t, Enable: 1, AvailableStatus: 'Available' })),
+        Triggers: list.map((t) => this.triggerView(t)),
       };
     },
     CreateTrigger(p) {
@@ -513,51 +545,67 @@ export class FakeTencentCloud {
           ...desc,
           NetConfig: {
             ...desc.NetConfig,
-            ExtranetUrl: `https://1250000000-${id}.${TEST_CREDENTIALS.region}.tencentscf.com`,
+            ExtranetUrl: `https://${TEST_CREDENTIALS.appId}-${id}.${TEST_CREDENTIALS.region}.tencentscf.com`,
           },
         }),
+        urlPending: this.functionUrlDelay,
       };
       this.triggers.push(trigger);
-      return { TriggerInfo: { ...trigger, Enable: 1, AvailableStatus: 'Available' } };
+      return { TriggerInfo: this.triggerView(trigger) };
     },
     GetCustomDomain(p) {
       required(p, 'Domain');
-      const d = this.domains.get(String(p.Domain));
-      if (!d) throw new ApiError('ResourceNotFound.Domain', `Domain ${String(p.Domain)} is not found.`);
-      return d;
+      return this.domain(p);
     },
     CreateCustomDomain(p) {
       required(p, 'Domain', 'Protocol', 'EndpointsConfig');
       if (this.domains.has(String(p.Domain)))
-        throw new ApiError('ResourceInUse.Domain', 'The domain already exists.');
+        throw new ApiError('InvalidParameterValue.Domain', 'The domain already exists.');
       this.checkDomain(p);
+      // SCF binds a domain only once its DNS CNAME points at <appid>.<region>.tencentscf.com.
+      if (this.cnames.get(String(p.Domain)) !== SCF_CNAME_TARGET) {
+        throw new ApiError('FailedOperation.CNAME', `CNAME of ${String(p.Domain)} is not resolved.`);
+      }
       this.domains.set(String(p.Domain), { ...p });
       return {};
     },
     UpdateCustomDomain(p) {
       required(p, 'Domain');
-      const d = this.domains.get(String(p.Domain));
-      if (!d) throw new ApiError('ResourceNotFound.Domain', `Domain ${String(p.Domain)} is not found.`);
+      const d = this.domain(p);
       this.checkDomain({ ...d, ...p });
       this.domains.set(String(p.Domain), { ...d, ...p });
       return {};
     },
   };
 
+  /** A trigger as ListTriggers and CreateTrigger show it: no ExtranetUrl while the URL is pending. */
+  private triggerView(t: FakeTrigger): Record<string, unknown> {
+    const { urlPending, ...shown } = t;
+    const desc = JSON.parse(t.TriggerDesc) as { NetConfig: Record<string, unknown> };
+    if (urlPending > 0) delete desc.NetConfig.ExtranetUrl;
+    return { ...shown, TriggerDesc: JSON.stringify(desc), Enable: 1, AvailableStatus: 'Available' };
+  }
+
+  private domain(p: Record<string, unknown>): Record<string, unknown> {
+    const d = this.domains.get(String(p.Domain));
+    if (!d) throw new ApiError('FailedOperation.Domain.UnExist', `Domain ${String(p.Domain)} is not found.`);
+    return d;
+  }
+
   private checkDomain(p: Record<string, unknown>): void {
     if (!['HTTP', 'HTTPS', 'HTTP&HTTPS'].includes(String(p.Protocol))) {
-      throw new ApiError('InvalidParameterValue.Protocol', 'Protocol must be HTTP, HTTPS or HTTP&HTTPS.');
+      throw new ApiError('InvalidParameterValue', 'Protocol must be HTTP, HTTPS or HTTP&HTTPS.');
     }
     if (
       String(p.Protocol).includes('HTTPS') &&
       !(p.CertConfig as { CertificateId?: string } | undefined)?.CertificateId
     ) {
-      throw new ApiError('InvalidParameterValue.CertConfig', 'HTTPS needs CertConfig.CertificateId.');
+      throw new ApiError('InvalidParameterValue', 'HTTPS needs CertConfig.CertificateId.');
     }
     for (const e of p.EndpointsConfig as Record<string, unknown>[]) {
       required(e, 'Namespace', 'FunctionName', 'Qualifier', 'PathMatch');
       if (!/^\/([\w.-]+(\/[\w.-]+)*)?(\/\*)?$/.test(String(e.PathMatch)) && e.PathMatch !== '/*') {
-        throw new ApiError('InvalidParameterValue.PathMatch', `PathMatch ${String(e.PathMatch)} is invalid.`);
+        throw new ApiError('InvalidParameterValue', `PathMatch ${String(e.PathMatch)} is invalid.`);
       }
       this.fn(e);
     }
@@ -625,7 +673,7 @@ export class FakeTencentCloud {
         const oauth = p.OauthConfig as { PublicKey?: string; TokenLocation?: string } | undefined;
         if (!oauth?.PublicKey || !oauth.TokenLocation) {
           throw new ApiError(
-            'InvalidParameterValue.OauthConfig',
+            'MissingParameter',
             'An OAUTH authorization API needs OauthConfig.PublicKey and TokenLocation.',
           );
         }
@@ -634,7 +682,7 @@ export class FakeTencentCloud {
           if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) throw new Error('not RSA');
         } catch {
           throw new ApiError(
-            'InvalidParameterValue.PublicKey',
+            'InvalidParameterValue.InvalidPublicKey',
             'OauthConfig.PublicKey is not an RSA public JWK.',
           );
         }
@@ -645,7 +693,7 @@ export class FakeTencentCloud {
         !s.apis.has(String(p.AuthRelationApiId ?? a.AuthRelationApiId))
       ) {
         throw new ApiError(
-          'InvalidParameterValue.AuthRelationApiId',
+          'ResourceNotFound.InvalidOauthApi',
           'AuthRelationApiId names no API of the service.',
         );
       }
@@ -667,10 +715,7 @@ export class FakeTencentCloud {
       required(p, 'ServiceId', 'EnvironmentName', 'ReleaseDesc');
       const s = this.service(p);
       if (!['release', 'test', 'prepub'].includes(String(p.EnvironmentName))) {
-        throw new ApiError(
-          'InvalidParameterValue.EnvironmentName',
-          'EnvironmentName must be release, test or prepub.',
-        );
+        throw new ApiError('InvalidParameterValue', 'EnvironmentName must be release, test or prepub.');
       }
       const ReleaseVersion = `${Date.now()}${s.releases.length}`;
       s.released.set(String(p.EnvironmentName), structuredClone(s.apis));

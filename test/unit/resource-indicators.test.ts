@@ -19,22 +19,13 @@ import {
   VERIFIER,
 } from '../support/authorize-flow.ts';
 import { AUDIENCE, CONFIDENTIAL_SECRET, testClients, testEnv } from '../support/fixtures.ts';
+import { LIMITED_CLIENT, MCP_RESOURCE, OTHER_RESOURCE, RESOURCES_ENV } from '../support/resources.ts';
 
-const MCP = 'https://mcp.example/mcp';
-const REPORTS = 'https://reports.example';
-const LIMITED = {
-  client_id: 'limited',
-  client_secret: CONFIDENTIAL_SECRET,
-  grant_types: ['client_credentials'],
-  scope: 'read',
-  resources: [MCP],
-};
-const ENV = {
-  OAUTH_RESOURCES: JSON.stringify([AUDIENCE, MCP, REPORTS]),
-  OAUTH_CLIENTS: JSON.stringify([...testClients, LIMITED]),
-};
+const MCP = MCP_RESOURCE;
+const REPORTS = OTHER_RESOURCE;
+const LIMITED = LIMITED_CLIENT;
 
-const harness = () => makeHarness(ENV);
+const harness = () => makeHarness(RESOURCES_ENV);
 const audOf = async (res: HttpResponse) => {
   const body = await bodyOf(res);
   expect(res.status, JSON.stringify(body)).toBe(200);

@@ -1,8 +1,8 @@
-// SCF entry point of the authorize function.
+// Entry points of the authorize function: SCF, AWS Lambda, Alibaba Cloud FC and fetch.
 import { loadAuthorizeConfig } from '../../shared/config.ts';
-import { createScfHandler } from '../../shared/http/scf.ts';
+import { createEntries } from '../../shared/http/entries.ts';
 import { createAuthorizeApp } from './app.ts';
 
-export const main_handler = createScfHandler(async () =>
+export const { main_handler, handler, fcHandler, fetch } = createEntries(async () =>
   createAuthorizeApp(await loadAuthorizeConfig(process.env)),
 );

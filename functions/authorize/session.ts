@@ -2,6 +2,7 @@
 // holds a random session id and, after login, the subject. The CSRF token of every form is an HMAC of
 // the session id, so a form only validates with the cookie it was rendered for.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readCookie } from '../../shared/http/cookies.ts';
 import { type HttpRequest, requestUrl } from '../../shared/http/web.ts';
 import { createSealer, deriveKey } from '../../shared/seal.ts';
 
@@ -28,15 +29,6 @@ function isSecure(req: HttpRequest): boolean {
 /** `__Host-` (RFC 6265bis §4.1.3.2) pins the cookie to this host, https and Path=/. */
 function cookieName(req: HttpRequest): string {
   return isSecure(req) ? '__Host-oauth_session' : 'oauth_session';
-}
-
-function readCookie(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 export function createSessionManager(secret: Uint8Array, ttlSeconds: number): SessionManager {

@@ -1,8 +1,8 @@
-// SCF entry point of the business function.
+// Entry points of the business function: SCF, AWS Lambda, Alibaba Cloud FC and fetch.
 import { loadBusinessConfig } from '../../shared/config.ts';
-import { createScfHandler } from '../../shared/http/scf.ts';
+import { createEntries } from '../../shared/http/entries.ts';
 import { createBusinessApp } from './app.ts';
 
-export const main_handler = createScfHandler(async () =>
+export const { main_handler, handler, fcHandler, fetch } = createEntries(async () =>
   createBusinessApp(await loadBusinessConfig(process.env)),
 );

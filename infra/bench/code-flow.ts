@@ -14,6 +14,11 @@ const CODE_TTL_SECONDS = 60;
 
 /** Writes `count` token-request bodies, each redeeming a fresh code, one a line. */
 export async function writeCodeExchanges(setup: BenchSetup, count: number, file: string): Promise<void> {
+  writeFileSync(file, `${(await codeExchanges(setup, count)).join('\n')}\n`);
+}
+
+/** `count` token-request bodies, each redeeming a fresh code. */
+export async function codeExchanges(setup: BenchSetup, count: number): Promise<string[]> {
   const sealer = createCodeSealer(new Uint8Array(Buffer.from(setup.env.OAUTH_SECRET!, 'base64url')));
   const verifier = randomBytes(32).toString('base64url');
   const challenge = computeS256Challenge(verifier);
@@ -39,5 +44,5 @@ export async function writeCodeExchanges(setup: BenchSetup, count: number, file:
       `grant_type=authorization_code&code=${form(code)}&redirect_uri=${form(setup.redirectUri)}&code_verifier=${verifier}`,
     );
   }
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  return lines;
 }

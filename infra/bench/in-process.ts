@@ -2,9 +2,10 @@
 // each bundle its own instance with only its own environment (as the local gateway runs them), the
 // calls of the two trees interleaved round by round. The difference between the trees then shows
 // with far less noise than through the gateway, where HTTP and the machine's drift add to every figure.
-import { createFunctionHost, type FunctionHost } from '../gateway/function-host.ts';
-import type { ColdTarget } from './cold-start.ts';
+import type { FunctionHost } from '../gateway/function-host.ts';
+import { call200, hostOf } from './functions.ts';
 import { cpuPerCall, median, r1 } from './stats.ts';
+import { type FunctionTarget, findTarget, type ScfEvent, withBearer } from './targets.ts';
 
 export interface InProcessFigures {
   /** CPU µs per call of this tree's token function (client credentials) and business function. */
@@ -20,52 +21,33 @@ export interface InProcessFigures {
 interface Side {
   token: FunctionHost;
   business: FunctionHost;
-  tokenEvent: unknown;
-  workEvent: { headers: Record<string, string> };
+  tokenEvent: ScfEvent;
+  workEvent: ScfEvent;
 }
 
-function side(targets: ColdTarget[]): Side {
-  const find = (name: string) => {
-    const target = targets.find((t) => t.name === name);
-    if (!target) throw new Error(`no ${name} function to measure`);
-    return target;
-  };
-  const host = (t: ColdTarget) =>
-    createFunctionHost({
-      name: t.name,
-      file: t.file,
-      handler: 'main_handler',
-      env: t.env,
-      onOutput: () => {},
-    });
+function side(targets: readonly FunctionTarget[]): Side {
+  const token = findTarget(targets, 'token');
+  const business = findTarget(targets, 'business');
   return {
-    token: host(find('token')),
-    business: host(find('business')),
-    tokenEvent: find('token').event,
-    workEvent: find('business').event as Side['workEvent'],
+    token: hostOf(token),
+    business: hostOf(business),
+    tokenEvent: token.event,
+    workEvent: business.event,
   };
 }
 
 export async function compareInProcess(
-  mine: ColdTarget[],
-  other: ColdTarget[],
+  mine: readonly FunctionTarget[],
+  other: readonly FunctionTarget[],
   tokens: readonly string[],
   rounds: number,
 ): Promise<InProcessFigures> {
   const sides = [side(mine), side(other)] as const;
   let next = 0;
-  const call = async (host: FunctionHost, event: unknown) => {
-    const outcome = await host.invoke(event, {});
-    const status = (outcome.result as { statusCode?: number } | undefined)?.statusCode;
-    if (status !== 200) throw new Error(`in-process call answered ${status ?? outcome.error}`);
-  };
   // Every /work call sends the next token of the pool, as the load phases do.
   const work = (s: Side) => () =>
-    call(s.business, {
-      ...s.workEvent,
-      headers: { ...s.workEvent.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
-    });
-  const token = (s: Side) => () => call(s.token, s.tokenEvent);
+    call200(s.business, withBearer(s.workEvent, tokens[next++ % tokens.length]!));
+  const token = (s: Side) => () => call200(s.token, s.tokenEvent);
 
   // Warmed up once here; each round's figures then carry no warm-up of their own.
   for (const s of sides) {

@@ -1,8 +1,7 @@
 // npm start — the local API Gateway on 127.0.0.1:$PORT, serving serverless.yml's routes.
 // `npm start -- --isolate` runs each function in a worker thread whose heap its memorySize bounds.
 // `npm start -- --profile function-url` serves the functions as function URLs do: no gateway check in front.
-import { existsSync, readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
+import { loadEnv } from '../env-file.ts';
 import { loadProject, ProjectConfigError } from '../serverless/project.ts';
 import { DEV_PUBLIC_CLIENT_ID, makeDevEnvironment } from './dev-env.ts';
 import { checkFunctionEnvironments } from './preflight.ts';
@@ -16,10 +15,7 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  const fileEnv = existsSync('.env')
-    ? (parseEnv(readFileSync('.env', 'utf8')) as Record<string, string>)
-    : {};
-  const env: Record<string, string | undefined> = { ...fileEnv, ...process.env };
+  const env: Record<string, string | undefined> = loadEnv('.env');
   const portText = env.PORT ?? '8080';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65_535)

@@ -1,7 +1,9 @@
 // What API Gateway does for an OAuth 2.0 business API before calling the backend: find the token in
 // the configured location and verify it with the related authorization API's public key.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { readCookie } from '../../shared/http/cookies.ts';
 import { decodeClaims, parseCompactJws, verifyRs256 } from '../../shared/jwt/compact.ts';
+import { importGatewayPublicKey } from '../../shared/jwt/keys.ts';
 
 /** The gateway's own messages (API Gateway error-code page); the body format is our assumption. */
 export const GATEWAY_MESSAGES = {
@@ -24,44 +26,30 @@ export interface GatewayVerifier {
   check(headers: Record<string, string>, nowMs: number): Promise<GatewayRefusal | undefined>;
 }
 
-export function importGatewayPublicKey(publicKey: string): KeyObject {
-  const jwk = JSON.parse(publicKey) as { kty?: string; n?: string; e?: string };
-  if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) throw new Error('not an RSA public JWK');
-  return createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' });
-}
-
 /** The request header limit of the local gateway: no token can be longer. */
 const MAX_TOKEN_LENGTH = 16 * 1024;
 const BEARER_ID_TOKEN = /^Bearer\s+id_token="([^"]+)"\s*$/i;
 const BEARER = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/i;
 
-function fromCookie(cookie: string): string | undefined {
-  for (const part of cookie.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === 'id_token') return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
 export function createGatewayVerifier(config: {
   publicKey?: string;
   tokenLocation?: string;
 }): GatewayVerifier {
-  let key: KeyObject | undefined;
-  let keyProblem: string | undefined;
-  if (!config.publicKey) keyProblem = GATEWAY_MESSAGES.noPublicKey;
-  else {
-    try {
-      key = importGatewayPublicKey(config.publicKey);
-    } catch {
-      keyProblem = GATEWAY_MESSAGES.publicKey;
-    }
-  }
+  // The key is read by the module every function reads keys with; a key it refuses is the gateway's
+  // "public key error" on every request.
+  const keyRead: Promise<{ key: KeyObject } | { problem: string }> = config.publicKey
+    ? importGatewayPublicKey(config.publicKey).then(
+        (k) => ({ key: k.publicKey }),
+        () => ({ problem: GATEWAY_MESSAGES.publicKey }),
+      )
+    : Promise.resolve({ problem: GATEWAY_MESSAGES.noPublicKey });
   const location = (config.tokenLocation ?? 'authorization').toLowerCase();
 
   return {
     async check(headers, nowMs) {
-      if (keyProblem || !key) return { status: 481, message: keyProblem ?? GATEWAY_MESSAGES.noPublicKey };
+      const read = await keyRead;
+      if ('problem' in read) return { status: 481, message: read.problem };
+      const { key } = read;
       let token: string | undefined;
       if (location === 'authorization') {
         const header = headers.authorization;
@@ -72,7 +60,7 @@ export function createGatewayVerifier(config: {
         if (!match) return { status: 401, message: GATEWAY_MESSAGES.noToken };
         token = match[1];
       } else if (location === 'cookie') {
-        token = headers.cookie ? fromCookie(headers.cookie) : undefined;
+        token = readCookie(headers.cookie, 'id_token');
         if (!token) return { status: 401, message: GATEWAY_MESSAGES.noToken };
       } else {
         return { status: 481, message: GATEWAY_MESSAGES.location };

@@ -2,9 +2,10 @@
 // with --rotate, the next key and the environment of each step of a rotation.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs, parseEnv } from 'node:util';
+import { parseArgs } from 'node:util';
 import { formatInstant, parseInstant } from '../../shared/instant.ts';
 import { importSigningKey, KeyFormatError, type SigningKey } from '../../shared/jwt/keys.ts';
+import { readEnvFile } from '../env-file.ts';
 import { type GeneratedKeys, generateSecret, generateSigningKeys, keyEnvLines } from './generate.ts';
 import { envLines, planRotation } from './rotate.ts';
 
@@ -74,9 +75,7 @@ function writeKeys(dir: string, files: string[], keys: GeneratedKeys): void {
 
 /** The key being retired: the deployed one (environment or .env) first, else the one in DIR. */
 async function readCurrentKey(dir: string): Promise<{ key: SigningKey; from: string } | string> {
-  const fileEnv = existsSync('.env')
-    ? (parseEnv(readFileSync('.env', 'utf8')) as Record<string, string>)
-    : {};
+  const fileEnv = readEnvFile('.env');
   const fromEnv = process.env.OAUTH_PRIVATE_KEY?.trim() || fileEnv.OAUTH_PRIVATE_KEY?.trim();
   const pem = join(dir, 'private.pem');
   const [value, from] = fromEnv

@@ -1,10 +1,15 @@
 // Offline checks of the deploy configuration: every serverless.yml parses, every input is one its
 // component's published schema accepts, every ${env:…} and ${output:…} resolves, the gateway's OAuth 2.0
 // wiring is coherent, and each function's environment fits SCF's limits and holds the right keys.
-import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
+import {
+  importGatewayPublicKey,
+  importPublicKeys,
+  importSigningKey,
+  type PublicJwk,
+} from '../../shared/jwt/keys.ts';
 import { checkFunctionEnvironments } from '../gateway/preflight.ts';
 import { REGION_PATTERN } from '../tencent/client.ts';
 import {
@@ -74,6 +79,47 @@ const OUTPUT_REF = /\$\{output:([^}]*)\}/g;
 
 /** Every problem of the deploy configuration under `root`, each naming its file; empty when deployable. */
 export async function checkDeployConfig(root: string, options: CheckOptions): Promise<string[]> {
+  const { instances, problems } = readInstances(root);
+  if (problems.length > 0) return problems;
+  const byName = new Map<string, Instance>();
+  problems.push(...checkInstances(instances, byName));
+  if (problems.length > 0) return problems;
+
+  const rootInstance = instances[0]!;
+  const withGateway = options.profile !== 'function-url';
+  /** The instances this profile deploys. */
+  const deployed = withGateway ? instances : instances.filter((i) => i !== rootInstance);
+  const references = checkReferences(deployed, byName, rootInstance.doc, options.env);
+  problems.push(...references.problems);
+  const resolved = resolveInputs(deployed, rootInstance.doc, references.outputs, options.env, problems);
+
+  const functions = instances.filter((i) => i.folder !== '');
+  const functionNames = new Map<string, Instance>();
+  for (const inst of functions) {
+    const inputs = resolved.get(inst);
+    if (!inputs) continue;
+    const name = String(inputs.name ?? inst.doc.name);
+    if (functionNames.has(name)) problems.push(`${inst.rel}: function name ${name} is used twice`);
+    functionNames.set(name, inst);
+    problems.push(...checkFunction(root, inst, inputs));
+  }
+
+  problems.push(...checkRegion(deployed, resolved, options.env));
+  const gateway = resolved.get(rootInstance);
+  if (gateway)
+    problems.push(...(await checkGateway(rootInstance, gateway, functionNames, resolved, options)));
+  else problems.push(...(await checkPublicKeys(functionNames, resolved)));
+
+  // Each function's own configuration parser accepts what its serverless.yml gives it.
+  if (problems.length === 0) {
+    const project = loadProject(root, { env: options.env, lenient: true });
+    problems.push(...(await checkFunctionEnvironments(project.functions)));
+  }
+  return problems;
+}
+
+/** Every serverless.yml of the project, parsed: the root's first. */
+function readInstances(root: string): { instances: Instance[]; problems: string[] } {
   const problems: string[] = [];
   const files = [join(root, 'serverless.yml'), ...functionInstanceFiles(root)];
   const instances: Instance[] = [];
@@ -95,15 +141,13 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
     const folder = file === files[0] ? '' : basename(dirname(file));
     instances.push({ file, rel, folder, doc: doc as Record<string, unknown>, text });
   }
-  if (problems.length > 0) return problems;
+  return { instances, problems };
+}
 
-  const rootInstance = instances[0]!;
-  const withGateway = options.profile !== 'function-url';
-  /** The instances this profile deploys. */
-  const deployed = withGateway ? instances : instances.filter((i) => i !== rootInstance);
-  const app = rootInstance.doc.app;
-  const stage = rootInstance.doc.stage;
-  const byName = new Map<string, Instance>();
+/** app, stage, component and name of every instance; fills `byName`. */
+function checkInstances(instances: readonly Instance[], byName: Map<string, Instance>): string[] {
+  const problems: string[] = [];
+  const { app, stage } = instances[0]!.doc;
   for (const inst of instances) {
     const { doc, rel } = inst;
     for (const key of ['app', 'stage', 'component', 'name'] as const) {
@@ -123,15 +167,26 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
     }
     if (!doc.inputs || typeof doc.inputs !== 'object') problems.push(`${rel}: inputs is missing`);
   }
-  if (problems.length > 0) return problems;
+  return problems;
+}
 
-  // ${env:…}: set and not empty. ${output:…}: an earlier instance of this app and stage, a real output.
+/**
+ * ${env:…}: set and not empty. ${output:…}: an earlier instance of this app and stage, a real output.
+ * The outputs as the check resolves them (a function's name; `<instance.output>` for the gateway's).
+ */
+function checkReferences(
+  deployed: readonly Instance[],
+  byName: ReadonlyMap<string, Instance>,
+  rootDoc: Record<string, unknown>,
+  env: CheckOptions['env'],
+): { problems: string[]; outputs: Record<string, string> } {
+  const problems: string[] = [];
   const outputs: Record<string, string> = {};
+  const { app, stage } = rootDoc;
   for (const inst of deployed) {
     for (const name of envReferences(inst.text)) {
-      // The region is checked once for every instance below.
-      if (name === REGION_VARIABLE || options.env[name]?.trim() || OPTIONAL_VARIABLES.includes(name))
-        continue;
+      // The region is checked once for every instance (checkRegion).
+      if (name === REGION_VARIABLE || env[name]?.trim() || OPTIONAL_VARIABLES.includes(name)) continue;
       problems.push(
         name === SERVICE_ID_VARIABLE
           ? `${inst.rel}: inputs.serviceId: ${name} is not set. API Gateway sells no new services since 2024-07-01, so the apigateway component must reuse an existing one: set ${name} to its id (service-…, in the API Gateway console), or deploy with --profile function-url`
@@ -164,52 +219,39 @@ export async function checkDeployConfig(root: string, options: CheckOptions): Pr
       }
     }
   }
+  return { problems, outputs };
+}
 
-  // The published component schemas, on inputs resolved as the engine would see them.
+/** Each instance's inputs resolved as the engine would see them, checked against its component's schema. */
+function resolveInputs(
+  deployed: readonly Instance[],
+  rootDoc: Record<string, unknown>,
+  outputs: Record<string, string>,
+  env: CheckOptions['env'],
+  problems: string[],
+): Map<Instance, Record<string, unknown>> {
   const resolved = new Map<Instance, Record<string, unknown>>();
   for (const inst of deployed) {
     let inputs: Record<string, unknown>;
     try {
       inputs = resolveDeep(
         inst.doc.inputs,
-        { app: String(app), stage: String(stage) },
-        { env: options.env, outputs, lenient: true },
+        { app: String(rootDoc.app), stage: String(rootDoc.stage) },
+        { env, outputs, lenient: true },
         inst.rel,
       ) as Record<string, unknown>;
     } catch (error) {
       problems.push((error as Error).message);
       continue;
     }
-    // An unset service id or region is reported once (above, and by checkRegion), not as a schema mismatch.
+    // An unset service id or region is reported once (checkReferences, checkRegion), not as a schema mismatch.
     for (const key of ['serviceId', 'region']) {
       if (typeof inputs[key] === 'string' && !inputs[key].trim()) delete inputs[key];
     }
     resolved.set(inst, inputs);
     problems.push(...validate(COMPONENT_SCHEMAS[String(inst.doc.component)]!, inputs, `${inst.rel}: inputs`));
   }
-
-  const functions = instances.filter((i) => i.folder !== '');
-  const functionNames = new Map<string, Instance>();
-  for (const inst of functions) {
-    const inputs = resolved.get(inst);
-    if (!inputs) continue;
-    const name = String(inputs.name ?? inst.doc.name);
-    if (functionNames.has(name)) problems.push(`${inst.rel}: function name ${name} is used twice`);
-    functionNames.set(name, inst);
-    problems.push(...checkFunction(root, inst, inputs));
-  }
-
-  problems.push(...checkRegion(deployed, resolved, options.env));
-  const gateway = resolved.get(rootInstance);
-  if (gateway) problems.push(...checkGateway(rootInstance, gateway, functionNames, resolved, options));
-  else problems.push(...checkPublicKeys(functionNames, resolved));
-
-  // Each function's own configuration parser accepts what its serverless.yml gives it.
-  if (problems.length === 0) {
-    const project = loadProject(root, { env: options.env, lenient: true });
-    problems.push(...(await checkFunctionEnvironments(project.functions)));
-  }
-  return problems;
+  return resolved;
 }
 
 /**
@@ -292,15 +334,28 @@ interface EndpointInput {
   function?: { functionName?: string; isIntegratedResponse?: boolean };
 }
 
-function checkGateway(
+async function checkGateway(
   inst: Instance,
   inputs: Record<string, unknown>,
   functionNames: Map<string, Instance>,
   resolved: Map<Instance, Record<string, unknown>>,
   options: CheckOptions,
-): string[] {
-  const problems: string[] = [];
+): Promise<string[]> {
   const endpoints = (Array.isArray(inputs.endpoints) ? inputs.endpoints : []) as EndpointInput[];
+  const { problems, seen } = checkEndpoints(inst, endpoints, functionNames);
+  if (options.contract !== false) problems.push(...checkContractRoutes(inst, seen, functionNames));
+  problems.push(...(await checkGatewayKey(inst, endpoints, functionNames, resolved)));
+  problems.push(...(await checkPublicKeys(functionNames, resolved)));
+  return problems;
+}
+
+/** Each endpoint's OAuth 2.0 wiring and backend; the routes by `METHOD path`. */
+function checkEndpoints(
+  inst: Instance,
+  endpoints: readonly EndpointInput[],
+  functionNames: ReadonlyMap<string, Instance>,
+): { problems: string[]; seen: Map<string, EndpointInput> } {
+  const problems: string[] = [];
   const seen = new Map<string, EndpointInput>();
   endpoints.forEach((e, i) => {
     const where = `${inst.rel}: endpoints[${i}] (${e.method} ${e.path})`;
@@ -344,45 +399,63 @@ function checkGateway(
       );
     }
   });
+  return { problems, seen };
+}
 
-  if (options.contract !== false) {
-    const folders = new Set([...functionNames.values()].map((f) => f.folder));
-    for (const route of CONTRACT_ROUTES) {
-      if (!folders.has(route.fn)) continue;
-      const e = seen.get(`${route.method} ${route.path}`);
-      const fn = e?.function?.functionName ? functionNames.get(e.function.functionName) : undefined;
-      if (!e) problems.push(`${inst.rel}: the route ${route.method} ${route.path} of design.md is missing`);
-      else if (fn && fn.folder !== route.fn) {
-        problems.push(`${inst.rel}: ${route.method} ${route.path} must go to the ${route.fn} function`);
-      } else if ((e.businessType ?? undefined) !== route.businessType) {
-        problems.push(
-          `${inst.rel}: ${route.method} ${route.path} must be ${route.businessType ? `an OAuth 2.0 ${route.businessType === 'OAUTH' ? 'authorization' : 'business'} API` : 'a plain route'}`,
-        );
-      }
+/** The routes of design.md, each to its function, each of its kind. */
+function checkContractRoutes(
+  inst: Instance,
+  seen: ReadonlyMap<string, EndpointInput>,
+  functionNames: ReadonlyMap<string, Instance>,
+): string[] {
+  const problems: string[] = [];
+  const folders = new Set([...functionNames.values()].map((f) => f.folder));
+  for (const route of CONTRACT_ROUTES) {
+    if (!folders.has(route.fn)) continue;
+    const e = seen.get(`${route.method} ${route.path}`);
+    const fn = e?.function?.functionName ? functionNames.get(e.function.functionName) : undefined;
+    if (!e) problems.push(`${inst.rel}: the route ${route.method} ${route.path} of design.md is missing`);
+    else if (fn && fn.folder !== route.fn) {
+      problems.push(`${inst.rel}: ${route.method} ${route.path} must go to the ${route.fn} function`);
+    } else if ((e.businessType ?? undefined) !== route.businessType) {
+      problems.push(
+        `${inst.rel}: ${route.method} ${route.path} must be ${route.businessType ? `an OAuth 2.0 ${route.businessType === 'OAUTH' ? 'authorization' : 'business'} API` : 'a plain route'}`,
+      );
     }
   }
-
-  // The gateway verifies tokens with the authorization API's key: it must be the signing key's public half.
-  const signing = signingKeyOf(functionNames, resolved);
-  for (const e of endpoints) {
-    if (e.businessType !== 'OAUTH' || !e.oauthConfig?.publicKey) continue;
-    const where = `${inst.rel}: ${e.method} ${e.path} oauthConfig.publicKey`;
-    const gatewayKey = parseRsaJwk(e.oauthConfig.publicKey);
-    if (!gatewayKey) problems.push(`${where} must be an RSA public JWK as JSON ({"kty":"RSA","n":…,"e":…})`);
-    else if (!signing) problems.push(`${where}: no function holds OAUTH_PRIVATE_KEY to compare it with`);
-    else if (gatewayKey.n !== signing.n || gatewayKey.e !== signing.e) {
-      problems.push(`${where} is not the public key of the token function's OAUTH_PRIVATE_KEY`);
-    }
-  }
-  problems.push(...checkPublicKeys(functionNames, resolved));
   return problems;
 }
 
-/** The public half of the OAUTH_PRIVATE_KEY a function holds. */
-function signingKeyOf(
+/** The gateway verifies tokens with the authorization API's key: it must be the signing key's public half. */
+async function checkGatewayKey(
+  inst: Instance,
+  endpoints: readonly EndpointInput[],
   functionNames: Map<string, Instance>,
   resolved: ReadonlyMap<Instance, Record<string, unknown>>,
-): { n: string; e: string } | undefined {
+): Promise<string[]> {
+  const problems: string[] = [];
+  const signing = await signingKeyOf(functionNames, resolved);
+  for (const e of endpoints) {
+    if (e.businessType !== 'OAUTH' || !e.oauthConfig?.publicKey) continue;
+    const where = `${inst.rel}: ${e.method} ${e.path} oauthConfig.publicKey`;
+    const gatewayKey = await importGatewayPublicKey(e.oauthConfig.publicKey).catch(() => undefined);
+    if (!gatewayKey) problems.push(`${where} must be an RSA public JWK as JSON ({"kty":"RSA","n":…,"e":…})`);
+    else if (!signing) problems.push(`${where}: no function holds OAUTH_PRIVATE_KEY to compare it with`);
+    else if (gatewayKey.kid !== signing.kid) {
+      problems.push(`${where} is not the public key of the token function's OAUTH_PRIVATE_KEY`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The public half of the OAUTH_PRIVATE_KEY a function holds, read by the token function's own key reader
+ * (shared/jwt/keys.ts), so the check accepts every key the function accepts and no other.
+ */
+async function signingKeyOf(
+  functionNames: Map<string, Instance>,
+  resolved: ReadonlyMap<Instance, Record<string, unknown>>,
+): Promise<Readonly<PublicJwk> | undefined> {
   const signer = [...functionNames.values()].find((f) => {
     const vars = (resolved.get(f)?.environment as { variables?: Record<string, unknown> } | undefined)
       ?.variables;
@@ -392,67 +465,28 @@ function signingKeyOf(
     ? (resolved.get(signer)?.environment as { variables?: Record<string, string> } | undefined)?.variables
     : undefined;
   const privateKey = signerVars?.OAUTH_PRIVATE_KEY;
-  return privateKey ? publicJwkOfPrivate(privateKey) : undefined;
+  if (!privateKey) return undefined;
+  return (await importSigningKey(privateKey).catch(() => undefined))?.publicJwk;
 }
 
 /** Every function that verifies tokens (OAUTH_PUBLIC_KEYS) accepts those the signing key signs. */
-function checkPublicKeys(
+async function checkPublicKeys(
   functionNames: Map<string, Instance>,
   resolved: ReadonlyMap<Instance, Record<string, unknown>>,
-): string[] {
+): Promise<string[]> {
   const problems: string[] = [];
-  const signing = signingKeyOf(functionNames, resolved);
+  const signing = await signingKeyOf(functionNames, resolved);
   if (signing) {
     for (const f of functionNames.values()) {
       const vars = (resolved.get(f)?.environment as { variables?: Record<string, string> } | undefined)
         ?.variables;
       if (!vars?.OAUTH_PUBLIC_KEYS) continue;
-      if (!publicKeysInclude(vars.OAUTH_PUBLIC_KEYS, signing)) {
+      // Key ids are RFC 7638 thumbprints: the same kid is the same public key.
+      const keys = await importPublicKeys(vars.OAUTH_PUBLIC_KEYS).catch(() => []);
+      if (!keys.some((k) => k.kid === signing.kid)) {
         problems.push(`${f.rel}: OAUTH_PUBLIC_KEYS does not hold the public key of OAUTH_PRIVATE_KEY`);
       }
     }
   }
   return problems;
-}
-
-function parseRsaJwk(text: string): { n: string; e: string } | undefined {
-  try {
-    const jwk = JSON.parse(text) as { kty?: unknown; n?: unknown; e?: unknown; d?: unknown };
-    if (jwk.kty !== 'RSA' || typeof jwk.n !== 'string' || typeof jwk.e !== 'string' || 'd' in jwk)
-      return undefined;
-    return { n: jwk.n, e: jwk.e };
-  } catch {
-    return undefined;
-  }
-}
-
-function publicJwkOfPrivate(value: string): { n: string; e: string } | undefined {
-  try {
-    const text = value.trim();
-    const key = text.startsWith('{')
-      ? createPublicKey({ key: JSON.parse(text), format: 'jwk' })
-      : createPublicKey(text.includes('-----BEGIN') ? text : Buffer.from(text, 'base64').toString('utf8'));
-    const { n, e } = key.export({ format: 'jwk' });
-    return n && e ? { n, e } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function publicKeysInclude(value: string, key: { n: string; e: string }): boolean {
-  try {
-    const parsed = JSON.parse(value) as unknown;
-    const list = Array.isArray(parsed)
-      ? parsed
-      : parsed && typeof parsed === 'object' && Array.isArray((parsed as { keys?: unknown }).keys)
-        ? (parsed as { keys: unknown[] }).keys
-        : [parsed];
-    return list.some((k) => {
-      const jwk = k as { n?: unknown; e?: unknown };
-      return jwk.n === key.n && jwk.e === key.e;
-    });
-  } catch {
-    const other = publicJwkOfPrivate(value);
-    return other?.n === key.n && other?.e === key.e;
-  }
 }

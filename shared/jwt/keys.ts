@@ -181,6 +181,16 @@ export function buildJwks(keys: readonly { publicJwk: Readonly<PublicJwk> }[]): 
   return { keys: keys.map((k) => ({ ...k.publicJwk })) };
 }
 
+/**
+ * API Gateway's `OauthConfig.PublicKey` (what `gatewayPublicKey` writes): an RSA public JWK as JSON,
+ * read as every other public key is.
+ */
+export async function importGatewayPublicKey(value: string): Promise<VerificationKey> {
+  const text = value.trim();
+  if (!text.startsWith('{')) throw new KeyFormatError('must be an RSA public JWK as JSON');
+  return importOnePublic(parseJwk(text));
+}
+
 /** The public key in the form API Gateway's `OauthConfig.PublicKey` expects. */
 export function gatewayPublicKey(jwk: Readonly<PublicJwk>): string {
   return JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n, kid: jwk.kid, alg: jwk.alg });

@@ -1,5 +1,6 @@
 // Offline checks of serverless.yml: the real configuration passes; deliberately broken copies fail, each
 // with a message naming the file and the input.
+import { createPrivateKey } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeys } from '../../infra/keys/generate.ts';
 import { checkDeployConfig, environmentBytes, SCF_ENV_LIMIT_BYTES } from '../../infra/serverless/check.ts';
 import { functionInstanceFiles, loadProject } from '../../infra/serverless/project.ts';
-import { gatewayPublicKey, importPublicKeys } from '../../shared/jwt/keys.ts';
+import { gatewayPublicKey, importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
 import { realisticDeployEnv } from '../support/deploy-env.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -211,6 +212,35 @@ describe('the deploy configuration', () => {
     expect(problems).toContain(
       "serverless.yml: POST /token oauthConfig.publicKey is not the public key of the token function's OAUTH_PRIVATE_KEY",
     );
+  });
+
+  // The check reads OAUTH_PRIVATE_KEY with the token function's own reader (shared/jwt/keys.ts): every
+  // form the function accepts passes, a PEM written on one line with `\n` escapes included.
+  it.each([
+    ['a PKCS#8 PEM', (pem: string) => pem],
+    ['a PEM on one line with \\n escapes', (pem: string) => pem.trim().replace(/\n/g, '\\n')],
+    ['base64 of the PEM (as npm run keys prints it)', (pem: string) => Buffer.from(pem).toString('base64')],
+    [
+      'a PKCS#1 PEM',
+      (pem: string) => createPrivateKey(pem).export({ type: 'pkcs1', format: 'pem' }).toString(),
+    ],
+  ])('accepts the signing key as %s, as the token function does', async (_, form) => {
+    const value = form(Buffer.from(env.OAUTH_PRIVATE_KEY!, 'base64').toString('utf8'));
+    const accepted = await importSigningKey(value);
+    expect(accepted.kid).toBe((await importSigningKey(env.OAUTH_PRIVATE_KEY!)).kid);
+    expect(await checkDeployConfig(ROOT, { env: { ...env, OAUTH_PRIVATE_KEY: value } })).toEqual([]);
+  });
+
+  it('accepts the signing key as a private JWK, as the token function does', async () => {
+    const jwk = JSON.stringify(
+      createPrivateKey(Buffer.from(env.OAUTH_PRIVATE_KEY!, 'base64').toString('utf8')).export({
+        format: 'jwk',
+      }),
+    );
+    await importSigningKey(jwk);
+    const problems = await checkDeployConfig(ROOT, { env: { ...env, OAUTH_PRIVATE_KEY: jwk } });
+    // A private JWK is larger than its PEM: only SCF's 4 KB may object, never the key checks.
+    expect(problems.filter((p) => !/environment: \d+ bytes, over SCF's 4096/.test(p))).toEqual([]);
   });
 
   it('fails when the business function cannot verify tokens of the signing key', async () => {

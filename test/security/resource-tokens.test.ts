@@ -1,10 +1,12 @@
 // Negative catalogue: forged and misused access tokens at GET /work, through the local gateway, at the
-// business function with no gateway in front (it must be safe on its own), and at a handler protected
+// business function with no gateway in front (it must be safe on its own), through each platform's
+// entry (SCF, AWS Lambda 1.0/2.0/function URL, Alibaba Cloud FC, fetch), and at a handler protected
 // by the resource-server kit with the keys it fetched from the issuer's jwks_uri.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
 import { loadBusinessConfig } from '../../shared/config.ts';
+import { createEntries, type Entries } from '../../shared/http/entries.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
@@ -15,9 +17,11 @@ import { foreignKeyPair, runApp, testKeys } from '../support/fixtures.ts';
 import { rawRs256, standardClaims, tamperPayload, tamperSignature, unsigned } from '../support/forge.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { gatewayEvent, helloHandler } from '../support/kit.ts';
+import { PLATFORMS, sendThrough } from '../support/platforms.ts';
 
 let gw: TestGateway;
 let business: App;
+let entries: Entries;
 let kit: (event: unknown, context: unknown) => Promise<IntegratedResponse>;
 let restoreLogs: ReturnType<typeof setLogSink>;
 let key: SigningKey;
@@ -27,15 +31,17 @@ let audience: string;
 beforeAll(async () => {
   gw = await startTestGateway();
   business = createBusinessApp(await loadBusinessConfig(gw.env));
+  entries = createEntries(async () => createBusinessApp(await loadBusinessConfig(gw.env)));
   key = await importSigningKey((await testKeys()).privatePem);
   issuer = gw.env.OAUTH_ISSUER!;
   audience = gw.env.OAUTH_AUDIENCE!;
   kit = protect({ issuer, audience }, helloHandler);
   restoreLogs = setLogSink(() => {});
 });
-afterAll(() => {
+afterAll(async () => {
   setLogSink(restoreLogs);
-  return gw?.close();
+  await entries?.dispose();
+  await gw?.close();
 });
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -63,6 +69,15 @@ async function attempt(headers: Record<string, string>, query = '') {
   const viaGateway = res.status;
   const backendRan = (gw.invocations.get('oauth-business') ?? 0) > before;
   const direct = await runApp(business, new Request(`${issuer}/work${query}`, { headers }));
+  // Every platform's entry is a door with no gateway in front: each answers as the bare function.
+  for (const platform of PLATFORMS) {
+    const through = await sendThrough(
+      platform,
+      { business: entries },
+      new Request(`${issuer}/work${query}`, { headers }),
+    );
+    expect(through.status, platform).toBe(direct.res.status);
+  }
   const viaKit = await kit(gatewayEvent(`${issuer}/work${query}`, headers), {});
   return {
     viaGateway,

@@ -1,12 +1,12 @@
 // The property every function must hold for any input: a well-formed integrated response, never a
 // 500 or an escaped exception, and no secret in the body or the log.
 import { expect } from 'vitest';
-import type { IntegratedResponse, ScfHandler } from '../../shared/http/scf.ts';
+import type { IntegratedResponse } from '../../shared/http/scf.ts';
 
 export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 
 export async function assertWellFormed(
-  handler: ScfHandler,
+  handler: (event: unknown) => Promise<IntegratedResponse>,
   event: unknown,
   secrets: readonly string[],
   logs: string[],

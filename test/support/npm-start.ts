@@ -58,13 +58,18 @@ export function printedSecret(server: NpmStart): string {
  * Runs `$ command` steps in one bash session against the server (the docs say port 8080) and checks
  * each prints the lines shown under it.
  */
-export function expectStepsPrintWhatIsShown(steps: readonly ConsoleStep[], server: NpmStart): void {
+export function expectStepsPrintWhatIsShown(
+  steps: readonly ConsoleStep[],
+  server: NpmStart,
+  /** CLIENT_SECRET for the steps; by default the one `npm start` printed. */
+  secret?: string,
+): void {
   const here = `127.0.0.1:${server.port}`;
   const script = steps
     .map((s, i) => `echo "@@step ${i}"\n${s.command.replaceAll('127.0.0.1:8080', here)}\necho`)
     .join('\n');
   const run = spawnSync('bash', ['-c', `set -u\n${script}`], {
-    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), CLIENT_SECRET: printedSecret(server) },
+    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), CLIENT_SECRET: secret ?? printedSecret(server) },
     encoding: 'utf8',
     timeout: 60_000,
   });

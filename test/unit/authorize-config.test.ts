@@ -1,11 +1,9 @@
-// loadAuthorizeConfig and OAUTH_USERS: every problem reported by variable name, never a secret; and
-// the hash-password script that makes the hashes.
+// loadAuthorizeConfig and OAUTH_USERS: every problem reported by variable name, never a secret
+// (test/cli/hash-password.test.ts runs the script that makes the hashes).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import { verifyPassword } from '../../shared/password.ts';
 import { testEnv } from '../support/fixtures.ts';
-import { runTool } from '../support/run.ts';
 
 let env: Record<string, string>;
 let hash: string;
@@ -97,25 +95,5 @@ describe('loadAuthorizeConfig', () => {
     await expect(loadTokenConfig({ ...env, OAUTH_REFRESH_TOKEN_TTL: '10' })).rejects.toThrow(
       /OAUTH_REFRESH_TOKEN_TTL must be an integer 300–31536000/,
     );
-  });
-});
-
-describe('npm run hash-password', () => {
-  const run = (args: string[], input?: string) =>
-    runTool('infra/keys/hash-password.ts', args, input === undefined ? {} : { input });
-
-  it('hashes the argument, or stdin when there is none', async () => {
-    const fromArg = run(['pass word 1']);
-    expect(fromArg.status).toBe(0);
-    expect(await verifyPassword('pass word 1', fromArg.stdout.trim())).toBe(true);
-    const fromStdin = run([], 'from stdin\n');
-    expect(fromStdin.status).toBe(0);
-    expect(await verifyPassword('from stdin', fromStdin.stdout.trim())).toBe(true);
-  });
-
-  it('refuses an empty password', () => {
-    const res = run([], '');
-    expect(res.status).toBe(2);
-    expect(res.stderr).toMatch(/the password is empty/);
   });
 });

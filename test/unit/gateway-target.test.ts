@@ -1,8 +1,8 @@
-// The local gateway reads a request target's path and query without parsing a URL when the target is
-// a plain path: it must read every target exactly as WHATWG URL does.
+// The local gateway reads a request target's path and query (infra/gateway/event.ts): it must read
+// every target exactly as WHATWG URL does.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTarget } from '../../infra/gateway/server.ts';
+import { parseTarget } from '../../infra/gateway/event.ts';
 
 // A target that is no URL (`//`) throws both ways; the gateway answers it 404, as no API matches it.
 function outcome(read: () => { pathname: string; search: string; searchParams?: URLSearchParams }) {

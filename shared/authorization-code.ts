@@ -1,6 +1,6 @@
 // Authorization codes (RFC 6749 §4.1.2): sealed, so they travel from the authorize function to the
 // token function with no shared database; single use is enforced by the token function's store.
-import { createSealer, type Sealer } from './seal.ts';
+import { createSealer, type Sealer, type SealKeys } from './seal.ts';
 
 /** What a code is bound to (RFC 9700 §4.5; OAuth 2.1 §4.1.3). Short names: the code travels in a URL. */
 export interface CodeClaims {
@@ -24,6 +24,6 @@ export interface CodeClaims {
 
 export type CodeSealer = Sealer<CodeClaims>;
 
-export function createCodeSealer(secret: Uint8Array): CodeSealer {
-  return createSealer<CodeClaims>(secret, 'authorization code');
+export function createCodeSealer(keys: SealKeys): CodeSealer {
+  return createSealer<CodeClaims>(keys, 'authorization code');
 }

@@ -5,6 +5,7 @@ import { ASSERTION_ALGS } from './client-keys.ts';
 import type { Client, ClientSource } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import type { Params } from './http/params.ts';
+import { decodeCanonicalBase64url } from './jwt/compact.ts';
 import { requireStore } from './revocation.ts';
 import { type Store, storeKey } from './store/store.ts';
 
@@ -14,6 +15,26 @@ export const MAX_ASSERTION_LIFETIME = 300;
 const MAX_ASSERTION_LENGTH = 8192;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'];
+/** draft-ietf-oauth-rfc7523bis §4: the explicit type of a client authentication JWT. */
+export const CLIENT_ASSERTION_TYP = 'client-authentication+jwt';
+
+/**
+ * draft-ietf-oauth-rfc7523bis §4: a `typ` is optional, but when present it must be ours (media type
+ * names compare case-insensitively, and the `application/` prefix may be left out: RFC 7515 §4.1.9).
+ */
+function isAcceptedTyp(typ: unknown): boolean {
+  if (typ === undefined) return true;
+  return typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === CLIENT_ASSERTION_TYP;
+}
+
+/**
+ * draft-ietf-oauth-rfc7523bis §4 (audience injection): `aud` is the issuer identifier alone, as a
+ * string or an array of that one value. The token endpoint URL, or an array that merely contains the
+ * issuer, would also be accepted by another server the client uses the same key with.
+ */
+function isIssuerAlone(aud: unknown, issuer: string): boolean {
+  return aud === issuer || (Array.isArray(aud) && aud.length === 1 && aud[0] === issuer);
+}
 
 export interface AssertionOptions {
   issuer: string;
@@ -22,8 +43,8 @@ export interface AssertionOptions {
   now: () => number;
 }
 
-/** Authenticates the client of `params` from its assertion; `endpoint` is the URL the client called. */
-export type AssertionVerifier = (clients: ClientSource, params: Params, endpoint: string) => Promise<Client>;
+/** Authenticates the client of `params` from its assertion (whichever endpoint it was sent to). */
+export type AssertionVerifier = (clients: ClientSource, params: Params) => Promise<Client>;
 
 function refuse(reason: string): OAuthError {
   // The reason is logged; the client learns only that authentication failed (RFC 6749 §5.2).
@@ -33,7 +54,7 @@ function refuse(reason: string): OAuthError {
 export function createAssertionVerifier(options: AssertionOptions): AssertionVerifier {
   const { issuer, store, clockTolerance, now } = options;
 
-  return async (clients, params, endpoint) => {
+  return async (clients, params) => {
     const assertion = params.client_assertion;
     const type = params.client_assertion_type;
     if (assertion === undefined || type === undefined) {
@@ -43,7 +64,12 @@ export function createAssertionVerifier(options: AssertionOptions): AssertionVer
     if (type !== JWT_BEARER_ASSERTION) {
       throw new OAuthError('invalid_request', 'client_assertion_type must be the jwt-bearer URN');
     }
-    if (assertion.length > MAX_ASSERTION_LENGTH || !COMPACT_JWS.test(assertion)) {
+    // RFC 7515 §7.1, canonical base64url in each part (compact.ts), as for our own tokens.
+    if (
+      assertion.length > MAX_ASSERTION_LENGTH ||
+      !COMPACT_JWS.test(assertion) ||
+      !assertion.split('.').every((part) => decodeCanonicalBase64url(part) !== undefined)
+    ) {
       throw refuse('the assertion is not a compact JWS');
     }
     let unverified: ReturnType<typeof decodeJwt>;
@@ -76,15 +102,15 @@ export function createAssertionVerifier(options: AssertionOptions): AssertionVer
           for (const name of FORBIDDEN_HEADERS) {
             if (name in header) throw refuse(`header parameter ${name} not accepted`);
           }
+          if (!isAcceptedTyp(header.typ)) throw refuse(`typ ${String(header.typ)} not accepted`);
           return keys(header, token);
         },
         {
           algorithms: [...ASSERTION_ALGS],
           issuer: clientId,
           subject: clientId,
-          // RFC 7523 §3: aud identifies the authorization server: its issuer, its token endpoint, or
-          // the endpoint this assertion was sent to.
-          audience: [...new Set([issuer, `${issuer}/token`, endpoint])],
+          // RFC 7523 §3: aud identifies the authorization server; which value, isIssuerAlone decides.
+          audience: issuer,
           clockTolerance,
           currentDate: new Date(nowMs),
           requiredClaims: ['iss', 'sub', 'aud', 'exp', 'jti'],
@@ -98,6 +124,7 @@ export function createAssertionVerifier(options: AssertionOptions): AssertionVer
       );
     }
 
+    if (!isIssuerAlone(claims.aud, issuer)) throw refuse('aud must be the issuer identifier alone');
     const nowSeconds = Math.floor(nowMs / 1000);
     const exp = claims.exp!;
     // RFC 7523 §3: the server may refuse a JWT with an unreasonably far expiry.

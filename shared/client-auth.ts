@@ -3,7 +3,7 @@ import type { AssertionVerifier } from './client-assertion.ts';
 import { type Client, type ClientSource, secretMatches } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import { type Params, parseBasicAuth, readForm } from './http/params.ts';
-import { type HttpRequest, requestUrl } from './http/web.ts';
+import type { HttpRequest } from './http/web.ts';
 
 export type ClientAuthenticator = (req: HttpRequest, params: Params) => Promise<Client>;
 
@@ -15,13 +15,10 @@ function invalidClient(basic: boolean, description = 'client authentication fail
   });
 }
 
-/**
- * `assertions` enables RFC 7523 `private_key_jwt`; without it client assertions are refused. `endpoint`
- * of the returned function's caller is the issuer-relative URL the client called (an assertion's aud).
- */
+/** `verifyAssertion` enables RFC 7523 `private_key_jwt`; without it client assertions are refused. */
 export function createClientAuthenticator(
   clients: ClientSource,
-  assertions?: { verify: AssertionVerifier; issuer: string },
+  verifyAssertion?: AssertionVerifier,
 ): ClientAuthenticator {
   return async (req, params) => {
     const authorization = req.headers.get('authorization');
@@ -36,8 +33,8 @@ export function createClientAuthenticator(
       throw new OAuthError('invalid_request', 'use exactly one client authentication method');
     }
     if (viaAssertion) {
-      if (!assertions) throw invalidClient(false, 'client assertions are not accepted for this client');
-      return assertions.verify(clients, params, `${assertions.issuer}${requestUrl(req).pathname}`);
+      if (!verifyAssertion) throw invalidClient(false, 'client assertions are not accepted for this client');
+      return verifyAssertion(clients, params);
     }
 
     if (basic) {

@@ -21,6 +21,11 @@ export interface Client {
   readonly isPublic: boolean;
   /** RFC 7523 `private_key_jwt`: the public keys the client's assertions are signed with. */
   readonly jwks?: readonly JWK[];
+  /**
+   * `introspection: true`: a resource server that may introspect any of our access tokens (RFC 7662
+   * §4). Without it a client learns only about tokens issued to itself.
+   */
+  readonly mayIntrospect: boolean;
   /** RFC 8707: the resources this client may have tokens for (default every OAUTH_RESOURCES entry). */
   readonly resources?: readonly string[];
 }
@@ -168,6 +173,12 @@ export function readClient(reader: EnvReader, item: unknown, where: string): Cli
   if (scopes.some((s) => !SCOPE_TOKEN.test(s)))
     reader.report(`${where}.scope has a character RFC 6749 §3.3 forbids`);
 
+  const introspection = c.introspection ?? false;
+  if (typeof introspection !== 'boolean') reader.report(`${where}.introspection must be true or false`);
+  else if (introspection && isPublic) {
+    reader.report(`${where} is public and cannot be allowed introspection (its client_id proves nothing)`);
+  }
+
   const resources = c.resources;
   if (
     resources !== undefined &&
@@ -186,6 +197,7 @@ export function readClient(reader: EnvReader, item: unknown, where: string): Cli
     authMethod: authMethod as AuthMethod,
     isPublic,
     ...(jwks ? { jwks: Object.freeze(jwks) } : {}),
+    mayIntrospect: introspection === true,
     ...(Array.isArray(resources) ? { resources: Object.freeze([...(resources as string[])]) } : {}),
   });
 }

@@ -2,6 +2,8 @@
 // Each function reads only the variables it needs (least privilege; SCF allows 4 KB per function).
 import { type ClientRegistry, readClients } from './clients.ts';
 import { type Env, EnvReader, readIssuer } from './env.ts';
+import { HTTP_TOKEN } from './http/web.ts';
+import { decodeCanonicalBase64url } from './jwt/compact.ts';
 import {
   importPublicKeys,
   importSigningKey,
@@ -9,10 +11,18 @@ import {
   type SigningKey,
   type VerificationKey,
 } from './jwt/keys.ts';
-import type { AccessTokenTyp } from './jwt/sign.ts';
+import { type AccessTokenTyp, MAX_ACCESS_TOKEN_TTL } from './jwt/sign.ts';
 import { type RegistryConfig, readRegistryConfig } from './registry-config.ts';
 import { checkClientResources, readResources } from './resources.ts';
 import { readRotation } from './rotation.ts';
+import {
+  AUTHORIZE_PURPOSES,
+  deriveSealKeys,
+  SEAL_KEY_VARIABLES,
+  type SealKeys,
+  type SealPurpose,
+  TOKEN_PURPOSES,
+} from './seal.ts';
 import { readUsers, type UserDirectory } from './users.ts';
 
 export interface TokenConfig {
@@ -27,7 +37,8 @@ export interface TokenConfig {
   nextKeys: readonly VerificationKey[];
   /** Unix seconds: no token signed by the current key may expire later (the planned key switch). */
   signingKeyNotAfter?: number;
-  secret: Uint8Array;
+  /** Opens authorization codes, seals and opens refresh tokens (TOKEN_PURPOSES). */
+  sealKeys: SealKeys;
   clients: ClientRegistry;
   store: string;
   accessTokenTtl: number;
@@ -40,9 +51,10 @@ export interface TokenConfig {
 
 export interface AuthorizeConfig {
   issuer: string;
+  /** Seals authorization codes, session cookies and CSRF tokens (AUTHORIZE_PURPOSES); never refresh tokens. */
+  sealKeys: SealKeys;
   /** RFC 8707: the resources a `resource` parameter may name (OAUTH_RESOURCES, or OAUTH_AUDIENCE). */
   resources: readonly string[];
-  secret: Uint8Array;
   clients: ClientRegistry;
   users: UserDirectory;
   /** RFC 9700 §4.5 / OAuth 2.1 §4.1.2: authorization codes live briefly (default 60 s, never over 600). */
@@ -65,6 +77,8 @@ export interface BusinessConfig {
   /** The shared store (a redis URL) the business function asks whether a token was revoked. */
   store: string;
   checkRevocation: boolean;
+  /** OAUTH_BEARER_COOKIE: the cookie a token may also come in; none unless configured. */
+  bearerCookie?: string;
 }
 
 export function readSecret(reader: EnvReader, name = 'OAUTH_SECRET'): Uint8Array {
@@ -78,6 +92,40 @@ export function readSecret(reader: EnvReader, name = 'OAUTH_SECRET'): Uint8Array
   if (bytes.byteLength < 32)
     reader.report(`${name} must encode at least 32 random bytes, got ${bytes.byteLength}`);
   return new Uint8Array(bytes);
+}
+
+/**
+ * The derived keys of `purposes`: from OAUTH_SECRET (one secret, for development and simple setups),
+ * or each from its own variable (SEAL_KEY_VARIABLES, printed by `npm run keys`), so that a function
+ * holds only what it needs. Both at once is ambiguous and refused.
+ */
+export function readSealKeys(reader: EnvReader, purposes: readonly SealPurpose[]): SealKeys {
+  const names = purposes.map((p) => SEAL_KEY_VARIABLES[p]);
+  const given = names.filter((name) => reader.optional(name) !== undefined);
+  if (reader.optional('OAUTH_SECRET') !== undefined) {
+    if (given.length > 0) {
+      reader.report(
+        `OAUTH_SECRET and ${given.join(', ')} are both set: give either the one secret or this function's own keys`,
+      );
+    }
+    const secret = readSecret(reader);
+    return secret.byteLength >= 32 ? deriveSealKeys(secret, purposes) : {};
+  }
+  if (given.length === 0) {
+    reader.report(`OAUTH_SECRET is missing (or give this function's own keys: ${names.join(', ')})`);
+    return {};
+  }
+  const keys: Partial<Record<SealPurpose, Uint8Array>> = {};
+  for (const purpose of purposes) {
+    const name = SEAL_KEY_VARIABLES[purpose];
+    const raw = reader.required(name);
+    if (raw === undefined) continue;
+    const bytes = /^[A-Za-z0-9_-]{43}$/.test(raw) ? decodeCanonicalBase64url(raw) : undefined;
+    if (!bytes)
+      reader.report(`${name} must be 32 bytes in base64url (43 characters), as npm run keys prints it`);
+    else keys[purpose] = new Uint8Array(bytes);
+  }
+  return Object.freeze(keys);
 }
 
 export function readStore(reader: EnvReader, name = 'OAUTH_STORE'): string {
@@ -122,12 +170,12 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   const audience = reader.required('OAUTH_AUDIENCE') ?? '';
   const signingKey = await readKey(reader, 'OAUTH_PRIVATE_KEY', true, importSigningKey);
   const retired = await readKey(reader, 'OAUTH_RETIRED_PUBLIC_KEYS', false, importPublicKeys);
-  const secret = readSecret(reader);
+  const sealKeys = readSealKeys(reader, TOKEN_PURPOSES);
   const clients = readClients(reader);
   const resources = readResources(reader, audience);
   checkClientResources(reader, clients.values(), resources);
   const store = readStore(reader);
-  const accessTokenTtl = reader.integer('OAUTH_ACCESS_TOKEN_TTL', 300, 60, 86_400);
+  const accessTokenTtl = reader.integer('OAUTH_ACCESS_TOKEN_TTL', 300, 60, MAX_ACCESS_TOKEN_TTL);
   const accessTokenTyp = reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);
   const clockTolerance = readTolerance(reader);
   const refreshTokenTtl = readRefreshTokenTtl(reader);
@@ -140,7 +188,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
     signingKey: signingKey as SigningKey,
     retiredKeys: (retired ?? []).filter((k) => k.kid !== signingKey?.kid),
     ...rotation,
-    secret,
+    sealKeys,
     clients,
     store,
     accessTokenTtl,
@@ -162,7 +210,7 @@ export function readRefreshTokenTtl(reader: EnvReader): number {
 export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeConfig>> {
   const reader = new EnvReader(env);
   const issuer = readIssuer(reader);
-  const secret = readSecret(reader);
+  const sealKeys = readSealKeys(reader, AUTHORIZE_PURPOSES);
   const clients = readClients(reader);
   const users = readUsers(reader);
   const resources = readResources(reader, reader.optional('OAUTH_AUDIENCE'));
@@ -172,10 +220,11 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
   const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
   const store = readStore(reader);
   const registry = readRegistryConfig(reader, issuer, store, clients);
+  refuseSubjectClash(reader, clients, users);
   return reader.finish({
     issuer,
     resources,
-    secret,
+    sealKeys,
     clients,
     users,
     codeTtl,
@@ -183,6 +232,22 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
     requirePkce,
     store,
     registry,
+  });
+}
+
+/**
+ * RFC 9068 §5: a client_credentials token's `sub` is the client_id, so a user whose `sub` is also a
+ * client_id would get tokens a resource server cannot tell from that client's own.
+ */
+function refuseSubjectClash(reader: EnvReader, clients: ClientRegistry, users: UserDirectory): void {
+  const clientIds = [...clients.keys()];
+  [...users.values()].forEach((user, i) => {
+    const clash = clientIds.indexOf(user.sub);
+    if (clash >= 0) {
+      reader.report(
+        `OAUTH_USERS[${i}].sub (the username when sub is not set) equals the client_id of OAUTH_CLIENTS[${clash}]: give the user another sub (RFC 9068 §5)`,
+      );
+    }
   });
 }
 
@@ -195,6 +260,11 @@ export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessCon
   const accessTokenTyp = reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);
   const store = readStore(reader);
   const checkRevocation = readRevocationCheck(reader, store);
+  const bearerCookie = reader.optional('OAUTH_BEARER_COOKIE');
+  // RFC 6265 §4.1.1: a cookie name is a token.
+  if (bearerCookie !== undefined && !(HTTP_TOKEN.test(bearerCookie) && bearerCookie.length <= 64)) {
+    reader.report('OAUTH_BEARER_COOKIE must be a cookie name (1–64 token characters), e.g. id_token');
+  }
   return reader.finish({
     issuer,
     audience,
@@ -203,6 +273,7 @@ export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessCon
     accessTokenTyp,
     store,
     checkRevocation,
+    ...(bearerCookie !== undefined ? { bearerCookie } : {}),
   });
 }
 

@@ -1,5 +1,5 @@
 // Sealed values: JWE compact, `dir` + A256GCM (encrypted and authenticated), under a key derived
-// from OAUTH_SECRET for one purpose only, so a value sealed for one purpose never opens as another.
+// from OAUTH_SECRET (or given alone, SEAL_KEY_VARIABLES) for one purpose only, so a value sealed for one purpose never opens as another.
 // AES-GCM runs through node:crypto on the calling thread: WebCrypto would send every seal and open
 // to the libuv threadpool and back, and load its implementation at every cold start. The format is
 // RFC 7516's, so any JWE library opens what this seals, and the other way round.
@@ -11,7 +11,7 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { readJsonObject } from './jwt/compact.ts';
+import { decodeCanonicalBase64url, readJsonObject } from './jwt/compact.ts';
 
 export type SealPurpose = 'authorization code' | 'refresh token' | 'session cookie' | 'csrf token';
 
@@ -22,6 +22,41 @@ export type SealedClaims = { [claim: string]: unknown };
 export function deriveKey(secret: Uint8Array, purpose: SealPurpose): Uint8Array {
   if (secret.byteLength < 32) throw new TypeError('the secret must be at least 32 bytes');
   return new Uint8Array(hkdfSync('sha256', secret, new Uint8Array(), `scf-oauth2 ${purpose}`, 32));
+}
+
+/**
+ * The variable that carries each purpose's derived key when a function is given its own keys instead
+ * of OAUTH_SECRET: each function holds only the purposes it needs (least privilege), so the
+ * internet-facing authorize function cannot mint refresh tokens.
+ */
+export const SEAL_KEY_VARIABLES: Readonly<Record<SealPurpose, string>> = Object.freeze({
+  'authorization code': 'OAUTH_CODE_KEY',
+  'refresh token': 'OAUTH_REFRESH_TOKEN_KEY',
+  'session cookie': 'OAUTH_SESSION_KEY',
+  'csrf token': 'OAUTH_CSRF_KEY',
+});
+
+/** What each function seals or opens: the authorize function writes codes, the token function reads them. */
+export const AUTHORIZE_PURPOSES: readonly SealPurpose[] = [
+  'authorization code',
+  'session cookie',
+  'csrf token',
+];
+export const TOKEN_PURPOSES: readonly SealPurpose[] = ['authorization code', 'refresh token'];
+
+/** The derived keys a function holds, by purpose; a purpose it does not hold is absent. */
+export type SealKeys = Readonly<Partial<Record<SealPurpose, Uint8Array>>>;
+
+/** The keys of `purposes`, derived from one secret (a development or one-secret setup). */
+export function deriveSealKeys(secret: Uint8Array, purposes: readonly SealPurpose[]): SealKeys {
+  return Object.freeze(Object.fromEntries(purposes.map((p) => [p, deriveKey(secret, p)])));
+}
+
+/** The key of `purpose`; a function asking for one it was not given is a programming error. */
+export function sealKey(keys: SealKeys, purpose: SealPurpose): Uint8Array {
+  const key = keys[purpose];
+  if (!key) throw new TypeError(`this function holds no ${purpose} key`);
+  return key;
 }
 
 export interface Sealer<T extends SealedClaims> {
@@ -43,15 +78,15 @@ function base64url(text: string): string {
 
 /** Base64url of exactly `bytes` bytes, or undefined: no padding, no other alphabet, no spare bits. */
 function decodePart(part: string, bytes?: number): Buffer | undefined {
-  if (!BASE64URL.test(part) || part.length % 4 === 1) return undefined;
-  const decoded = Buffer.from(part, 'base64url');
-  if (decoded.toString('base64url') !== part) return undefined;
+  if (!BASE64URL.test(part)) return undefined;
+  const decoded = decodeCanonicalBase64url(part);
+  if (!decoded) return undefined;
   if (bytes !== undefined && decoded.length !== bytes) return undefined;
   return decoded;
 }
 
-export function createSealer<T extends SealedClaims>(secret: Uint8Array, purpose: SealPurpose): Sealer<T> {
-  const key: KeyObject = createSecretKey(deriveKey(secret, purpose));
+export function createSealer<T extends SealedClaims>(keys: SealKeys, purpose: SealPurpose): Sealer<T> {
+  const key: KeyObject = createSecretKey(sealKey(keys, purpose));
   const typ = purpose.replace(/ /g, '-');
   // RFC 7516 §5.1 step 13-14: the encoded protected header is both the first part and the AAD.
   // It is the same for every value of one purpose.

@@ -5,6 +5,7 @@ import { createMetadataDocuments, MetadataDocumentError } from '../../shared/cli
 import { splitScope } from '../../shared/clients.ts';
 import type { AuthorizeConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
+import { withHsts } from '../../shared/http/hsts.ts';
 import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
@@ -42,8 +43,12 @@ export function createAuthorizeApp(
   options: AuthorizeAppOptions = {},
 ): App {
   const now = options.now ?? Date.now;
-  const sessions = createSessionManager(config.secret, config.sessionTtl);
-  const codes = createCodeSealer(config.secret);
+  const sessions = createSessionManager(
+    config.sealKeys,
+    config.sessionTtl,
+    new URL(config.issuer).protocol === 'https:',
+  );
+  const codes = createCodeSealer(config.sealKeys);
   const store = options.store ?? openStore(config.store);
   const registry = new Registry(store, now);
   // OAUTH_CLIENTS and OAUTH_USERS first: a registry entry never shadows them.
@@ -80,14 +85,14 @@ export function createAuthorizeApp(
     if (submitted || (req.method === 'POST' && params.has('username'))) {
       // The forms are protected by a token bound to the session cookie (RFC 9700 §4.7, CSRF).
       if (!session || !sessions.checkCsrf(session, params.get('csrf_token')?.[0])) {
-        return page.login(await fresh(req), 'Your sign-in page expired. Please sign in again.', 403);
+        return page.login(await fresh(), 'Your sign-in page expired. Please sign in again.', 403);
       }
       if (params.has('decision')) return decide(page, session, params.get('decision')?.[0]);
       return signIn(page, params, ctx.sourceIp);
     }
     const user = session?.sub !== undefined ? await users.bySubject(session.sub) : undefined;
     if (session && user) return page.consent(session, user);
-    return page.login(session ?? (await fresh(req)));
+    return page.login(session ?? (await fresh()));
   }
 
   async function findClient(clientId: string) {
@@ -103,16 +108,16 @@ export function createAuthorizeApp(
   }
 
   /** A new anonymous session, and its cookie to set. */
-  async function fresh(req: HttpRequest): Promise<{ session: Session; cookie: string }> {
+  async function fresh(): Promise<{ session: Session; cookie: string }> {
     const session = sessions.newSession();
-    return { session, cookie: await sessions.cookie(req, session, now()) };
+    return { session, cookie: await sessions.cookie(session, now()) };
   }
 
   async function signIn(page: PageContext, params: RawParams, address = 'unknown'): Promise<HttpResponse> {
     const username = params.get('username')?.[0]?.normalize('NFC');
     const password = params.get('password')?.[0];
     if (!username || !password) {
-      return page.login(await fresh(page.req), 'Enter your username and password.', 400, username);
+      return page.login(await fresh(), 'Enter your username and password.', 400, username);
     }
     // Password guessing is limited per username (known or not: no enumeration) and per address; the
     // limit holds even for the right password, so a guesser learns nothing once it is reached.
@@ -123,7 +128,7 @@ export function createAuthorizeApp(
     if (userLimited || addressLimited) {
       const minutes = Math.ceil(limits.loginLimit.window / 60);
       const message = `Too many failed sign-ins. Wait up to ${minutes} minutes, then try again.`;
-      return page.login(await fresh(page.req), message, 429, username);
+      return page.login(await fresh(), message, 429, username);
     }
     const user = await users.byUsername(username);
     const valid =
@@ -135,11 +140,11 @@ export function createAuthorizeApp(
         throttle.count('login-user', username, limits.loginLimit),
         throttle.count('login-ip', address, limits.loginAddressLimit),
       ]);
-      return page.login(await fresh(page.req), 'The username or password is not correct.', 401, username);
+      return page.login(await fresh(), 'The username or password is not correct.', 401, username);
     }
     // A new session id at login (session fixation), then back to GET so a reload never re-posts.
     const session = sessions.newSession({ sub: user.sub, auth_time: Math.floor(now() / 1000) });
-    const cookie = await sessions.cookie(page.req, session, now());
+    const cookie = await sessions.cookie(session, now());
     return seeOther(page.selfUrl(), cookie);
   }
 
@@ -149,7 +154,7 @@ export function createAuthorizeApp(
     decision: string | undefined,
   ): Promise<HttpResponse> {
     const user = session.sub !== undefined ? await users.bySubject(session.sub) : undefined;
-    if (!user) return page.login(await fresh(page.req), 'Please sign in first.', 401);
+    if (!user) return page.login(await fresh(), 'Please sign in first.', 401);
     const { request } = page;
     if (decision === 'deny') {
       // RFC 6749 §4.1.2.1: the resource owner denied the request.
@@ -283,7 +288,7 @@ export function createAuthorizeApp(
   };
   // A store handed in belongs to the caller; one opened here is closed with the app.
   if (!options.store) app.dispose = () => store.close();
-  return app;
+  return withHsts(app, config.issuer);
 }
 
 const STORE_DOWN = 'Sign-in is unavailable for a moment. Please try again shortly.';

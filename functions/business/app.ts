@@ -27,7 +27,8 @@ export function createBusinessApp(config: Readonly<BusinessConfig>, options: Bus
     accessTokenTyp: config.accessTokenTyp,
     ...(options.now ? { now: options.now } : {}),
     resourceMetadata: false,
-    cookie: true,
+    // RFC 6750 §2: the Authorization header only, unless OAUTH_BEARER_COOKIE names a cookie too.
+    ...(config.bearerCookie === undefined ? {} : { cookie: config.bearerCookie }),
   });
   const store = config.checkRevocation ? (options.store ?? openStore(config.store)) : undefined;
   // A store handed in belongs to the caller; one opened here is closed with the app.

@@ -8,12 +8,14 @@ import {
 import { createMetadataDocuments, MetadataDocumentError } from '../../shared/client-metadata.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
+import { withHsts } from '../../shared/http/hsts.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
 import { createClientDirectory, Registry } from '../../shared/registry.ts';
 import { requireStore } from '../../shared/revocation.ts';
+import { accessTokenLifetime } from '../../shared/rotation.ts';
 import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
 import { createThrottle } from '../../shared/throttle.ts';
@@ -42,7 +44,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     store: options.store ?? openStore(config.store),
   };
   // One sealer (one derived key, imported once) for every reader and writer of refresh tokens.
-  const refreshSealer = createRefreshSealer(config.secret);
+  const refreshSealer = createRefreshSealer(config.sealKeys);
   const storeGrants: Record<string, GrantHandler> = {
     authorization_code: createAuthorizationCodeGrant(deps, refreshSealer),
     refresh_token: createRefreshTokenGrant(deps, refreshSealer),
@@ -81,15 +83,15 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     throttle: createThrottle(deps.store, deps.now),
     now: deps.now,
   };
-  const authenticate = createClientAuthenticator(clients, {
-    issuer: config.issuer,
-    verify: createAssertionVerifier({
+  const authenticate = createClientAuthenticator(
+    clients,
+    createAssertionVerifier({
       issuer: config.issuer,
       store: deps.store,
       clockTolerance: config.clockTolerance,
       now: deps.now,
     }),
-  });
+  );
   const tokenState = {
     issuer: config.issuer,
     authenticate,
@@ -135,7 +137,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
   };
   // A store handed in belongs to the caller; one opened here is closed with the app.
   if (!options.store) app.dispose = () => deps.store.close();
-  return app;
+  return withHsts(app, config.issuer);
 }
 
 async function handleToken(
@@ -145,6 +147,10 @@ async function handleToken(
   req: HttpRequest,
   ctx: RequestContext,
 ): Promise<HttpResponse> {
+  // Past the signing key's switch time nothing can be signed: answer 503 before the client's
+  // assertion, code or refresh token is consumed, so the retry that Retry-After asks for still works
+  // (a spent refresh token presented again would revoke its whole family, RFC 9700 §4.14.2).
+  accessTokenLifetime(deps.config.accessTokenTtl, deps.config.signingKeyNotAfter, deps.now());
   const { params, client } = await readAuthenticatedForm(authenticate, req, ctx);
   const grantType = params.grant_type;
   if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');

@@ -14,8 +14,8 @@ export type GrantHandler = (client: Client, params: Params) => Promise<HttpRespo
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 
 export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: RefreshSealer): GrantHandler {
-  const codes = createCodeSealer(deps.config.secret);
-  const refresh = refreshSealer ?? createRefreshSealer(deps.config.secret);
+  const codes = createCodeSealer(deps.config.sealKeys);
+  const refresh = refreshSealer ?? createRefreshSealer(deps.config.sealKeys);
 
   return async (client, params) => {
     if (!client.grantTypes.has('authorization_code')) {

@@ -1,6 +1,8 @@
 // RFC 7662: token introspection, for resource servers registered as confidential clients.
-// Policy: any confidential client may introspect our access tokens (that is what a resource server
-// does); a refresh token is reported only to the client it was issued to; public clients may not call.
+// Policy: a confidential client registered with `introspection: true` may introspect any of our
+// access tokens (that is what a resource server does); any other confidential client learns only about
+// tokens issued to itself; a refresh token is reported only to the client it was issued to; public
+// clients may not call.
 import { type ClientAuthenticator, readAuthenticatedForm } from '../../shared/client-auth.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
@@ -38,6 +40,9 @@ export async function handleIntrospection(
   if (!found) return json(INACTIVE, 200, NO_STORE);
   if (found.kind === 'access_token') {
     const c = found.claims;
+    // RFC 7662 §4: the answer would tell this client who another client's users are and what they may
+    // do; only a client allowed to introspect learns about tokens that are not its own.
+    if (!client.mayIntrospect && c.client_id !== client.clientId) return json(INACTIVE, 200, NO_STORE);
     return json(
       {
         active: true,

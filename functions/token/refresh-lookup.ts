@@ -6,7 +6,7 @@ import { createRefreshSealer, familyKey, type RefreshSealer, revokeFamily } from
 import type { RefreshTokenReader } from './token-lookup.ts';
 
 export function createRefreshTokenReader(deps: TokenDeps, refreshSealer?: RefreshSealer): RefreshTokenReader {
-  const sealer = refreshSealer ?? createRefreshSealer(deps.config.secret);
+  const sealer = refreshSealer ?? createRefreshSealer(deps.config.sealKeys);
   return async (token) => {
     const claims = await sealer.open(token, deps.now());
     if (!claims) return undefined;

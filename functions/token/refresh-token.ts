@@ -14,7 +14,7 @@ import {
 } from './refresh-tokens.ts';
 
 export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: RefreshSealer): GrantHandler {
-  const sealer = refreshSealer ?? createRefreshSealer(deps.config.secret);
+  const sealer = refreshSealer ?? createRefreshSealer(deps.config.sealKeys);
   const registry = new Registry(deps.store, deps.now);
 
   return async (client, params) => {

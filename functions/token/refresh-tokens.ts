@@ -2,7 +2,7 @@
 // family revocation. Rotated on every use (RFC 9700 §4.14.2); reuse of a rotated token revokes the
 // whole family, since either the legitimate client or an attacker holds a stolen copy.
 import { newTokenId } from '../../shared/jwt/sign.ts';
-import { createSealer, type Sealer } from '../../shared/seal.ts';
+import { createSealer, type Sealer, type SealKeys } from '../../shared/seal.ts';
 import { type Store, storeKey } from '../../shared/store/store.ts';
 
 export interface RefreshClaims {
@@ -24,8 +24,8 @@ export interface RefreshClaims {
 
 export type RefreshSealer = Sealer<RefreshClaims>;
 
-export function createRefreshSealer(secret: Uint8Array): RefreshSealer {
-  return createSealer<RefreshClaims>(secret, 'refresh token');
+export function createRefreshSealer(keys: SealKeys): RefreshSealer {
+  return createSealer<RefreshClaims>(keys, 'refresh token');
 }
 
 export interface FamilyStart {

@@ -51,7 +51,8 @@ function invalidMetadata(description: string): OAuthError {
 function checkInitialAccessToken(req: HttpRequest, expected: string): void {
   const challenge = (error?: Parameters<typeof bearerChallenge>[0], description?: string) =>
     bearerChallenge(error, description, { realm: 'register' });
-  const presented = extractAccessToken(req, { cookie: false, challenge });
+  // No cookie: the initial access token comes in the Authorization header only.
+  const presented = extractAccessToken(req, { challenge });
   const digest = (v: string) => createHash('sha256').update(v).digest();
   if (!timingSafeEqual(digest(presented), digest(expected))) {
     throw new OAuthError('invalid_token', 'the registration token is not valid', {

@@ -31,9 +31,9 @@ export async function handleRevocation(
     if (!found) return;
     const owner = found.kind === 'access_token' ? found.claims.client_id : found.info.clientId;
     // RFC 7009 §2.1: the server verifies the token was issued to the client asking for revocation.
-    if (owner !== client.clientId) {
-      throw new OAuthError('unauthorized_client', 'the token was not issued to this client');
-    }
+    // Another client's token is left alone and answered 200 like an invalid one (RFC 7009 §2.2), so
+    // the answer never tells whether someone else's token is valid.
+    if (owner !== client.clientId) return;
     if (found.kind === 'access_token') {
       await revokeAccessToken(store, found.claims.jti, found.claims.exp + clockTolerance);
     } else {

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { createCodeSealer } from '../../shared/authorization-code.ts';
 import { newTokenId } from '../../shared/jwt/sign.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';
+import { deriveSealKeys } from '../../shared/seal.ts';
 import { BENCH_CLIENT_ID, type BenchSetup } from './setup.ts';
 
 /** The authorize function's default code lifetime: the codes are used within it. */
@@ -19,7 +20,8 @@ export async function writeCodeExchanges(setup: BenchSetup, count: number, file:
 
 /** `count` token-request bodies, each redeeming a fresh code. */
 export async function codeExchanges(setup: BenchSetup, count: number): Promise<string[]> {
-  const sealer = createCodeSealer(new Uint8Array(Buffer.from(setup.env.OAUTH_SECRET!, 'base64url')));
+  const secret = new Uint8Array(Buffer.from(setup.env.OAUTH_SECRET!, 'base64url'));
+  const sealer = createCodeSealer(deriveSealKeys(secret, ['authorization code']));
   const verifier = randomBytes(32).toString('base64url');
   const challenge = computeS256Challenge(verifier);
   const now = Date.now();

@@ -2,6 +2,7 @@
 // Builds the bundles, checks the deploy configuration offline, then deploys to Tencent Cloud.
 import { resolve } from 'node:path';
 import { buildAll, kb } from '../build/build.ts';
+import { withFunctionKeys } from '../keys/function-keys.ts';
 import { checkDeployConfig } from '../serverless/check.ts';
 import {
   CloudConfigError,
@@ -45,7 +46,9 @@ export interface CliIo extends CommandIo {
   runComponents?: typeof runComponents;
 }
 
-export async function runDeploy(argv: string[], io: CliIo): Promise<number> {
+export async function runDeploy(argv: string[], given: CliIo): Promise<number> {
+  // Each function is given its own keys derived from OAUTH_SECRET, never the secret itself.
+  const io = { ...given, env: withFunctionKeys(given.env) };
   const args = readArgs(
     {
       args: argv,

@@ -1,9 +1,11 @@
 // The deploy profile without API Gateway: each function created or updated with the SCF API from its bundle,
 // given a function URL (an SCF `http` trigger), and optionally a custom domain that routes the paths of the
 // contract to the functions. Each function enforces OAuth itself. Running it again updates, never duplicates.
+
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { listFunctions } from '../build/bundle.ts';
+import { withFunctionKeys } from '../keys/function-keys.ts';
 import { CONTRACT_ROUTES } from '../serverless/check.ts';
 import {
   envReferences,
@@ -78,7 +80,8 @@ export function cnameTarget(region: string | undefined, functionUrl?: string): s
 }
 
 /** The function instances to ship, each with its bundle folder checked and its env references set. */
-export function loadFunctionsToShip(root: string, env: FunctionUrlOptions['env']): FunctionInstance[] {
+export function loadFunctionsToShip(root: string, given: FunctionUrlOptions['env']): FunctionInstance[] {
+  const env = withFunctionKeys(given);
   const project = loadProject(root, { env, lenient: true });
   const problems: string[] = [];
   const built = new Set(listFunctions(root));

@@ -5,7 +5,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatInstant, parseInstant } from '../../shared/instant.ts';
 import { importSigningKey, KeyFormatError, type SigningKey } from '../../shared/jwt/keys.ts';
+import {
+  AUTHORIZE_PURPOSES,
+  SEAL_KEY_VARIABLES,
+  type SealPurpose,
+  TOKEN_PURPOSES,
+} from '../../shared/seal.ts';
 import { readEnvFile } from '../env-file.ts';
+import { deriveFunctionKeys } from './function-keys.ts';
 import { type GeneratedKeys, generateSecret, generateSigningKeys, keyEnvLines } from './generate.ts';
 import { envLines, planRotation } from './rotate.ts';
 
@@ -56,12 +63,18 @@ async function main(): Promise<number> {
   const keys = await generateSigningKeys(bits);
   writeKeys(dir, files, keys);
   const lines = { ...keyEnvLines(keys), OAUTH_SECRET: generateSecret() };
+  const derived = deriveFunctionKeys(lines);
+  const own = (purposes: readonly SealPurpose[]) =>
+    purposes.map((p) => `${SEAL_KEY_VARIABLES[p]}=${derived[SEAL_KEY_VARIABLES[p]]}`).join('\n');
   process.stdout.write(
     `Wrote ${files.join(', ')} (key id ${keys.kid}).\n\n` +
       `Put these lines in .env (OAUTH_PRIVATE_KEY and OAUTH_SECRET are secrets: keep them out of git and logs):\n\n` +
       `${Object.entries(lines)
         .map(([k, v]) => `${k}=${k === 'OAUTH_PRIVATE_KEY' || k === 'OAUTH_SECRET' ? v : `'${v}'`}`)
-        .join('\n')}\n`,
+        .join('\n')}\n\n` +
+      `npm start and npm run deploy give each function only the keys it needs, derived from OAUTH_SECRET.\n` +
+      `Where you set a function's variables yourself, give it these instead of OAUTH_SECRET (secrets too):\n\n` +
+      `# authorize function\n${own(AUTHORIZE_PURPOSES)}\n# token function\n${own(TOKEN_PURPOSES)}\n`,
   );
   return 0;
 }

@@ -19,6 +19,10 @@ export const SERVERLESS_DEVS_PROJECT = 'deploy/aliyun/s.yaml';
 export const SECRET_VARIABLES = [
   'OAUTH_PRIVATE_KEY',
   'OAUTH_SECRET',
+  'OAUTH_CODE_KEY',
+  'OAUTH_SESSION_KEY',
+  'OAUTH_CSRF_KEY',
+  'OAUTH_REFRESH_TOKEN_KEY',
   'OAUTH_CLIENTS',
   'OAUTH_USERS',
 ] as const;

@@ -11,6 +11,7 @@ import {
   type PublicJwk,
 } from '../../shared/jwt/keys.ts';
 import { checkFunctionEnvironments } from '../gateway/preflight.ts';
+import { withFunctionKeys } from '../keys/function-keys.ts';
 import { REGION_PATTERN } from '../tencent/client.ts';
 import {
   envReferences,
@@ -78,7 +79,9 @@ export function environmentBytes(vars: Readonly<Record<string, string>>): number
 const OUTPUT_REF = /\$\{output:([^}]*)\}/g;
 
 /** Every problem of the deploy configuration under `root`, each naming its file; empty when deployable. */
-export async function checkDeployConfig(root: string, options: CheckOptions): Promise<string[]> {
+export async function checkDeployConfig(root: string, given: CheckOptions): Promise<string[]> {
+  // Each function's own keys, derived from OAUTH_SECRET as the deploy passes them.
+  const options = { ...given, env: withFunctionKeys(given.env) };
   const { instances, problems } = readInstances(root);
   if (problems.length > 0) return problems;
   const byName = new Map<string, Instance>();

@@ -1,8 +1,10 @@
 // Reads the project's Serverless Components configuration: the root serverless.yml (the API Gateway
 // service) and the function instances it refers to, with ${env:…} and ${output:…} resolved.
+
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { withFunctionKeys } from '../keys/function-keys.ts';
 
 export interface FunctionInstance {
   /** Instance name (`name:` of its serverless.yml). */
@@ -73,6 +75,7 @@ export const OPTIONAL_VARIABLES: readonly string[] = [
   'OAUTH_ACCESS_TOKEN_TTL',
   'OAUTH_CLOCK_TOLERANCE',
   'OAUTH_CHECK_REVOCATION',
+  'OAUTH_BEARER_COOKIE',
   'OAUTH_RESOURCES',
   'OAUTH_REGISTRATION',
   'OAUTH_REGISTRATION_TOKEN',
@@ -154,7 +157,9 @@ export function functionInstanceFiles(root: string): string[] {
     .sort();
 }
 
-export function loadProject(root: string, options: ResolveOptions): Project {
+export function loadProject(root: string, given: ResolveOptions): Project {
+  // Each function's own keys, derived from OAUTH_SECRET: a serverless.yml names only those it needs.
+  const options = { ...given, env: withFunctionKeys(given.env) };
   const rootFile = join(root, 'serverless.yml');
   const rootDoc = readYaml(rootFile);
   const app = String(rootDoc.app ?? '');

@@ -25,8 +25,11 @@ function quoted(value: string): string {
 
 /** Where a resource takes its access token from, and how it words its challenge. */
 export interface BearerOptions {
-  /** Also take `Cookie: id_token=` (default true). */
-  cookie?: boolean;
+  /**
+   * Also take the token from the cookie of this name (none by default: the business function passes
+   * OAUTH_BEARER_COOKIE when it is set; the kit never does).
+   */
+  cookie?: string;
   challenge?: typeof bearerChallenge;
 }
 
@@ -45,13 +48,13 @@ function refuse(
 // `Bearer <jwt>` (RFC 6750 §2.1) or API Gateway's `Bearer id_token="<jwt>"`.
 const AUTHORIZATION = /^Bearer +(?:id_token="([^"]*)"|([A-Za-z0-9._~+/-]+=*)) *$/i;
 
-function fromCookie(header: string | null): string | undefined {
+function fromCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
   let found: string | undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== 'id_token') continue;
-    if (found !== undefined) throw refuse('invalid_request', 'more than one id_token cookie', 400);
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    if (found !== undefined) throw refuse('invalid_request', `more than one ${name} cookie`, 400);
     found = part
       .slice(eq + 1)
       .trim()
@@ -62,7 +65,10 @@ function fromCookie(header: string | null): string | undefined {
 
 /**
  * The one access token of the request. RFC 6750 §2: a client MUST NOT use more than one method, and
- * RFC 9700 §2.2.3 / OAuth 2.1: never from the query string.
+ * RFC 9700 §2.2.3 / OAuth 2.1: never from the query string. A cookie is read only when `options.cookie`
+ * names one (OAUTH_BEARER_COOKIE): the browser sends a cookie with every request, cross-site ones
+ * too, so a cookie credential is open to CSRF and cookie tossing (RFC 6750 §5.3 / §2) wherever no
+ * gateway stands in front.
  */
 export function extractAccessToken(req: HttpRequest, options: BearerOptions = {}): string {
   const challenge = options.challenge ?? bearerChallenge;
@@ -72,7 +78,8 @@ export function extractAccessToken(req: HttpRequest, options: BearerOptions = {}
     throw refuse('invalid_request', 'access tokens are not accepted in the query string', 400, challenge);
   }
   const authorization = req.headers.get('authorization');
-  const cookie = options.cookie === false ? undefined : fromCookie(req.headers.get('cookie'));
+  const cookie =
+    options.cookie === undefined ? undefined : fromCookie(req.headers.get('cookie'), options.cookie);
   let header: string | undefined;
   if (authorization !== null) {
     const match = AUTHORIZATION.exec(authorization);

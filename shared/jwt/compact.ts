@@ -22,14 +22,31 @@ export class CompactJwsError extends Error {
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+// The base64url alphabet (RFC 4648 §5), by value: a character's index is the six bits it encodes.
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 /**
- * Base64url without padding (RFC 7515 §2). A length of 1 mod 4 encodes no whole byte and is refused,
- * as WebCrypto-era decoders (atob) refuse it.
+ * Base64url without padding (RFC 7515 §2), canonical only: undefined for a length of 1 mod 4 (no whole
+ * byte) and for a last character whose unused low bits are not zero (RFC 4648 §3.5). Buffer.from
+ * ignores those bits, so without this check 4 or 16 spellings of one part would decode alike and one
+ * valid token would have many valid forms. The caller has checked the alphabet; this is the check the
+ * sealer's re-encoding makes, without re-encoding.
  */
-function decodeBase64url(part: string, what: string): Buffer {
-  if (part.length % 4 === 1)
-    throw new CompactJwsError('ERR_JWS_INVALID', `Failed to base64url decode the ${what}`);
+export function decodeCanonicalBase64url(part: string): Buffer | undefined {
+  const rest = part.length % 4;
+  if (rest === 1) return undefined;
+  if (rest !== 0) {
+    const last = ALPHABET.indexOf(part[part.length - 1]!);
+    // 2 characters carry 1 byte (4 spare bits), 3 characters carry 2 bytes (2 spare bits).
+    if ((last & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined;
+  }
   return Buffer.from(part, 'base64url');
+}
+
+function decodeBase64url(part: string, what: string): Buffer {
+  const bytes = decodeCanonicalBase64url(part);
+  if (!bytes) throw new CompactJwsError('ERR_JWS_INVALID', `Failed to base64url decode the ${what}`);
+  return bytes;
 }
 
 // The error is made only when thrown: constructing one captures a stack trace, which cost more than
@@ -50,7 +67,8 @@ export function readJsonObject(bytes: Uint8Array): Record<string, unknown> | und
 }
 
 function decodeJsonObject(part: string, error: () => CompactJwsError): Record<string, unknown> {
-  const parsed = part.length % 4 === 1 ? undefined : readJsonObject(Buffer.from(part, 'base64url'));
+  const bytes = decodeCanonicalBase64url(part);
+  const parsed = bytes && readJsonObject(bytes);
   if (!parsed) throw error();
   return parsed;
 }

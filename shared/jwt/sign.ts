@@ -8,6 +8,9 @@ import { SIGNING_ALG, type SigningKey } from './keys.ts';
 
 export type AccessTokenTyp = 'at+jwt' | 'JWT';
 
+/** The longest access-token lifetime the token function may be configured with (OAUTH_ACCESS_TOKEN_TTL). */
+export const MAX_ACCESS_TOKEN_TTL = 86_400;
+
 export interface AccessTokenClaims {
   iss: string;
   sub: string;

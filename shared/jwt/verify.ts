@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { CompactJwsError, decodeClaims, parseCompactJws, verifyRs256 } from './compact.ts';
 import { SIGNING_ALG, type VerificationKey } from './keys.ts';
-import type { AccessTokenTyp } from './sign.ts';
+import { type AccessTokenTyp, MAX_ACCESS_TOKEN_TTL } from './sign.ts';
 
 /** The claims of a verified access token (RFC 9068 §2.2); other claims pass through untouched. */
 export interface VerifiedAccessToken {
@@ -76,7 +76,11 @@ export class TokenRejected extends Error {
   }
 }
 
-const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'] as const;
+// RFC 8725 §3.10: keys named or carried by the token. And parameters that change what the signature
+// covers or how the payload is read, none of which we write or understand: `crit` (RFC 7515 §4.1.11),
+// `b64` (RFC 7797 §3: an unencoded payload, meant only with `crit`), `zip` (RFC 7516 §4.1.3:
+// compression, JWE only), `cty` (RFC 7519 §5.2: a nested JWT).
+const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit', 'b64', 'zip', 'cty'] as const;
 const MAX_TOKEN_LENGTH = 8192;
 // RFC 9068 §2.2 (and the gateway's iat/exp): every one must be present.
 const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'client_id'] as const;
@@ -105,6 +109,7 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
       );
     }
     // RFC 8725 §3.10: keys named or carried by the token itself are never used; nor is any extension.
+    // Nothing in the header may change what was signed or how the payload reads (above).
     for (const name of FORBIDDEN_HEADERS) {
       if (name in header) throw new TokenRejected(`header parameter ${name} not accepted`);
     }
@@ -133,10 +138,15 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
     ) {
       claimFailed('unexpected "aud" claim value');
     }
+    // RFC 9068 §2.2 / RFC 7519 §4.1.2: the subject is a string (a user's sub or a client_id).
+    if (typeof claims.sub !== 'string' || claims.sub === '')
+      claimFailed('"sub" claim must be a non-empty string');
     // RFC 7519 §4.1.4–4.1.6: NumericDates, compared in whole seconds with the configured skew.
     const seconds = Math.floor(now() / 1000);
-    if (typeof claims.iat !== 'number') claimFailed('"iat" claim must be a number');
-    const { nbf, exp } = claims;
+    const { iat, nbf, exp } = claims;
+    if (typeof iat !== 'number') claimFailed('"iat" claim must be a number');
+    // RFC 9068 §2.2: iat is when the token was issued; a token from the future was not issued by us.
+    if (iat > seconds + tolerance) claimFailed('"iat" claim is in the future');
     if (nbf !== undefined) {
       if (typeof nbf !== 'number') claimFailed('"nbf" claim must be a number');
       if (nbf > seconds + tolerance) claimFailed('"nbf" claim timestamp check failed');
@@ -144,6 +154,9 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
     if (typeof exp !== 'number') claimFailed('"exp" claim must be a number');
     if (exp <= seconds - tolerance)
       throw new TokenRejected('ERR_JWT_EXPIRED: "exp" claim timestamp check failed');
+    // No token we issue lives longer than the longest configurable lifetime: a later exp (1e308, say)
+    // is not ours, and would outlive every revocation record kept for it.
+    if (exp > seconds + MAX_ACCESS_TOKEN_TTL + tolerance) claimFailed('"exp" claim is too far in the future');
     // RFC 9068 §4: the resource server MUST check typ is "at+jwt" (or "application/at+jwt"), so an
     // ID token or another JWT signed with the same key is never taken for an access token.
     // `at+jwt`, as we write it, needs no normalizing.

@@ -33,8 +33,8 @@ export interface GuardSettings {
    * `realm="work"` as the business function's always have.
    */
   resourceMetadata: boolean;
-  /** Also take the token from `Cookie: id_token=` (the business function; never the kit). */
-  cookie?: boolean;
+  /** Also take the token from the cookie of this name (the business function's OAUTH_BEARER_COOKIE; never the kit). */
+  cookie?: string;
 }
 
 export interface Guard {
@@ -126,7 +126,10 @@ export function createGuard(settings: GuardSettings): Guard {
     },
     verify,
     async authenticate(req, log) {
-      const token = extractAccessToken(req, { cookie: settings.cookie ?? false, challenge });
+      const token = extractAccessToken(req, {
+        ...(settings.cookie === undefined ? {} : { cookie: settings.cookie }),
+        challenge,
+      });
       const claims = await verify(token, log);
       if (log) log.clientId = claims.client_id;
       return { claims, sub: claims.sub, clientId: claims.client_id, scopes: splitScope(claims.scope) };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSigningKeys } from '../../infra/keys/generate.ts';
 import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
+import { deriveKey } from '../../shared/seal.ts';
 import { runTool } from '../support/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'keys-cli-'));
@@ -29,11 +30,23 @@ describe('npm run keys', () => {
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^'|'$/g, '')]),
     );
     expect(Object.keys(lines).sort()).toEqual([
+      'OAUTH_CODE_KEY',
+      'OAUTH_CSRF_KEY',
       'OAUTH_GATEWAY_PUBLIC_KEY',
       'OAUTH_PRIVATE_KEY',
       'OAUTH_PUBLIC_KEYS',
+      'OAUTH_REFRESH_TOKEN_KEY',
       'OAUTH_SECRET',
+      'OAUTH_SESSION_KEY',
     ]);
+    // Each function's own keys are those its configuration derives from the one secret.
+    const secret = new Uint8Array(Buffer.from(lines.OAUTH_SECRET!, 'base64url'));
+    expect(lines.OAUTH_REFRESH_TOKEN_KEY).toBe(
+      Buffer.from(deriveKey(secret, 'refresh token')).toString('base64url'),
+    );
+    expect(lines.OAUTH_CODE_KEY).toBe(
+      Buffer.from(deriveKey(secret, 'authorization code')).toString('base64url'),
+    );
     expect((await importSigningKey(lines.OAUTH_PRIVATE_KEY!)).kid).toBe(key.kid);
     expect((await importPublicKeys(lines.OAUTH_PUBLIC_KEYS!))[0]?.kid).toBe(key.kid);
   });

@@ -1,11 +1,13 @@
 // npm run deploy -- --profile function-url against a local fake of the Tencent Cloud API: the real SDK
 // signs and sends every request; the fake verifies them and keeps state.
+
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listFunctions } from '../../infra/build/bundle.ts';
 import { runDeploy } from '../../infra/deploy/cli.ts';
+import { deriveFunctionKeys } from '../../infra/keys/function-keys.ts';
 import { loadProject } from '../../infra/serverless/project.ts';
 import { runBundle } from '../support/bundles.ts';
 import { runCommand } from '../support/command.ts';
@@ -76,6 +78,14 @@ describe('deploy --profile function-url', () => {
       expect(run.out).toContain(url);
     }
     expect(cloud.env('oauth-business')).not.toHaveProperty('OAUTH_PRIVATE_KEY');
+    // Least privilege: no function gets OAUTH_SECRET; each gets the keys derived for its purposes.
+    const derived = deriveFunctionKeys(env);
+    for (const name of functionNames()) expect(cloud.env(name)).not.toHaveProperty('OAUTH_SECRET');
+    expect(cloud.env('oauth-authorize')).not.toHaveProperty('OAUTH_REFRESH_TOKEN_KEY');
+    expect(cloud.env('oauth-authorize').OAUTH_CODE_KEY).toBe(derived.OAUTH_CODE_KEY);
+    expect(cloud.env('oauth-token').OAUTH_CODE_KEY).toBe(derived.OAUTH_CODE_KEY);
+    expect(cloud.env('oauth-token').OAUTH_REFRESH_TOKEN_KEY).toBe(derived.OAUTH_REFRESH_TOKEN_KEY);
+    expect(cloud.env('oauth-token')).not.toHaveProperty('OAUTH_SESSION_KEY');
     // The token function's zip carries its vendor file (ioredis) beside index.js.
     expect([...cloud.functions.get('default/oauth-token')!.files.keys()]).toContain('vendor/ioredis.js');
     expect(run.out).toMatch(/POST\s+https:\/\/1250000000-[0-9a-f]+\.ap-guangzhou\.tencentscf\.com\/token/);

@@ -73,8 +73,8 @@ describe('deploy/aws/template.yaml (AWS SAM)', () => {
     ],
     [
       'a secret parameter shown',
-      (t: string) => t.replace(/(OauthSecret:\n {4}Type: String\n) {4}NoEcho: true\n/, '$1'),
-      'OauthSecret holds a secret and must be NoEcho',
+      (t: string) => t.replace(/(OauthRefreshTokenKey:\n {4}Type: String\n) {4}NoEcho: true\n/, '$1'),
+      'OauthRefreshTokenKey holds a secret and must be NoEcho',
     ],
     [
       'a route dropped',
@@ -115,8 +115,8 @@ describe('deploy/aliyun/s.yaml (Serverless Devs, FC 3.0)', () => {
     ],
     [
       'a secret written into the file',
-      (t: string) => t.replace(`OAUTH_SECRET: ${envRef('OAUTH_SECRET')}`, 'OAUTH_SECRET: abc'),
-      `OAUTH_SECRET must be ${envRef('OAUTH_SECRET')}`,
+      (t: string) => t.replace(`OAUTH_CODE_KEY: ${envRef('OAUTH_CODE_KEY')}`, 'OAUTH_CODE_KEY: abc'),
+      `OAUTH_CODE_KEY must be ${envRef('OAUTH_CODE_KEY')}`,
     ],
     [
       'a variable missing',

@@ -160,6 +160,7 @@ describe('each function gets only its own environment', () => {
     expect(Object.keys(business.environment).sort()).toEqual([
       'OAUTH_ACCESS_TOKEN_TYP',
       'OAUTH_AUDIENCE',
+      'OAUTH_BEARER_COOKIE',
       'OAUTH_CHECK_REVOCATION',
       'OAUTH_CLOCK_TOLERANCE',
       'OAUTH_ISSUER',

@@ -1,6 +1,8 @@
 // One JSON line per request on stdout, with request id, route, status, latency, client id and error
 // code — and never a secret, password, code, token or private key, whatever the flow.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveFunctionKeys } from '../../infra/keys/function-keys.ts';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
 import type { RequestLogLine } from '../../shared/log.ts';
 import { basic, CONFIDENTIAL_SECRET, POST_SECRET, TEST_USER, testKeys } from '../support/fixtures.ts';
@@ -19,7 +21,13 @@ type LogLine = RequestLogLine & { time: string };
 describe('request logs', () => {
   it('record every flow without a secret, password, code, token or private key', async () => {
     const base = gw.url;
-    const leaks: string[] = [CONFIDENTIAL_SECRET, POST_SECRET, TEST_USER.password, gw.env.OAUTH_SECRET!];
+    const leaks: string[] = [
+      CONFIDENTIAL_SECRET,
+      POST_SECRET,
+      TEST_USER.password,
+      gw.env.OAUTH_SECRET!,
+      ...Object.values(deriveFunctionKeys(gw.env)),
+    ];
     // Fragments of the private key, in the forms it is configured in.
     const pem = Buffer.from(gw.env.OAUTH_PRIVATE_KEY!, 'base64').toString();
     leaks.push(gw.env.OAUTH_PRIVATE_KEY!.slice(200, 260), pem.split('\n')[5]!);

@@ -37,6 +37,8 @@ beforeAll(async () => {
     switch (req.url) {
       case '/good':
         return send(doc('/good'), { 'cache-control': 'max-age=60' });
+      case '/introspector':
+        return send(doc('/introspector', { introspection: true }));
       case '/redirect':
         res.writeHead(302, { location: '/good' });
         return res.end();
@@ -205,6 +207,14 @@ describe('client metadata documents served on loopback (OAUTH_CIMD_ALLOW_LOOPBAC
       cacheSeconds(undefined),
       cacheSeconds('no-store'),
     ]).toEqual([300, 86_400, 300, 300]);
+  });
+
+  it("ignores introspection: true in a metadata document: such a client never introspects others' tokens", async () => {
+    const store = new MemoryStore();
+    const docs = createMetadataDocuments({ store, scopes: ['read'], allowLoopback: true });
+    const client = await docs.resolve(`${base}/introspector`);
+    expect(client.mayIntrospect).toBe(false);
+    expect(await store.get(`cimd:${base}/introspector`)).not.toContain('introspection');
   });
 
   it('refuses OAUTH_CIMD_ALLOW_LOOPBACK at start-up unless the issuer is on loopback', async () => {

@@ -3,6 +3,7 @@
 // malformed bodies, a missing or wrong registration token, and registration floods.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bodyOf, type Harness } from '../support/authorize-flow.ts';
+import { CONFIDENTIAL_SECRET, ISSUER } from '../support/fixtures.ts';
 import { redisForFile } from '../support/redis.ts';
 import { REGISTRATION_TOKEN, register, registrationHarness } from '../support/registration.ts';
 
@@ -46,6 +47,39 @@ describe.skipIf(!redis.available)('hostile registrations', () => {
     const res = await register(h, { ...OK, client_id: 'confidential' });
     expect(res.status).toBe(201);
     expect((await bodyOf(res)).client_id).not.toBe('confidential');
+  });
+
+  it("ignores introspection: true in a registration: the client cannot read other clients' tokens (RFC 7662 §4)", async () => {
+    const res = await register(h, {
+      ...OK,
+      token_endpoint_auth_method: 'client_secret_basic',
+      introspection: true,
+    });
+    expect(res.status).toBe(201);
+    const reg = await bodyOf(res);
+    expect(reg.introspection).toBeUndefined();
+    const basic = (id: string, secret: string) =>
+      `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const issued = await bodyOf(
+      await h.token(
+        new Request(`${ISSUER}/token`, {
+          method: 'POST',
+          headers: { ...form, authorization: basic('confidential', CONFIDENTIAL_SECRET) },
+          body: 'grant_type=client_credentials',
+        }),
+      ),
+    );
+    expect(typeof issued.access_token).toBe('string');
+    const answer = await h.token(
+      new Request(`${ISSUER}/introspect`, {
+        method: 'POST',
+        headers: { ...form, authorization: basic(reg.client_id as string, reg.client_secret as string) },
+        body: `token=${issued.access_token as string}`,
+      }),
+    );
+    expect(answer.status).toBe(200);
+    expect(await bodyOf(answer)).toEqual({ active: false });
   });
 
   it('refuses a body over 16 KB, a body that is not JSON, and another media type', async () => {

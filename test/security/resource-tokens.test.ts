@@ -22,6 +22,8 @@ import { PLATFORMS, sendThrough } from '../support/platforms.ts';
 let gw: TestGateway;
 let business: App;
 let entries: Entries;
+let withCookie: App;
+let cookieEntries: Entries;
 let kit: (event: unknown, context: unknown) => Promise<IntegratedResponse>;
 let restoreLogs: ReturnType<typeof setLogSink>;
 let key: SigningKey;
@@ -32,6 +34,9 @@ beforeAll(async () => {
   gw = await startTestGateway();
   business = createBusinessApp(await loadBusinessConfig(gw.env));
   entries = createEntries(async () => createBusinessApp(await loadBusinessConfig(gw.env)));
+  const cookieEnv = { ...gw.env, OAUTH_BEARER_COOKIE: 'id_token' };
+  withCookie = createBusinessApp(await loadBusinessConfig(cookieEnv));
+  cookieEntries = createEntries(async () => createBusinessApp(await loadBusinessConfig(cookieEnv)));
   key = await importSigningKey((await testKeys()).privatePem);
   issuer = gw.env.OAUTH_ISSUER!;
   audience = gw.env.OAUTH_AUDIENCE!;
@@ -41,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   setLogSink(restoreLogs);
   await entries?.dispose();
+  await cookieEntries?.dispose();
   await gw?.close();
 });
 
@@ -86,6 +92,20 @@ async function attempt(headers: Record<string, string>, query = '') {
     kit: viaKit.statusCode,
     body: await res.text(),
   };
+}
+
+/** Status at the business function configured with OAUTH_BEARER_COOKIE=id_token, alone and through each platform's entry. */
+async function withCookieConfigured(headers: Record<string, string>) {
+  const direct = await runApp(withCookie, new Request(`${issuer}/work`, { headers }));
+  for (const platform of PLATFORMS) {
+    const through = await sendThrough(
+      platform,
+      { business: cookieEntries },
+      new Request(`${issuer}/work`, { headers }),
+    );
+    expect(through.status, platform).toBe(direct.res.status);
+  }
+  return direct.res;
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer id_token="${token}"` });
@@ -287,11 +307,47 @@ describe('forged access tokens at /work', () => {
     await refusedEverywhere(ours({}, claims({ exp: String(now + 300) })));
   });
 
+  it.each([
+    ['a numeric sub', { sub: 42 }],
+    ['an empty sub', { sub: '' }],
+    ['an iat a day in the future', { iat: Math.floor(Date.now() / 1000) + 86_400 }],
+    ['an exp of 1e308', { exp: 1e308 }],
+    ['an exp a year ahead', { exp: Math.floor(Date.now() / 1000) + 365 * 86_400 }],
+  ])(
+    'a token with %s is refused by the backend (RFC 9068 §2.2 claim types and ranges)',
+    async (_what, extra) => {
+      await refusedByBackend(ours({}, claims(extra)));
+    },
+  );
+
+  it.each([
+    ['b64 without crit (RFC 7797 unencoded payload)', { b64: false }],
+    ['b64 true without crit', { b64: true }],
+    ['zip (compressed payload)', { zip: 'DEF' }],
+    ['cty JWT (nested token)', { cty: 'JWT' }],
+  ])('a %s header is refused by the backend', async (_what, header) => {
+    await refusedByBackend(ours(header));
+  });
+
   it('a token quoted with single quotes in the gateway form is refused', async () => {
     const r = await attempt({ authorization: `Bearer id_token='${await valid()}'` });
     expect(r.viaGateway).toBe(401);
     expect(r.direct).toBe(401);
     expect(r.kit).toBe(401);
+  });
+
+  it('a signature spelt with non-zero spare bits in its last character is refused (malleability)', async () => {
+    // The header and payload are signed as spelt; the signature is decoded, and Buffer.from ignores
+    // the bits of its last character that encode nothing: 256 bytes take 342 characters, 4 spare bits.
+    const token = await valid();
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    expect(signature.length % 4).toBe(2);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const respelt = signature.slice(0, -1) + alphabet[last ^ 1];
+    expect(Buffer.from(respelt, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    expect((await attempt(bearer(token))).direct).toBe(200);
+    await refusedEverywhere(`${header}.${payload}.${respelt}`);
   });
 
   it('an oversized token (10 KB of claims) is refused', async () => {
@@ -316,11 +372,27 @@ describe('misplaced and doubled tokens at /work', () => {
     expect(r.kit).toBe(400);
   });
 
-  it('two different tokens (header and cookie) are refused', async () => {
+  it('two different tokens (header and the configured cookie) are refused', async () => {
     const token = await valid();
-    const r = await attempt({ ...bearer(token), cookie: `id_token=${await valid()}` });
-    expect(r.viaGateway).toBe(400);
-    expect(r.direct).toBe(400);
+    const headers = { ...bearer(token), cookie: `id_token=${await valid()}` };
+    expect((await withCookieConfigured(headers)).status).toBe(400);
+    // With no OAUTH_BEARER_COOKIE (the gateway's backend here) a cookie is no credential at all; the
+    // kit never reads one.
+    const r = await attempt(headers);
+    expect(r.viaGateway).toBe(200);
+    expect(r.direct).toBe(200);
+    expect(r.kit).toBe(200);
+  });
+
+  it('a token in the id_token cookie alone is refused by the business function by default (ambient credential)', async () => {
+    const headers = { cookie: `id_token=${await valid()}` };
+    const direct = await runApp(business, new Request(`${issuer}/work`, { headers }));
+    expect(direct.res.status).toBe(401);
+    expect(direct.res.headers.get('www-authenticate')).toBe('Bearer realm="work"');
+    // Every platform's entry and the kit answer as the bare function.
+    expect((await attempt(headers)).kit).toBe(401);
+    // Configured explicitly, the same cookie is read.
+    expect((await withCookieConfigured(headers)).status).toBe(200);
   });
 
   it('two tokens in one Authorization header are refused', async () => {

@@ -34,6 +34,8 @@ export const testClients = [
     grant_types: ['client_credentials'],
     scope: 'read',
     token_endpoint_auth_method: 'client_secret_post',
+    // A resource server: it may introspect any access token (RFC 7662 §4).
+    introspection: true,
   },
   {
     client_id: 'public-app',

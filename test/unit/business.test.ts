@@ -6,10 +6,12 @@ import { AUDIENCE, ISSUER, runApp, testKeys } from '../support/fixtures.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 let app: Awaited<ReturnType<typeof functionsBusinessApp>>;
+let withCookie: typeof app;
 let token: string;
 
 beforeAll(async () => {
   app = await functionsBusinessApp({}, () => NOW);
+  withCookie = await functionsBusinessApp({ OAUTH_BEARER_COOKIE: 'id_token' }, () => NOW);
   const key = await importSigningKey((await testKeys()).privatePem);
   ({ token } = await signAccessToken(key, {
     issuer: ISSUER,
@@ -26,8 +28,8 @@ beforeAll(async () => {
 const work = (headers: Record<string, string> = {}, query = '') =>
   new Request(`${ISSUER}/work${query}`, { headers });
 
-async function call(req: Request) {
-  const { res, log } = await runApp(app, req);
+async function call(req: Request, to = app) {
+  const { res, log } = await runApp(to, req);
   return { status: res.status, text: await res.text(), challenge: res.headers.get('www-authenticate'), log };
 }
 
@@ -38,13 +40,16 @@ describe('GET /work', () => {
       'the gateway form Authorization: Bearer id_token="<jwt>"',
       () => ({ authorization: `Bearer id_token="${token}"` }),
     ],
-    ['Cookie: id_token=<jwt>', () => ({ cookie: `theme=dark; id_token=${token}` })],
+    [
+      'Cookie: id_token=<jwt>, with OAUTH_BEARER_COOKIE=id_token',
+      () => ({ cookie: `theme=dark; id_token=${token}` }),
+    ],
     [
       'the same token in header and cookie',
       () => ({ authorization: `Bearer ${token}`, cookie: `id_token=${token}` }),
     ],
   ])('answers hello world to a valid token in %s', async (_name, headers) => {
-    const r = await call(work(headers()));
+    const r = await call(work(headers()), withCookie);
     expect({ status: r.status, text: r.text }).toEqual({ status: 200, text: 'hello world' });
     expect(r.log.clientId).toBe('confidential');
   });
@@ -73,14 +78,30 @@ describe('GET /work', () => {
   });
 
   it('refuses two different tokens', async () => {
-    const r = await call(work({ authorization: `Bearer ${token}`, cookie: 'id_token=a.b.c' }));
+    const r = await call(work({ authorization: `Bearer ${token}`, cookie: 'id_token=a.b.c' }), withCookie);
     expect(r.status).toBe(400);
     expect(r.challenge).toMatch(/error="invalid_request"/);
   });
 
   it('refuses two id_token cookies', async () => {
-    const r = await call(work({ cookie: `id_token=${token}; id_token=${token}` }));
+    const r = await call(work({ cookie: `id_token=${token}; id_token=${token}` }), withCookie);
     expect(r.status).toBe(400);
+  });
+
+  it('ignores cookies unless OAUTH_BEARER_COOKIE names one', async () => {
+    expect((await call(work({ cookie: `id_token=${token}` }))).status).toBe(401);
+    expect((await call(work({ authorization: `Bearer ${token}`, cookie: 'id_token=a.b.c' }))).status).toBe(
+      200,
+    );
+    const other = await functionsBusinessApp({ OAUTH_BEARER_COOKIE: 'at' }, () => NOW);
+    expect((await call(work({ cookie: `id_token=${token}` }), other)).status).toBe(401);
+    expect((await call(work({ cookie: `at=${token}` }), other)).status).toBe(200);
+  });
+
+  it('names OAUTH_BEARER_COOKIE when it is not a cookie name', async () => {
+    await expect(functionsBusinessApp({ OAUTH_BEARER_COOKIE: 'id token' })).rejects.toThrow(
+      /OAUTH_BEARER_COOKIE must be a cookie name/,
+    );
   });
 
   it('refuses a scheme other than Bearer', async () => {

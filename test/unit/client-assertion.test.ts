@@ -53,16 +53,18 @@ describe('private_key_jwt (RFC 7523)', () => {
     expect(r.log.clientId).toBe(client().clientId);
   });
 
-  it('accepts the token endpoint URL as aud, and client_id alongside', async () => {
-    const r = await token({ ...assertionParams(await es.assertion(TOKEN)), client_id: es.clientId });
+  it('accepts client_id alongside the assertion', async () => {
+    const r = await token({ ...assertionParams(await es.assertion(ISSUER)), client_id: es.clientId });
     expect(r.status).toBe(200);
   });
 
-  it('accepts aud as an array holding the issuer', async () => {
-    const r = await token(
-      assertionParams(await es.assertion(ISSUER, { aud: ['https://x.example', ISSUER] })),
-    );
+  it('accepts aud as an array of the issuer alone, and typ client-authentication+jwt', async () => {
+    const r = await token(assertionParams(await es.assertion(ISSUER, { aud: [ISSUER] })));
     expect(r.status).toBe(200);
+    for (const typ of ['client-authentication+jwt', 'application/client-authentication+jwt']) {
+      const typed = await token(assertionParams(await es.assertion(ISSUER, {}, { typ })));
+      expect(typed.status).toBe(200);
+    }
   });
 
   it('refuses a replayed assertion (jti single use)', async () => {
@@ -152,13 +154,13 @@ describe('private_key_jwt (RFC 7523)', () => {
     });
   });
 
-  it('authenticates at /introspect and /revoke, with that endpoint as aud', async () => {
+  it('authenticates at /introspect and /revoke, with the issuer as aud', async () => {
     const issued = await token(assertionParams(await es.assertion(ISSUER)));
     for (const path of ['/introspect', '/revoke']) {
       const url = `${ISSUER}${path}`;
       const { res } = await runApp(
         app,
-        form({ token: issued.body.access_token, ...assertionParams(await es.assertion(url)) }, {}, url),
+        form({ token: issued.body.access_token, ...assertionParams(await es.assertion(ISSUER)) }, {}, url),
       );
       expect(res.status).toBe(200);
     }

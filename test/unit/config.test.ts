@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createCodeSealer } from '../../shared/authorization-code.ts';
 import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { deriveKey, SEAL_KEY_VARIABLES, type SealPurpose, TOKEN_PURPOSES } from '../../shared/seal.ts';
 import { testEnv } from '../support/fixtures.ts';
 
 async function problemsOf(load: Promise<unknown>): Promise<string[]> {
@@ -29,7 +31,7 @@ describe('token function configuration', () => {
       'OAUTH_ISSUER is missing',
       'OAUTH_AUDIENCE is missing',
       'OAUTH_PRIVATE_KEY is missing',
-      'OAUTH_SECRET is missing',
+      "OAUTH_SECRET is missing (or give this function's own keys: OAUTH_CODE_KEY, OAUTH_REFRESH_TOKEN_KEY)",
       'OAUTH_CLIENTS is missing',
     ]);
   });
@@ -152,5 +154,58 @@ describe('business function configuration', () => {
     const privateJwk = JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB', d: 'AQAB' });
     const problems = await problemsOf(loadBusinessConfig({ ...env, OAUTH_PUBLIC_KEYS: privateJwk }));
     expect(problems).toEqual(['OAUTH_PUBLIC_KEYS holds a private key; give public keys only']);
+  });
+});
+
+describe("each function's own keys instead of OAUTH_SECRET", () => {
+  const own = (secret: string, purposes: readonly SealPurpose[]) => {
+    const bytes = new Uint8Array(Buffer.from(secret, 'base64url'));
+    return Object.fromEntries(
+      purposes.map((p) => [SEAL_KEY_VARIABLES[p], Buffer.from(deriveKey(bytes, p)).toString('base64url')]),
+    );
+  };
+
+  it('opens with its own keys what a one-secret setup sealed, and the other way round', async () => {
+    const env = await testEnv();
+    const { OAUTH_SECRET: secret, ...rest } = env;
+    const split = await loadTokenConfig({ ...rest, ...own(secret!, TOKEN_PURPOSES) });
+    const single = await loadTokenConfig(env);
+    const code = await createCodeSealer(single.sealKeys).seal(
+      {
+        jti: 'j',
+        cid: 'c',
+        ruri: 'https://c.example/cb',
+        rsent: true,
+        sub: 's',
+        scope: 'read',
+        auth_time: 1,
+      },
+      60,
+      Date.now(),
+    );
+    expect(await createCodeSealer(split.sealKeys).open(code, Date.now())).toMatchObject({ jti: 'j' });
+  });
+
+  it('refuses OAUTH_SECRET together with a key of its own, naming both', async () => {
+    const env = await testEnv();
+    const problems = await problemsOf(
+      loadTokenConfig({ ...env, OAUTH_CODE_KEY: own(env.OAUTH_SECRET!, TOKEN_PURPOSES).OAUTH_CODE_KEY! }),
+    );
+    expect(problems).toEqual([
+      "OAUTH_SECRET and OAUTH_CODE_KEY are both set: give either the one secret or this function's own keys",
+    ]);
+  });
+
+  it('names each missing or malformed key of its own', async () => {
+    const { OAUTH_SECRET: secret, ...rest } = await testEnv();
+    const keys = own(secret!, TOKEN_PURPOSES);
+    expect(await problemsOf(loadTokenConfig({ ...rest, OAUTH_CODE_KEY: keys.OAUTH_CODE_KEY! }))).toEqual([
+      'OAUTH_REFRESH_TOKEN_KEY is missing',
+    ]);
+    expect(
+      await problemsOf(loadTokenConfig({ ...rest, ...keys, OAUTH_REFRESH_TOKEN_KEY: 'too-short' })),
+    ).toEqual([
+      'OAUTH_REFRESH_TOKEN_KEY must be 32 bytes in base64url (43 characters), as npm run keys prints it',
+    ]);
   });
 });

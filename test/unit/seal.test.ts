@@ -4,7 +4,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createSealer, deriveKey } from '../../shared/seal.ts';
+import { createSealer, deriveKey, deriveSealKeys } from '../../shared/seal.ts';
 
 const SECRET = new Uint8Array(randomBytes(32));
 const NOW = 1_800_000_000_000;
@@ -16,7 +16,8 @@ const CLAIMS = {
   n: 3,
   nested: { a: [1, 'é'] },
 };
-const sealer = createSealer<typeof CLAIMS>(SECRET, 'authorization code');
+const KEYS = deriveSealKeys(SECRET, ['authorization code', 'session cookie']);
+const sealer = createSealer<typeof CLAIMS>(KEYS, 'authorization code');
 
 function replacePart(value: string, index: number, part: string): string {
   const parts = value.split('.');
@@ -70,9 +71,12 @@ describe('interoperability with jose (RFC 7516)', () => {
 
 describe('what opens as nothing', () => {
   it('a value sealed for another purpose or with another secret', async () => {
-    const session = createSealer(SECRET, 'session cookie');
+    const session = createSealer(KEYS, 'session cookie');
     expect(await session.open(await sealer.seal(CLAIMS, 60, NOW), NOW)).toBeUndefined();
-    const other = createSealer(new Uint8Array(randomBytes(32)), 'authorization code');
+    const other = createSealer(
+      deriveSealKeys(new Uint8Array(randomBytes(32)), ['authorization code']),
+      'authorization code',
+    );
     expect(await other.open(await sealer.seal(CLAIMS, 60, NOW), NOW)).toBeUndefined();
   });
 

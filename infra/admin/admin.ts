@@ -170,6 +170,15 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number>> = {
       io.err(`client ${record.client_id} is registered already (remove it first)\n`);
       return 1;
     }
+    // RFC 9068 §5: a client_credentials token's sub is the client_id; no user may have it as a subject.
+    const users = configured(io, 'OAUTH_USERS', (r) => readUsers(r));
+    if (
+      [...users.values()].some((u) => u.sub === record.client_id) ||
+      (await registry.userBySubject(record.client_id))
+    ) {
+      io.err(`client_id ${record.client_id} is a user's subject: choose another client_id (RFC 9068 §5)\n`);
+      return 1;
+    }
     await registry.putClient(record);
     printJson(io, {
       ...shown(record),
@@ -221,6 +230,12 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number>> = {
     }
     if (await registry.userBySubject(user.sub)) {
       io.err(`another user has the subject ${user.sub}: choose another --sub\n`);
+      return 1;
+    }
+    // RFC 9068 §5: a subject equal to a client_id would pass for that client's own tokens.
+    const clients = configured(io, 'OAUTH_CLIENTS', (r) => readClients(r));
+    if (clients.has(user.sub) || (await registry.getClient(user.sub))) {
+      io.err(`the subject ${user.sub} is a client_id: choose another --sub (RFC 9068 §5)\n`);
       return 1;
     }
     await registry.putUser(user);

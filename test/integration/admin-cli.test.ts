@@ -183,6 +183,21 @@ describe.skipIf(!redis.available)('npm run admin', { timeout: 240_000 }, () => {
         1,
         /in OAUTH_CLIENTS already/,
       ],
+      [
+        ['users', 'add', 'erin', '--sub', 'confidential'],
+        'erin-password',
+        {
+          OAUTH_CLIENTS: JSON.stringify([
+            {
+              client_id: 'confidential',
+              client_secret: 'confidential-client-secret-0123456789',
+              redirect_uris: [REDIRECT],
+            },
+          ]),
+        },
+        1,
+        /the subject confidential is a client_id/,
+      ],
       [['clients', 'show', 'nobody'], '', {}, 1, /no client nobody/],
       [['clients', 'remove'], '', {}, 2, /usage/],
       [['clients', 'frobnicate'], '', {}, 2, /not a command/],

@@ -2,7 +2,7 @@
 // (`private_key_jwt`), checked against the keys registered in its `jwks`.
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import { ASSERTION_ALGS } from './client-keys.ts';
-import type { Client, ClientRegistry } from './clients.ts';
+import type { Client, ClientSource } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import type { Params } from './http/params.ts';
 import { decodeCanonicalBase64url } from './jwt/compact.ts';
@@ -44,7 +44,7 @@ export interface AssertionOptions {
 }
 
 /** Authenticates the client of `params` from its assertion (whichever endpoint it was sent to). */
-export type AssertionVerifier = (clients: ClientRegistry, params: Params) => Promise<Client>;
+export type AssertionVerifier = (clients: ClientSource, params: Params) => Promise<Client>;
 
 function refuse(reason: string): OAuthError {
   // The reason is logged; the client learns only that authentication failed (RFC 6749 §5.2).
@@ -87,7 +87,7 @@ export function createAssertionVerifier(options: AssertionOptions): AssertionVer
     if (params.client_id !== undefined && params.client_id !== clientId) {
       throw new OAuthError('invalid_request', 'client_id differs from the client assertion');
     }
-    const client = clients.get(clientId);
+    const client = await clients.get(clientId);
     if (client?.authMethod !== 'private_key_jwt' || !client.jwks) {
       throw refuse('the client is unknown or is not registered for private_key_jwt');
     }

@@ -1,6 +1,6 @@
 // Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3).
 import type { AssertionVerifier } from './client-assertion.ts';
-import { type Client, type ClientRegistry, secretMatches } from './clients.ts';
+import { type Client, type ClientSource, secretMatches } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import { type Params, parseBasicAuth, readForm } from './http/params.ts';
 import type { HttpRequest } from './http/web.ts';
@@ -17,7 +17,7 @@ function invalidClient(basic: boolean, description = 'client authentication fail
 
 /** `verifyAssertion` enables RFC 7523 `private_key_jwt`; without it client assertions are refused. */
 export function createClientAuthenticator(
-  clients: ClientRegistry,
+  clients: ClientSource,
   verifyAssertion?: AssertionVerifier,
 ): ClientAuthenticator {
   return async (req, params) => {
@@ -41,7 +41,7 @@ export function createClientAuthenticator(
       if (params.client_id !== undefined && params.client_id !== basic.clientId) {
         throw new OAuthError('invalid_request', 'client_id differs from the authenticated client');
       }
-      const client = clients.get(basic.clientId);
+      const client = await clients.get(basic.clientId);
       if (client?.authMethod !== 'client_secret_basic' || !secretMatches(client, basic.clientSecret)) {
         throw invalidClient(true);
       }
@@ -50,7 +50,7 @@ export function createClientAuthenticator(
 
     const clientId = params.client_id;
     if (clientId === undefined) throw invalidClient(false, 'client authentication is required');
-    const client = clients.get(clientId);
+    const client = await clients.get(clientId);
     if (!client) throw invalidClient(false);
     if (viaPost) {
       if (client.authMethod !== 'client_secret_post' || !secretMatches(client, params.client_secret!)) {

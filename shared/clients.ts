@@ -34,6 +34,11 @@ export interface Client {
 
 export type ClientRegistry = ReadonlyMap<string, Client>;
 
+/** Where a client is looked up: OAUTH_CLIENTS alone (a map), or with the registry (shared/registry.ts). */
+export interface ClientSource {
+  get(clientId: string): Client | undefined | Promise<Client | undefined>;
+}
+
 const CLIENT_ID = /^[\x20-\x7E]{1,128}$/; // RFC 6749 Appendix A.1: VSCHAR
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
 const MIN_SECRET_LENGTH = 16;
@@ -106,7 +111,7 @@ function readRedirectUris(
   return uris;
 }
 
-function readClient(reader: EnvReader, item: unknown, where: string): Client | undefined {
+export function readClient(reader: EnvReader, item: unknown, where: string): Client | undefined {
   if (!item || typeof item !== 'object' || Array.isArray(item)) {
     reader.report(`${where} must be an object`);
     return undefined;

@@ -14,6 +14,7 @@ import {
   type VerificationKey,
 } from './jwt/keys.ts';
 import { type AccessTokenTyp, MAX_ACCESS_TOKEN_TTL } from './jwt/sign.ts';
+import { type RegistryConfig, readRegistryConfig } from './registry-config.ts';
 import { checkClientResources, readResources } from './resources.ts';
 import { readRotation } from './rotation.ts';
 import {
@@ -48,6 +49,7 @@ export interface TokenConfig {
   clockTolerance: number;
   /** Absolute life of a refresh-token family (rotation keeps the first expiry). */
   refreshTokenTtl: number;
+  registry: RegistryConfig;
 }
 
 export interface AuthorizeConfig {
@@ -73,6 +75,9 @@ export interface AuthorizeConfig {
    * keys only: the authorize function never holds the private key.
    */
   publicKeys: readonly VerificationKey[];
+  /** The registry's clients and users, and sign-in throttling, live here (shared/registry.ts). */
+  store: string;
+  registry: RegistryConfig;
 }
 
 export interface BusinessConfig {
@@ -187,6 +192,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
   const clockTolerance = readTolerance(reader);
   const refreshTokenTtl = readRefreshTokenTtl(reader);
   const rotation = await readRotation(reader, signingKey);
+  const registry = readRegistryConfig(reader, issuer, store, clients);
   return reader.finish({
     issuer,
     audience,
@@ -201,6 +207,7 @@ export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> 
     accessTokenTyp,
     clockTolerance,
     refreshTokenTtl,
+    registry,
   });
 }
 
@@ -208,7 +215,10 @@ export function readRefreshTokenTtl(reader: EnvReader): number {
   return reader.integer('OAUTH_REFRESH_TOKEN_TTL', 14 * 86_400, 300, 365 * 86_400);
 }
 
-/** The authorize function: no private key and no store (its session is a sealed cookie, codes are sealed). */
+/**
+ * The authorize function: no private key (its session is a sealed cookie, codes are sealed); the store
+ * holds the registry's clients and users and the sign-in limits.
+ */
 export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeConfig>> {
   const reader = new EnvReader(env);
   const issuer = readIssuer(reader);
@@ -220,6 +230,8 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
   const codeTtl = reader.integer('OAUTH_CODE_TTL', 60, 10, 600);
   const sessionTtl = reader.integer('OAUTH_SESSION_TTL', 1800, 60, 86_400);
   const requirePkce = reader.boolean('OAUTH_REQUIRE_PKCE', true);
+  const store = readStore(reader);
+  const registry = readRegistryConfig(reader, issuer, store, clients);
   refuseSubjectClash(reader, clients, users);
   const defaultLocale = reader.oneOf<Locale>('OAUTH_DEFAULT_LOCALE', 'en', SUPPORTED_LOCALES);
   const scopeDescriptions = readScopeDescriptions(reader);
@@ -236,6 +248,8 @@ export async function loadAuthorizeConfig(env: Env): Promise<Readonly<AuthorizeC
     defaultLocale,
     scopeDescriptions,
     publicKeys: publicKeys ?? [],
+    store,
+    registry,
   });
 }
 

@@ -22,18 +22,15 @@ export type OAuthErrorCode =
   // OIDC Core §3.1.2.6: prompt=none could not be honoured.
   | 'login_required'
   | 'consent_required'
-  | 'interaction_required';
+  | 'interaction_required'
+  // RFC 7591 §3.2.2: dynamic registration errors.
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata';
 
-const defaultStatus: Record<OAuthErrorCode, number> = {
-  invalid_request: 400,
+/** The status of each error that is not a 400 (RFC 6749 §5.2: 400 unless said otherwise). */
+const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,
-  invalid_grant: 400,
-  unauthorized_client: 400,
-  unsupported_grant_type: 400,
-  invalid_scope: 400,
-  invalid_target: 400,
   access_denied: 403,
-  unsupported_response_type: 400,
   server_error: 500,
   temporarily_unavailable: 503,
   invalid_token: 401,
@@ -42,9 +39,6 @@ const defaultStatus: Record<OAuthErrorCode, number> = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   payload_too_large: 413,
-  login_required: 400,
-  consent_required: 400,
-  interaction_required: 400,
 };
 
 export interface OAuthErrorOptions {
@@ -67,7 +61,7 @@ export class OAuthError extends Error {
     options: OAuthErrorOptions = {},
   ) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
-    this.status = options.status ?? defaultStatus[error];
+    this.status = options.status ?? defaultStatus[error] ?? 400;
     this.headers = options.headers ?? {};
   }
 

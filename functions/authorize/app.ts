@@ -1,6 +1,7 @@
 // The authorize function: GET/POST /authorize — validates the request, signs the person in, asks for
 // consent and redirects back to the client with a sealed, single-use authorization code.
 import { createCodeSealer } from '../../shared/authorization-code.ts';
+import { createMetadataDocuments, MetadataDocumentError } from '../../shared/client-metadata.ts';
 import { splitScope } from '../../shared/clients.ts';
 import type { AuthorizeConfig } from '../../shared/config.ts';
 import { OAuthError, type OAuthErrorCode } from '../../shared/errors.ts';
@@ -15,6 +16,10 @@ import { createIdTokenHintReader, type IdTokenHint } from '../../shared/jwt/id-t
 import { newTokenId } from '../../shared/jwt/sign.ts';
 import { claimsForScopes, userClaimsOf } from '../../shared/oidc/claims.ts';
 import { verifyPassword } from '../../shared/password.ts';
+import { createClientDirectory, createUserLookup, Registry } from '../../shared/registry.ts';
+import { openStore } from '../../shared/store/open.ts';
+import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';
+import { createThrottle } from '../../shared/throttle.ts';
 import type { User } from '../../shared/users.ts';
 import { handleLogout } from './logout.ts';
 import { htmlResponse, PageText, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
@@ -31,6 +36,8 @@ import { createSessionManager, type Session } from './session.ts';
 
 export interface AuthorizeAppOptions {
   now?: () => number;
+  /** Default: the one OAUTH_STORE names (the registry and the sign-in limits). */
+  store?: Store;
 }
 
 const MAX_PASSWORD_LENGTH = 1024;
@@ -48,7 +55,26 @@ export function createAuthorizeApp(
     new URL(config.issuer).protocol === 'https:',
   );
   const codes = createCodeSealer(config.sealKeys);
-  const usersBySub = new Map<string, User>([...config.users.values()].map((u) => [u.sub, u]));
+  const store = options.store ?? openStore(config.store);
+  const registry = new Registry(store, now);
+  // OAUTH_CLIENTS and OAUTH_USERS first: a registry entry never shadows them.
+  const documents = config.registry.metadataDocuments
+    ? createMetadataDocuments({
+        store,
+        scopes: config.registry.scopes,
+        allowLoopback: config.registry.metadataDocumentsOnLoopback,
+        now,
+      })
+    : undefined;
+  const clients = createClientDirectory({
+    clients: config.clients,
+    registry,
+    now,
+    ...(documents ? { documents } : {}),
+  });
+  const users = createUserLookup(config.users, registry);
+  const throttle = createThrottle(store, now);
+  const limits = config.registry;
   const readIdTokenHint = createIdTokenHintReader(config.publicKeys, config.issuer);
   // An unknown username costs the same scrypt as a known one: no user enumeration by timing.
   const decoyHash = decoyPasswordHash(config.users.values().next().value?.passwordHash);
@@ -61,12 +87,19 @@ export function createAuthorizeApp(
     const params = await readParams(req);
     // OIDC Core §3.1.2.1 ui_locales, then Accept-Language, then OAUTH_DEFAULT_LOCALE.
     page.text = pageText(req, params.get('ui_locales')?.[0]);
-    const request = validateAuthorizationRequest(params, config);
+    // The client is looked up first (it may be in the store); the request is then checked against it.
+    const ids = params.get('client_id');
+    const found = ids?.length === 1 ? await findClient(ids[0]!) : undefined;
+    const request = validateAuthorizationRequest(params, config, () => found);
     ctx.log.clientId = request.client.clientId;
-    return handleRequest(req, new PageContext(req, params, request, page.text));
+    return handleRequest(req, new PageContext(req, params, request, page.text), ctx.sourceIp);
   }
 
-  async function handleRequest(req: HttpRequest, page: PageContext): Promise<HttpResponse> {
+  async function handleRequest(
+    req: HttpRequest,
+    page: PageContext,
+    address: string | undefined,
+  ): Promise<HttpResponse> {
     const { params, request } = page;
     const session = await sessions.read(req, now());
     const submitted = req.method === 'POST' && (params.has('csrf_token') || params.has('decision'));
@@ -76,10 +109,12 @@ export function createAuthorizeApp(
         return page.login(await fresh(), 'sessionExpired', 403);
       }
       if (params.has('decision')) return decide(page, session, params.get('decision')?.[0]);
-      return signIn(page, session, params);
+      return signIn(page, session, params, address);
     }
     const hint = readHint(request);
-    const user = session?.sub !== undefined ? usersBySub.get(session.sub) : undefined;
+    // A session's user is looked up again on every request: a user disabled since the sign-in
+    // (npm run admin -- users disable) or removed has no single sign-on.
+    const user = session?.sub !== undefined ? await users.bySubject(session.sub) : undefined;
     const signedIn =
       session && user && !needsSignIn(request, session, user, hint) ? { session, user } : undefined;
     const remembered = signedIn !== undefined && hasConsent(signedIn.session, request);
@@ -98,7 +133,7 @@ export function createAuthorizeApp(
       return issueCode(page, signedIn.session, signedIn.user);
     }
     if (!signedIn) {
-      const hinted = hint ? usersBySub.get(hint.sub)?.username : request.loginHint;
+      const hinted = hint ? (await users.bySubject(hint.sub))?.username : request.loginHint;
       return page.login(session ?? (await fresh()), undefined, 200, hinted);
     }
     // Consent given earlier in this session to these scopes for this client is not asked again.
@@ -160,24 +195,55 @@ export function createAuthorizeApp(
     return new PageText(negotiateLocale(uiLocales, req.headers.get('accept-language'), config.defaultLocale));
   }
 
+  async function findClient(clientId: string) {
+    try {
+      return await clients.get(clientId);
+    } catch (error) {
+      // Nothing about the client can be trusted: an error page, never a redirect.
+      if (error instanceof MetadataDocumentError) {
+        throw new ErrorPage(400, 'metadataDocumentUnusable', { detail: error.message });
+      }
+      throw error;
+    }
+  }
+
   /** A new anonymous session, and its cookie to set. */
   async function fresh(): Promise<{ session: Session; cookie: string }> {
     const session = sessions.newSession();
     return { session, cookie: await sessions.cookie(session, now()) };
   }
 
-  async function signIn(page: PageContext, previous: Session, params: RawParams): Promise<HttpResponse> {
+  async function signIn(
+    page: PageContext,
+    previous: Session,
+    params: RawParams,
+    address = 'unknown',
+  ): Promise<HttpResponse> {
     const username = params.get('username')?.[0]?.normalize('NFC');
     const password = params.get('password')?.[0];
     if (!username || !password) {
       return page.login(await fresh(), 'enterCredentials', 400, username);
     }
-    const user = config.users.get(username);
+    // Password guessing is limited per username (known or not: no enumeration) and per address; the
+    // limit holds even for the right password, so a guesser learns nothing once it is reached.
+    const [userLimited, addressLimited] = await Promise.all([
+      throttle.exhausted('login-user', username, limits.loginLimit),
+      throttle.exhausted('login-ip', address, limits.loginAddressLimit),
+    ]);
+    if (userLimited || addressLimited) {
+      const minutes = Math.ceil(limits.loginLimit.window / 60);
+      return page.login(await fresh(), 'tooManySignIns', 429, username, { minutes: String(minutes) });
+    }
+    const user = await users.byUsername(username);
     const valid =
       password.length <= MAX_PASSWORD_LENGTH &&
       (await verifyPassword(password, user?.passwordHash ?? decoyHash)) &&
       user !== undefined;
     if (!valid) {
+      await Promise.all([
+        throttle.count('login-user', username, limits.loginLimit),
+        throttle.count('login-ip', address, limits.loginAddressLimit),
+      ]);
       return page.login(await fresh(), 'wrongCredentials', 401, username);
     }
     // OIDC Core §3.1.2.1: the client asked for the person its id_token_hint names; another will not do.
@@ -199,7 +265,7 @@ export function createAuthorizeApp(
     session: Session,
     decision: string | undefined,
   ): Promise<HttpResponse> {
-    const user = session.sub !== undefined ? usersBySub.get(session.sub) : undefined;
+    const user = session.sub !== undefined ? await users.bySubject(session.sub) : undefined;
     if (!user) return page.login(await fresh(), 'signInFirst', 401);
     const { request } = page;
     if (decision === 'deny') {
@@ -314,6 +380,7 @@ export function createAuthorizeApp(
       error?: StringKey,
       status = 200,
       username?: string,
+      errorValues?: Readonly<Record<string, string>>,
     ): HttpResponse {
       const { session, cookie } = 'sid' in state ? { session: state, cookie: undefined } : state;
       const body = renderLoginPage(this.text, {
@@ -322,6 +389,7 @@ export function createAuthorizeApp(
         fields: { ...this.fields, csrf_token: sessions.csrfToken(session) },
         ...(username !== undefined ? { username } : {}),
         ...(error !== undefined ? { error } : {}),
+        ...(errorValues !== undefined ? { errorValues } : {}),
       });
       return htmlResponse(this.text, 'signInTitle', body, {
         status,
@@ -336,6 +404,16 @@ export function createAuthorizeApp(
         username: user.username,
         scopes: splitScope(this.request.scope),
         descriptions: config.scopeDescriptions,
+        ...(documents &&
+        !config.clients.has(this.request.client.clientId) &&
+        /^https?:/.test(this.request.client.clientId)
+          ? {
+              published: {
+                host: new URL(this.request.client.clientId).host,
+                redirectHost: new URL(this.request.redirectUri).host,
+              },
+            }
+          : {}),
         fields: { ...this.fields, csrf_token: sessions.csrfToken(session) },
       });
       // The consent form's POST is answered with a redirect to the client: CSP form-action must allow it.
@@ -345,7 +423,7 @@ export function createAuthorizeApp(
     }
   }
 
-  const logoutDeps = { config, sessions, readIdTokenHint, usersBySub, now };
+  const logoutDeps = { config, sessions, readIdTokenHint, users, findClient, now };
 
   const app: App = async (req, ctx) => {
     const path = routePath(req);
@@ -377,13 +455,24 @@ export function createAuthorizeApp(
         // An OAuthError's description is the protocol's (English): shown as the detail of a translated line.
         const message =
           error instanceof ErrorPage
-            ? text.t(error.key)
+            ? text.t(error.key, error.values)
             : text.t('requestRefused', { detail: error.description });
         return htmlResponse(text, 'errorTitle', renderErrorPage(text, message), { status: error.status });
+      }
+      // The registry or the sign-in limits could not be read: fail closed, never sign in unchecked.
+      if (error instanceof StoreUnavailableError) {
+        ctx.log.error = 'temporarily_unavailable';
+        const { text } = page;
+        return htmlResponse(text, 'errorTitle', renderErrorPage(text, text.t('storeUnavailable')), {
+          status: 503,
+          retryAfter: 5,
+        });
       }
       throw error;
     }
   };
+  // A store handed in belongs to the caller; one opened here is closed with the app.
+  if (!options.store) app.dispose = () => store.close();
   return withHsts(app, config.issuer);
 }
 

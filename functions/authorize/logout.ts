@@ -25,7 +25,10 @@ export interface LogoutDeps {
   config: Readonly<AuthorizeConfig>;
   sessions: SessionManager;
   readIdTokenHint: IdTokenHintReader;
-  usersBySub: ReadonlyMap<string, User>;
+  /** Users from OAUTH_USERS then the registry; a disabled user is not found. */
+  users: { bySubject(sub: string): Promise<User | undefined> };
+  /** Clients from OAUTH_CLIENTS then the registry. */
+  findClient: (clientId: string) => Promise<Client | undefined>;
   now: () => number;
 }
 
@@ -37,7 +40,7 @@ interface LogoutRequest {
 }
 
 /** RP-Initiated Logout 1.0 §2-§3: every check before anything is shown or anyone is redirected. */
-function validateLogoutRequest(params: RawParams, deps: LogoutDeps): LogoutRequest {
+async function validateLogoutRequest(params: RawParams, deps: LogoutDeps): Promise<LogoutRequest> {
   const fields: Record<string, string> = {};
   for (const name of LOGOUT_PARAMETERS) {
     const values = params.get(name) ?? [];
@@ -52,12 +55,12 @@ function validateLogoutRequest(params: RawParams, deps: LogoutDeps): LogoutReque
   }
   let client: Client | undefined;
   if (fields.client_id !== undefined) {
-    client = deps.config.clients.get(fields.client_id);
+    client = await deps.findClient(fields.client_id);
     if (!client) throw new ErrorPage(400, 'unknownClient');
     // §2: with both, the client must be one the ID token was issued to.
     if (hint && !hint.aud.includes(client.clientId)) throw new ErrorPage(400, 'badIdTokenHint');
   } else if (hint && hint.aud.length === 1) {
-    client = deps.config.clients.get(hint.aud[0]!);
+    client = await deps.findClient(hint.aud[0]!);
   }
   let returnTo: URL | undefined;
   const uri = fields.post_logout_redirect_uri;
@@ -78,10 +81,10 @@ export async function handleLogout(
   params: RawParams,
   text: PageText,
 ): Promise<HttpResponse> {
-  const request = validateLogoutRequest(params, deps);
+  const request = await validateLogoutRequest(params, deps);
   const { sessions, now } = deps;
   const session = await sessions.read(req, now());
-  const user = session?.sub !== undefined ? deps.usersBySub.get(session.sub) : undefined;
+  const user = session?.sub !== undefined ? await deps.users.bySubject(session.sub) : undefined;
   const action = new URL(req.url).pathname;
   const formTargets = request.returnTo ? [request.returnTo.origin] : [];
 

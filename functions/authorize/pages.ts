@@ -15,6 +15,7 @@ input:focus,button:focus{outline:3px solid #7aa7ff;outline-offset:1px}
 .actions{display:flex;gap:.75rem;margin-top:1.25rem;flex-wrap:wrap}
 button{flex:1;min-width:8rem;padding:.65rem 1rem;font:inherit;font-weight:600;border-radius:.3rem;border:1px solid #1a56db;background:#1a56db;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1a56db}
+.origin{font-size:1.1rem;background:#fff7e0;padding:.6rem .8rem;border-radius:.3rem}
 .error{background:#fde8e8;color:#8a1c1c;padding:.6rem .8rem;border-radius:.3rem}
 ul{padding-left:1.25rem}
 li{margin:.25rem 0}
@@ -59,6 +60,8 @@ export interface PageOptions {
   /** Extra origins forms may submit to or be redirected to (the client's redirect URI). */
   formTargets?: readonly string[];
   setCookie?: string;
+  /** Seconds, for a 503 or 429 (RFC 9110 §10.2.3). */
+  retryAfter?: number;
 }
 
 /** RFC 9700 §4.16: no framing (clickjacking); CSP allows only our own style sheet and form posts. */
@@ -98,6 +101,7 @@ ${body}
     'referrer-policy': 'no-referrer',
   });
   if (options.setCookie) headers.set('set-cookie', options.setCookie);
+  if (options.retryAfter !== undefined) headers.set('retry-after', String(options.retryAfter));
   return new LiteResponse(html, { status: options.status ?? 200, headers });
 }
 
@@ -117,11 +121,13 @@ export interface LoginPageInput {
   fields: Readonly<Record<string, string | readonly string[]>>;
   username?: string;
   error?: StringKey;
+  /** The values of the error's `{name}`s. */
+  errorValues?: Readonly<Record<string, string>>;
 }
 
 export function renderLoginPage(text: PageText, input: LoginPageInput): string {
   const error = input.error
-    ? `<p class="error" role="alert" id="login-error">${text.t(input.error)}</p>`
+    ? `<p class="error" role="alert" id="login-error">${text.t(input.error, input.errorValues)}</p>`
     : '';
   const describedBy = input.error ? ' aria-describedby="login-error"' : '';
   return `<h1>${text.t('signInTitle')}</h1>
@@ -145,6 +151,11 @@ export interface ConsentPageInput {
   /** The deployment's own scope descriptions (OAUTH_SCOPE_DESCRIPTIONS). */
   descriptions: ScopeDescriptions;
   fields: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * For a client known only by its metadata document: the host that published it, and the host the
+   * browser goes back to, shown prominently (the name in the document is the client's own claim).
+   */
+  published?: { host: string; redirectHost: string };
 }
 
 export function renderConsentPage(text: PageText, input: ConsentPageInput): string {
@@ -159,7 +170,7 @@ export function renderConsentPage(text: PageText, input: ConsentPageInput): stri
       : `<p>${text.t('consentNoScopes')}</p>`;
   return `<h1>${text.t('consentTitle')}</h1>
 <p>${text.t('consentIntro', { client: input.clientId, user: input.username })}</p>
-${scopes}
+${input.published ? publishedBy(text, input.published) : ''}${scopes}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenFields(input.fields)}
 <div class="actions">
@@ -201,4 +212,9 @@ ${hiddenFields(input.fields)}
 export function renderSignedOutPage(text: PageText, message: 'signedOutText' | 'notSignedOutText'): string {
   return `<h1>${text.t(message === 'signedOutText' ? 'signedOutTitle' : 'signOutTitle')}</h1>
 <p role="status">${text.t(message)}</p>`;
+}
+
+function publishedBy(text: PageText, published: { host: string; redirectHost: string }): string {
+  const line = text.t('consentPublishedBy', { host: published.host, redirect: published.redirectHost });
+  return `<p class="origin">${line}</p>\n`;
 }

@@ -42,8 +42,10 @@ export class ErrorPage extends Error {
     readonly status: number,
     /** The message in the page's language; its English text is the error's message. */
     readonly key: StringKey,
+    /** The values of the message's `{name}`s (escaped when the page is rendered). */
+    readonly values: Readonly<Record<string, string>> = {},
   ) {
-    super(en[key]);
+    super(en[key].replace(/\{([a-z]+)\}/g, (m, name: string) => values[name] ?? m));
   }
 }
 
@@ -143,15 +145,17 @@ function isLoopbackIp(hostname: string): boolean {
   return isLoopbackHost(hostname) && hostname !== 'localhost';
 }
 
+/** `findClient` looks the client up; by default in OAUTH_CLIENTS alone. */
 export function validateAuthorizationRequest(
   params: RawParams,
   config: Readonly<AuthorizeConfig>,
+  findClient: (clientId: string) => Client | undefined = (id) => config.clients.get(id),
 ): AuthorizationRequest {
   const clientIds = params.get('client_id') ?? [];
   if (clientIds.length > 1) throw new ErrorPage(400, 'repeatedClientId');
   const clientId = clientIds[0];
   if (clientId === undefined) throw new ErrorPage(400, 'missingClientId');
-  const client = config.clients.get(clientId);
+  const client = findClient(clientId);
   // RFC 6749 §4.1.2.1 / RFC 9700 §4.11: an unknown client never gets a redirect (no open redirector).
   if (!client) throw new ErrorPage(400, 'unknownClient');
 

@@ -5,6 +5,7 @@ import {
   createClientAuthenticator,
   readAuthenticatedForm,
 } from '../../shared/client-auth.ts';
+import { createMetadataDocuments, MetadataDocumentError } from '../../shared/client-metadata.ts';
 import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { withHsts } from '../../shared/http/hsts.ts';
@@ -12,10 +13,12 @@ import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond
 import type { App, RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { buildJwks } from '../../shared/jwt/keys.ts';
+import { createClientDirectory, Registry } from '../../shared/registry.ts';
 import { requireStore } from '../../shared/revocation.ts';
 import { accessTokenLifetime } from '../../shared/rotation.ts';
 import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
+import { createThrottle } from '../../shared/throttle.ts';
 import { createAuthorizationCodeGrant, type GrantHandler } from './authorization-code.ts';
 import { handleClientCredentials } from './client-credentials.ts';
 import { createUserClaimsSealer } from './id-token.ts';
@@ -25,6 +28,7 @@ import { buildMetadata, buildOpenIdMetadata } from './metadata.ts';
 import { createRefreshTokenReader } from './refresh-lookup.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
 import { createRefreshSealer } from './refresh-tokens.ts';
+import { handleRegistration } from './register.ts';
 import { handleRevocation } from './revoke.ts';
 import { createTokenLookup } from './token-lookup.ts';
 import { createUserInfoHandler } from './userinfo.ts';
@@ -48,8 +52,42 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     authorization_code: createAuthorizationCodeGrant(deps, refreshSealer),
     refresh_token: createRefreshTokenGrant(deps, refreshSealer),
   };
+  // OAUTH_CLIENTS first, then the registry in the store; a store that is down is a 503.
+  const registry = new Registry(deps.store, deps.now);
+  const documents = config.registry.metadataDocuments
+    ? createMetadataDocuments({
+        store: deps.store,
+        scopes: config.registry.scopes,
+        allowLoopback: config.registry.metadataDocumentsOnLoopback,
+        now: deps.now,
+      })
+    : undefined;
+  const directory = createClientDirectory({
+    clients: config.clients,
+    registry,
+    now: deps.now,
+    ...(documents ? { documents } : {}),
+  });
+  const clients = {
+    get: (id: string) =>
+      requireStore(() =>
+        directory.get(id).catch((error: unknown) => {
+          if (!(error instanceof MetadataDocumentError)) throw error;
+          throw new OAuthError('invalid_client', 'client authentication failed', {
+            status: 401,
+            cause: error.message,
+          });
+        }),
+      ),
+  };
+  const registration = {
+    config: config.registry,
+    registry,
+    throttle: createThrottle(deps.store, deps.now),
+    now: deps.now,
+  };
   const authenticate = createClientAuthenticator(
-    config.clients,
+    clients,
     createAssertionVerifier({
       issuer: config.issuer,
       store: deps.store,
@@ -87,6 +125,11 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
       case '/revoke':
         if (req.method !== 'POST') methodNotAllowed(['POST']);
         return handleRevocation(tokenState, req, ctx);
+      case '/register':
+        // RFC 7591: off unless OAUTH_REGISTRATION says otherwise, and then absent from the metadata.
+        if (config.registry.registration === 'off') return notFound();
+        if (req.method !== 'POST') methodNotAllowed(['POST']);
+        return handleRegistration(registration, req, ctx);
       case '/.well-known/oauth-authorization-server':
         if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET']);
         return new LiteResponse(metadataBody, { headers: documentHeaders });

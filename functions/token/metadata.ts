@@ -15,6 +15,14 @@ export function buildMetadata(config: Readonly<TokenConfig>): Record<string, unk
     for (const g of client.grantTypes) grants.add(g);
     authMethods.add(client.authMethod);
   }
+  // Clients that register themselves, or are known by a metadata document, use the code flow.
+  const { registration, metadataDocuments } = config.registry;
+  if (registration !== 'off' || metadataDocuments) {
+    for (const g of ['authorization_code', 'refresh_token']) grants.add(g);
+    authMethods.add('none');
+  }
+  if (registration !== 'off')
+    for (const m of ['client_secret_basic', 'client_secret_post']) authMethods.add(m);
   const base = config.issuer;
   return {
     issuer: base,
@@ -41,6 +49,9 @@ export function buildMetadata(config: Readonly<TokenConfig>): Record<string, unk
     ].filter((m) => authMethods.has(m)),
     access_token_signing_alg_values_supported: [SIGNING_ALG],
     ...endpointAuthMetadata(base, authMethods),
+    // RFC 7591 §3 and draft-ietf-oauth-client-id-metadata-document: only when enabled.
+    ...(registration !== 'off' ? { registration_endpoint: `${base}/register` } : {}),
+    ...(metadataDocuments ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 

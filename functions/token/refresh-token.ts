@@ -2,6 +2,7 @@
 import { splitScope } from '../../shared/clients.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { readSealedClaims } from '../../shared/oidc/claims.ts';
+import { Registry } from '../../shared/registry.ts';
 import { storeKey } from '../../shared/store/store.ts';
 import type { GrantHandler } from './authorization-code.ts';
 import { issueTokenResponse, narrowResources, type TokenDeps } from './issue.ts';
@@ -15,6 +16,7 @@ import {
 
 export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: RefreshSealer): GrantHandler {
   const sealer = refreshSealer ?? createRefreshSealer(deps.config.sealKeys);
+  const registry = new Registry(deps.store, deps.now);
 
   return async (client, params) => {
     if (!client.grantTypes.has('refresh_token')) {
@@ -49,6 +51,11 @@ export function createRefreshTokenGrant(deps: TokenDeps, refreshSealer?: Refresh
     // The family check comes before the consume: among concurrent uses of one token, the losers
     // revoke the family only after the winner's consume, so they can never make the winner lose too.
     if (await deps.store.isRevoked(familyKey(claims.fam))) {
+      throw new OAuthError('invalid_grant', 'the grant was revoked');
+    }
+    // A user disabled with `npm run admin -- users disable` keeps no grant.
+    if (await registry.isSubjectDisabled(claims.sub)) {
+      await revokeFamily(deps.store, claims.fam, claims.fexp);
       throw new OAuthError('invalid_grant', 'the grant was revoked');
     }
     if (!(await deps.store.consumeOnce(storeKey('refresh', claims.jti), claims.exp))) {

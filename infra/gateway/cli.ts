@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   let banner = '';
   if (configured.length === 0) {
     const dev = await makeDevEnvironment(port);
-    Object.assign(env, dev.env);
+    // A store given (a local Redis, for registration) is kept; the rest of the generated set applies.
+    const { OAUTH_STORE: devStore, ...generated } = dev.env;
+    Object.assign(env, generated);
+    env.OAUTH_STORE ||= devStore;
     banner = [
       '',
       '  ************************************************************************',

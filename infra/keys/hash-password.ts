@@ -1,6 +1,7 @@
 // npm run hash-password -- <password>: prints a scrypt hash for OAUTH_USERS. With no argument the
 // password is read from stdin (typed without echo on a terminal), so it need not be in shell history.
 import { hashPassword, verifyPassword } from '../../shared/password.ts';
+import { readPassword } from './read-password.ts';
 
 const USAGE = `usage: npm run hash-password -- [<password>]
 
@@ -8,46 +9,6 @@ Prints a password hash for the password_hash field of OAUTH_USERS, e.g.
   OAUTH_USERS='[{"username":"alice","password_hash":"<hash>","sub":"user-alice"}]'
 With no argument the password is read from stdin: typed without echo on a terminal, or piped
 (printf '%s' "$PASSWORD" | npm run -s hash-password). One trailing newline is ignored.`;
-
-async function readHidden(): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write('Password: ');
-  stdin.setRawMode(true);
-  stdin.setEncoding('utf8');
-  stdin.resume();
-  let password = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
-          done();
-          return resolve(password);
-        }
-        if (ch === '\u0003') {
-          done();
-          return reject(new Error('cancelled'));
-        }
-        if (ch === '\u007f' || ch === '\b') password = password.slice(0, -1);
-        else password += ch;
-      }
-    };
-    const done = () => {
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      process.stderr.write('\n');
-    };
-    stdin.on('data', onData);
-  });
-}
-
-async function readPiped(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
-}
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -61,7 +22,7 @@ async function main(): Promise<number> {
   }
   let password: string;
   try {
-    password = args[0] ?? (process.stdin.isTTY ? await readHidden() : await readPiped());
+    password = args[0] ?? (await readPassword());
   } catch {
     return 130;
   }

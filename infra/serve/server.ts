@@ -140,7 +140,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await reply(res, await errorReply(refusal));
       return;
     }
-    await reply(res, await entry.fetch(request));
+    const sourceIp = req.socket.remoteAddress;
+    await reply(res, await entry.fetch(request, sourceIp ? { sourceIp } : undefined));
   };
 
   const server = createServer((req, res) => {

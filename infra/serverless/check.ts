@@ -41,6 +41,7 @@ export const CONTRACT_ROUTES: readonly {
   { method: 'POST', path: '/token', fn: 'token', businessType: 'OAUTH' },
   { method: 'POST', path: '/introspect', fn: 'token' },
   { method: 'POST', path: '/revoke', fn: 'token' },
+  { method: 'POST', path: '/register', fn: 'token' },
   { method: 'GET', path: '/.well-known/oauth-authorization-server', fn: 'token' },
   { method: 'GET', path: '/.well-known/jwks.json', fn: 'token' },
   { method: 'GET', path: '/.well-known/openid-configuration', fn: 'token' },

@@ -7,6 +7,8 @@ export interface RequestContext {
   /** The route as the platform saw it, for logs. */
   route: string;
   log: RequestLog;
+  /** The caller's address as the platform saw it, for per-address limits; absent where it is not told. */
+  sourceIp?: string;
 }
 
 export type App = ((req: HttpRequest, ctx: RequestContext) => Promise<HttpResponse>) & {

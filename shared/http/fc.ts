@@ -16,6 +16,7 @@ import {
   readMethod,
   requestFromParts,
   responseToIntegrated,
+  sourceIpOf,
 } from './event.ts';
 import type { Instance } from './instance.ts';
 import { LiteHeaders, type LiteRequest } from './web.ts';
@@ -31,7 +32,7 @@ export interface FcHttpEvent {
   queryParameters?: Record<string, string>;
   body?: string;
   isBase64Encoded?: boolean;
-  requestContext?: { requestId?: string; http?: { method?: string; path?: string } };
+  requestContext?: { requestId?: string; http?: { method?: string; path?: string; sourceIp?: string } };
 }
 
 export interface FcContext {
@@ -85,6 +86,7 @@ export function fcEntry(instance: Instance): FcHandler {
         randomUUID(),
       route: logRoute(event?.requestContext?.http?.method, event?.rawPath),
       log: {},
+      ...sourceIpOf(event?.requestContext?.http?.sourceIp),
     };
     const out = await responseToIntegrated(await answer(instance, fcEventToRequest, event, ctx));
     logAccess(ctx, out.statusCode, started);

@@ -7,11 +7,12 @@ import { OAuthError } from '../errors.ts';
 import { logAccess, logRoute } from './access-log.ts';
 import type { RequestContext } from './app.ts';
 import { answer } from './boundary.ts';
-import { appendHeader, readMethod } from './event.ts';
+import { appendHeader, readMethod, sourceIpOf } from './event.ts';
 import type { Instance } from './instance.ts';
 import { type HttpResponse, LiteHeaders, LiteRequest, PLAIN_PATH, PlainUrl } from './web.ts';
 
-export type FetchHandler = (request: Request) => Promise<Response>;
+/** `info.sourceIp` is the caller's address where the host knows it (npm run serve: the socket's). */
+export type FetchHandler = (request: Request, info?: { sourceIp?: string }) => Promise<Response>;
 
 /** A Request with its body read; `body` undefined when reading it failed. */
 interface ReadRequest {
@@ -82,12 +83,13 @@ async function readBody(request: Request): Promise<Uint8Array | null | undefined
 
 /** The `fetch` entry over an instance shared with the function's other entries. */
 export function fetchEntry(instance: Instance, requestId: () => string = randomUUID): FetchHandler {
-  return async (request) => {
+  return async (request, info) => {
     const started = process.hrtime.bigint();
     const ctx: RequestContext = {
       requestId: requestId(),
       route: logRoute(request.method, pathOf(request.url)),
       log: {},
+      ...sourceIpOf(info?.sourceIp),
     };
     const read: ReadRequest = { request, body: await readBody(request) };
     const out = await toResponse(await answer(instance, fetchRequestToRequest, read, ctx));

@@ -18,6 +18,7 @@ import {
   readMethod,
   requestFromParts,
   responseToIntegrated,
+  sourceIpOf,
 } from './event.ts';
 import type { Instance } from './instance.ts';
 import { LiteHeaders, type LiteRequest } from './web.ts';
@@ -35,7 +36,7 @@ export interface LambdaV1Event {
   multiValueQueryStringParameters?: Values | null;
   body?: string | null;
   isBase64Encoded?: boolean;
-  requestContext?: { requestId?: string };
+  requestContext?: { requestId?: string; identity?: { sourceIp?: string } };
 }
 
 /** Payload 2.0 (HTTP API) and function URL events; fields beyond these are ignored. */
@@ -47,7 +48,7 @@ export interface LambdaV2Event {
   headers?: Values;
   body?: string;
   isBase64Encoded?: boolean;
-  requestContext?: { requestId?: string; http?: { method?: string } };
+  requestContext?: { requestId?: string; http?: { method?: string; sourceIp?: string } };
 }
 
 export interface LambdaContext {
@@ -122,6 +123,7 @@ export function lambdaEntry(instance: Instance): LambdaHandler {
         randomUUID(),
       route: v2 ? logRoute(e.requestContext?.http?.method, e.rawPath) : logRoute(e.httpMethod, e.path),
       log: {},
+      ...sourceIpOf(v2 ? e.requestContext?.http?.sourceIp : e.requestContext?.identity?.sourceIp),
     };
     const res = await answer(instance, lambdaEventToRequest, event, ctx);
     const cookies = res.headers.getSetCookie();

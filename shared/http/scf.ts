@@ -13,6 +13,7 @@ import {
   readMethod,
   requestFromParts,
   responseToIntegrated,
+  sourceIpOf,
 } from './event.ts';
 import { createInstance, type Instance } from './instance.ts';
 import { LiteHeaders, type LiteRequest } from './web.ts';
@@ -78,6 +79,7 @@ export function scfEntry(instance: Instance): ScfHandler {
         randomUUID(),
       route: logRoute(e.httpMethod, e.path),
       log: {},
+      ...sourceIpOf(e.requestContext?.sourceIp),
     };
     const out = await responseToIntegrated(await answer(instance, eventToRequest, event, ctx));
     logAccess(ctx, out.statusCode, started);

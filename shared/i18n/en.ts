@@ -15,6 +15,10 @@ export const en = {
   consentIntro: '{client} wants to access your account {user}.',
   consentScopes: 'It asks for these permissions:',
   consentNoScopes: 'It asks for no specific permissions.',
+  consentPublishedBy:
+    'This application is described by {host}. If you allow, you will be sent to {redirect}.',
+  tooManySignIns: 'Too many failed sign-ins. Wait up to {minutes} minutes, then try again.',
+  storeUnavailable: 'Sign-in is unavailable for a moment. Please try again shortly.',
   allow: 'Allow',
   deny: 'Deny',
   errorTitle: 'Error',
@@ -40,6 +44,7 @@ export const en = {
   formMediaType: 'The form must be sent as application/x-www-form-urlencoded.',
   formEncoding: 'The form is not valid UTF-8.',
   requestRefused: 'The request was refused: {detail}',
+  metadataDocumentUnusable: "The application's metadata document cannot be used: {detail}.",
   repeatedParameter: 'The request repeats a parameter.',
   unregisteredLogoutRedirect:
     'The address to return to after signing out is not registered for this application.',

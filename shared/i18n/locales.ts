@@ -3,9 +3,11 @@
 import { en, type StringKey, type Strings } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 
-export const LOCALES = { en, 'zh-CN': zhCN } as const satisfies Record<string, Strings>;
-export type Locale = keyof typeof LOCALES;
-export const SUPPORTED_LOCALES = Object.keys(LOCALES) as Locale[];
+// A literal list (not Object.keys of the tables): a function that only reads OAUTH_DEFAULT_LOCALE
+// (through shared/config.ts) does not bundle the page strings.
+export const SUPPORTED_LOCALES = ['en', 'zh-CN'] as const;
+export type Locale = (typeof SUPPORTED_LOCALES)[number];
+export const LOCALES: Readonly<Record<Locale, Strings>> = { en, 'zh-CN': zhCN };
 export type { StringKey, Strings };
 
 /**

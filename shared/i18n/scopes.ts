@@ -42,7 +42,7 @@ export function readScopeDescriptions(
     }
     const entry: Partial<Record<Locale, string>> = {};
     for (const [locale, text] of Object.entries(byLocale)) {
-      if (!(SUPPORTED_LOCALES as string[]).includes(locale)) {
+      if (!(SUPPORTED_LOCALES as readonly string[]).includes(locale)) {
         reader.report(
           `${name}.${scope} has language "${locale.slice(0, 20)}"; use ${SUPPORTED_LOCALES.join(', ')}`,
         );

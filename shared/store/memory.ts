@@ -61,6 +61,21 @@ export class MemoryStore implements Store {
     return this.live(`revoked:${id}`) !== undefined;
   }
 
+  async increment(key: string, expiresAt: number): Promise<number> {
+    const entry = this.live(key);
+    const count = Number(entry?.value ?? 0) + 1;
+    this.set(key, String(count), entry?.expiresAt ?? expiresAt);
+    return count;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    return [...this.entries.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
+  }
+
   // One process: its records live exactly as long as every artefact it could have seen was issued
   // by this process or before it started (the local gateway, tests), so nothing is refused.
   async epoch(): Promise<number> {

@@ -22,6 +22,9 @@ function deferStore(loading: Promise<Store>): Store {
     get: async (key) => (await loading).get(key),
     revoke: async (id, expiresAt) => (await loading).revoke(id, expiresAt),
     isRevoked: async (id) => (await loading).isRevoked(id),
+    increment: async (key, expiresAt) => (await loading).increment(key, expiresAt),
+    delete: async (key) => (await loading).delete(key),
+    keys: async (prefix) => (await loading).keys(prefix),
     epoch: async () => (await loading).epoch(),
     close: async () => (await loading).close(),
   };

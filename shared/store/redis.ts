@@ -20,10 +20,17 @@ if ttl == -1 then return 0 end
 if ttl < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
 return 1`;
 
+// A fixed window: the expiry is set by the increment that creates the counter, never moved after.
+const INCREMENT_SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
 export class RedisStore implements Store {
   private readonly client: Redis;
   private readonly connectTimeoutMs: number;
   private readonly now: () => number;
+  private readonly keyPrefix: string;
   private lastError: unknown;
   /** Server start in our clock (Unix seconds), read at every (re)connection; see `epoch`. */
   private serverStart: Promise<number> | undefined;
@@ -31,8 +38,9 @@ export class RedisStore implements Store {
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
     this.now = options.now ?? Date.now;
+    this.keyPrefix = options.keyPrefix ?? 'oauth:';
     this.client = new Redis(url, {
-      keyPrefix: options.keyPrefix ?? 'oauth:',
+      keyPrefix: this.keyPrefix,
       // Fail fast while Redis is away (the grant answers 503) instead of queueing commands, and keep
       // reconnecting in the background so the instance recovers on its own when Redis is back.
       lazyConnect: true,
@@ -104,6 +112,31 @@ export class RedisStore implements Store {
 
   async isRevoked(id: string): Promise<boolean> {
     return (await this.run((c) => c.exists(`revoked:${id}`))) === 1;
+  }
+
+  async increment(key: string, expiresAt: number): Promise<number> {
+    return Number(await this.run((c) => c.eval(INCREMENT_SCRIPT, 1, key, String(this.ttlMs(expiresAt)))));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.run((c) => c.del(key));
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    // SCAN, not KEYS: it never blocks the server. ioredis does not prefix SCAN's pattern or strip
+    // the prefix from its answers, so both are done here; glob characters in the prefix are escaped.
+    const glob = `${this.keyPrefix}${prefix}`.replace(/[*?[\]\\]/g, '\\$&');
+    const pattern = `${glob}*`;
+    const found = new Set<string>();
+    await this.run(async (c) => {
+      let cursor = '0';
+      do {
+        const [next, batch] = await c.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        for (const key of batch) found.add(key.slice(this.keyPrefix.length));
+        cursor = next;
+      } while (cursor !== '0');
+    });
+    return [...found];
   }
 
   /**

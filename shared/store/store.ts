@@ -20,6 +20,15 @@ export interface Store {
   revoke(id: string, expiresAt: number): Promise<void>;
   isRevoked(id: string): Promise<boolean>;
   /**
+   * Adds one to the counter at `key` and returns the new count. The first increment creates it with
+   * expiry `expiresAt`; later ones keep that expiry (a fixed window, for rate limits).
+   */
+  increment(key: string, expiresAt: number): Promise<number>;
+  /** Forgets `key` (a registry entry removed). */
+  delete(key: string): Promise<void>;
+  /** The keys (without any store-wide prefix) that start with `prefix`, in no particular order. */
+  keys(prefix: string): Promise<string[]>;
+  /**
    * Unix seconds since which the store's records are complete. A single-use artefact (code, refresh
    * token) issued before then may have been used already in records the store has lost (a Redis
    * restart), so the grants refuse it rather than risk a second redemption.
@@ -33,7 +42,23 @@ export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
 
-export type StoreNamespace = 'code' | 'refresh' | 'family' | 'access' | 'assertion';
+export type StoreNamespace =
+  | 'code'
+  | 'refresh'
+  | 'family'
+  | 'access'
+  | 'assertion'
+  // The registry (shared/registry.ts): clients, users, the subject index, and disabled subjects.
+  | 'client'
+  | 'user'
+  | 'subject'
+  | 'disabled'
+  // Rate limits (shared/throttle.ts) and fetched client metadata documents (shared/client-metadata.ts).
+  | 'throttle'
+  | 'cimd';
+
+/** Expiry of records that live until they are removed (year 9999). */
+export const NEVER_EXPIRES = 253_402_300_799;
 
 /** `<namespace>:<id>`: one keyspace, no collisions between purposes. */
 export function storeKey(namespace: StoreNamespace, id: string): string {

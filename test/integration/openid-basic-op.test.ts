@@ -4,7 +4,11 @@
 // openid-connect.test.ts.
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, makeHarness, VERIFIER } from '../support/authorize-flow.ts';
+import { createAuthorizeApp } from '../../functions/authorize/app.ts';
+import { loadAuthorizeConfig } from '../../shared/config.ts';
+import { hashPassword } from '../../shared/password.ts';
+import { Registry } from '../../shared/registry.ts';
+import { type Harness, makeHarness, VERIFIER, wrap } from '../support/authorize-flow.ts';
 import { ISSUER, TEST_USER } from '../support/fixtures.ts';
 import {
   ALICE_CLAIMS,
@@ -176,6 +180,32 @@ describe('oidcc-prompt-none-logged-in / oidcc-prompt-none-not-logged-in', () => 
     const { agent } = await signedInBrowser();
     const stop = await agent.request(authorizeUrl({ prompt: 'none', login_hint: BOB.username }));
     expect(stop.location!.searchParams.get('error')).toBe('interaction_required');
+  });
+
+  it('a store user disabled after signing in: the session no longer signs anyone in (login_required)', async () => {
+    const registry = new Registry(h.store, () => h.clock.now);
+    const carol = { username: 'carol', password: 'carol-test-password-42', sub: 'user-carol' };
+    const record = {
+      username: carol.username,
+      password_hash: await hashPassword(carol.password),
+      sub: carol.sub,
+    };
+    await registry.putUser(record);
+    // The authorize function reading the same store as the registry written to here.
+    const authorize = wrap(
+      createAuthorizeApp(await loadAuthorizeConfig(h.env), { now: () => h.clock.now, store: h.store }),
+    );
+    const agent = new SignInAgent(ISSUER, (req: Request) =>
+      new URL(req.url).pathname === '/authorize' ? authorize(req) : h.token(req),
+    );
+    const back = await agent.authorize(authorizeUrl(), carol);
+    expect(back.searchParams.get('code')).toBeTruthy();
+    const before = await agent.request(authorizeUrl({ prompt: 'none' }));
+    expect(before.location!.searchParams.get('code')).toBeTruthy();
+    await registry.disableUser(record);
+    const after = await agent.request(authorizeUrl({ prompt: 'none' }));
+    expect(after.location!.searchParams.get('error')).toBe('login_required');
+    expect(after.location!.searchParams.get('code')).toBeNull();
   });
 
   it('prompt=none with another value is invalid_request', async () => {

@@ -72,6 +72,30 @@ for (const kind of kinds) {
       await store.revoke(family, T0 + 1);
       expect(await store.isRevoked(family)).toBe(true);
     });
+
+    it('increment counts atomically in a window its first increment fixes', async () => {
+      const key = storeKey('throttle', randomBytes(8).toString('hex'));
+      const counts = await Promise.all(Array.from({ length: 20 }, () => store.increment(key, T0 + 60)));
+      expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await store.increment(key, T0 + 6000)).toBe(21);
+    });
+
+    it('keys lists one namespace, glob characters in it taken literally; delete forgets a key', async () => {
+      const tag = randomBytes(6).toString('hex');
+      await store.put(storeKey('client', `${tag}*a`), '1', T0 + 60);
+      await store.put(storeKey('client', `${tag}?b`), '2', T0 + 60);
+      await store.put(storeKey('client', `${tag}x[c]`), '3', T0 + 60);
+      await store.put(storeKey('user', `${tag}*a`), '4', T0 + 60);
+      expect((await store.keys(storeKey('client', `${tag}*`))).sort()).toEqual([
+        storeKey('client', `${tag}*a`),
+      ]);
+      expect((await store.keys(storeKey('client', tag))).sort()).toEqual(
+        [`${tag}*a`, `${tag}?b`, `${tag}x[c]`].map((id) => storeKey('client', id)).sort(),
+      );
+      await store.delete(storeKey('client', `${tag}?b`));
+      expect(await store.get(storeKey('client', `${tag}?b`))).toBeUndefined();
+      expect(await store.keys(storeKey('client', tag))).toHaveLength(2);
+    });
   });
 }
 

@@ -52,6 +52,9 @@ export function ctx(): RequestContext {
 export function wrap(app: App): (req: Request) => Promise<HttpResponse> {
   return async (req) => {
     const c = ctx();
+    // The caller's address, as a gateway would pass it in requestContext.sourceIp.
+    const sourceIp = req.headers.get('x-test-source-ip');
+    if (sourceIp !== null) c.sourceIp = sourceIp;
     try {
       return await app(req, c);
     } catch (error) {
@@ -123,24 +126,14 @@ export function postForm(url: string, fields: FlowParams, cookie?: string): Requ
   });
 }
 
-/** GET /authorize → login → consent → the redirect to the client (its Location URL). */
+/** GET /authorize → login (as `user`, by default the test user) → consent → the redirect to the client (its Location URL). */
 export async function runAuthorization(
   h: Harness,
   params: FlowParams,
   decision: 'allow' | 'deny' = 'allow',
+  user: { username: string; password: string } = TEST_USER,
 ): Promise<URL> {
-  const first = await h.authorize(new Request(authorizeUrl(params)));
-  if (first.status !== 200)
-    throw new Error(`authorize answered ${first.status}: ${first.headers.get('location')}`);
-  const loginHtml = await first.text();
-  const anonymous = cookieOf(first)!;
-  const loggedIn = await h.authorize(
-    postForm(
-      `${ISSUER}/authorize`,
-      [...hiddenFieldPairsOf(loginHtml), ['username', TEST_USER.username], ['password', TEST_USER.password]],
-      anonymous,
-    ),
-  );
+  const loggedIn = await postLogin(h, params, user.username, user.password);
   if (loggedIn.status !== 303) throw new Error(`login answered ${loggedIn.status}`);
   const session = cookieOf(loggedIn)!;
   const consent = await h.authorize(
@@ -165,4 +158,25 @@ export async function redeem(h: Harness, fields: FlowParams, basic = true): Prom
 
 export async function bodyOf(res: HttpResponse): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
+}
+
+/** Opens the login page for `params` and posts `username` / `password`: the answer to the login. */
+export async function postLogin(
+  h: Harness,
+  params: FlowParams,
+  username: string,
+  password: string,
+  sourceIp?: string,
+): Promise<HttpResponse> {
+  const first = await h.authorize(new Request(authorizeUrl(params)));
+  if (first.status !== 200)
+    throw new Error(`authorize answered ${first.status}: ${first.headers.get('location')}`);
+  const html = await first.text();
+  const login = postForm(
+    `${ISSUER}/authorize`,
+    [...hiddenFieldPairsOf(html), ['username', username], ['password', password]],
+    cookieOf(first)!,
+  );
+  if (sourceIp !== undefined) login.headers.set('x-test-source-ip', sourceIp);
+  return h.authorize(login);
 }

@@ -16,7 +16,11 @@ export interface NpmStart {
 }
 
 /** `args` go after `npm start --`, e.g. `['--profile', 'function-url']`. */
-export async function startNpmStart(args: readonly string[] = []): Promise<NpmStart> {
+/** `env` adds variables (none of the four that switch the development configuration off). */
+export async function startNpmStart(
+  args: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Promise<NpmStart> {
   const port = await freePort();
   let out = '';
   // No OAUTH_* variables: the development configuration is generated.
@@ -25,7 +29,7 @@ export async function startNpmStart(args: readonly string[] = []): Promise<NpmSt
     ['--import', 'tsx', join(ROOT, 'infra/gateway/cli.ts'), ...args],
     {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -229,3 +229,55 @@ describe('response formats and the access log', () => {
     await shared.dispose();
   });
 });
+
+describe("the caller's address in RequestContext, from every entry that is told it", () => {
+  const seen: (string | undefined)[] = [];
+  const entries = createEntries(async () => async (_req, ctx) => {
+    seen.push(ctx.sourceIp);
+    return new LiteResponse('ok', { status: 200 });
+  });
+  const last = () => seen.at(-1);
+
+  it('SCF: requestContext.sourceIp', async () => {
+    await entries.main_handler(loadEvent('apigw-get-work'));
+    expect(last()).toBe('203.0.113.7');
+  });
+
+  it('Lambda payload 1.0: requestContext.identity.sourceIp', async () => {
+    await entries.handler(loadEvent('aws-apigw-rest-v1'), {});
+    expect(last()).toBe('192.0.2.1');
+  });
+
+  it.each([
+    ['aws-http-api-v2', '192.0.2.1'],
+    ['aws-function-url', '123.123.123.123'],
+  ])('Lambda %s: requestContext.http.sourceIp', async (name, ip) => {
+    await entries.handler(loadEvent(name), {});
+    expect(last()).toBe(ip);
+  });
+
+  it('FC 3.0: requestContext.http.sourceIp', async () => {
+    const e = loadEvent('fc3-http-trigger');
+    const http = (e.requestContext as { http: Record<string, unknown> }).http;
+    http.sourceIp = '198.51.100.23';
+    await entries.fcHandler(Buffer.from(JSON.stringify(e)));
+    expect(last()).toBe('198.51.100.23');
+  });
+
+  it("fetch: the host's socket address (npm run serve), none when the host does not say", async () => {
+    await entries.fetch(new Request('http://localhost/work'), { sourceIp: '::ffff:127.0.0.1' });
+    expect(last()).toBe('::ffff:127.0.0.1');
+    await entries.fetch(new Request('http://localhost/work'));
+    expect(last()).toBeUndefined();
+  });
+
+  it('an event without an address, or with a non-string one, leaves it unset', async () => {
+    const e = loadEvent('apigw-get-work');
+    (e.requestContext as Record<string, unknown>).sourceIp = 42;
+    await entries.main_handler(e);
+    expect(last()).toBeUndefined();
+    const { requestContext: _r, ...bare } = loadEvent('aws-http-api-v2');
+    await entries.handler({ ...bare, requestContext: { http: { method: 'GET' } } }, {});
+    expect(last()).toBeUndefined();
+  });
+});

@@ -3,6 +3,7 @@
 // once with OAUTH_STORE=redis://… against a real redis-server.
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setCookiePair } from '../../shared/http/cookies.ts';
 import { CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
 import { discover, insecure, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
@@ -22,7 +23,7 @@ class FormClient {
     if (this.cookie) headers.set('cookie', this.cookie);
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
     const setCookie = res.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';', 1)[0];
+    if (setCookie) this.cookie = setCookiePair(setCookie);
     return res;
   }
 

@@ -3,6 +3,7 @@
 import { createAuthorizeApp } from '../../functions/authorize/app.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
 import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
+import { setCookiePair } from '../../shared/http/cookies.ts';
 import { type App, type RequestContext, renderError } from '../../shared/http/scf.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';
@@ -84,7 +85,8 @@ export function standardParams(extra: Record<string, string> = {}): Record<strin
 }
 
 export function cookieOf(res: HttpResponse): string | undefined {
-  return res.headers.get('set-cookie')?.split(';', 1)[0];
+  const set = res.headers.get('set-cookie');
+  return set === null ? undefined : setCookiePair(set);
 }
 
 export function csrfOf(html: string): string {

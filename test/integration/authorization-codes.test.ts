@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../shared/config.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import type { Store } from '../../shared/store/store.ts';
+import { tokenApp } from '../support/apps.ts';
 import {
   bodyOf,
   CONFIDENTIAL_REDIRECT,
@@ -352,10 +352,9 @@ describe.skipIf(!hasRedis)('several function instances sharing one Redis', () =>
     const prefix = `i${randomBytes(4).toString('hex')}:`;
     const connect = (now: () => number) => redis.store({ now, keyPrefix: prefix });
     const h = await makeHarness({}, connect);
-    const config = await loadTokenConfig(h.env);
     const now = () => h.clock.now;
-    const instances = Array.from({ length: 5 }, () =>
-      wrap(createTokenApp(config, { now, store: connect(now) })),
+    const instances = await Promise.all(
+      Array.from({ length: 5 }, async () => wrap(await tokenApp(h.env, { now, store: connect(now) }))),
     );
     const post = (i: number, fields: Record<string, string>) =>
       instances[i % instances.length]!(

@@ -1,10 +1,9 @@
 // Refresh tokens at /introspect and /revoke (RFC 7662, RFC 7009), with the memory and Redis stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBusinessApp } from '../../functions/business/app.ts';
-import { loadBusinessConfig } from '../../shared/config.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { RedisStore } from '../../shared/store/redis.ts';
 import type { Store } from '../../shared/store/store.ts';
+import { businessApp } from '../support/apps.ts';
 import {
   bodyOf,
   CONFIDENTIAL_REDIRECT,
@@ -125,8 +124,8 @@ for (const kind of kinds) {
     it('revoking the refresh token revokes the access tokens of its grant too (RFC 7009 §2.1)', async () => {
       const { access_token, refresh_token } = await tokens();
       const later = (await bodyOf(await refresh(refresh_token))) as { access_token: string };
-      const business = createBusinessApp(
-        await loadBusinessConfig({ ...h.env, OAUTH_STORE: 'redis://127.0.0.1:1' }),
+      const business = await businessApp(
+        { ...h.env, OAUTH_STORE: 'redis://127.0.0.1:1' },
         { now: () => h.clock.now, store: h.store },
       );
       const work = async (token: string) =>

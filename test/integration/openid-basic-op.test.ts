@@ -4,10 +4,9 @@
 // openid-connect.test.ts.
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { loadAuthorizeConfig } from '../../shared/config.ts';
 import { hashPassword } from '../../shared/password.ts';
 import { Registry } from '../../shared/registry.ts';
+import { authorizeApp } from '../support/apps.ts';
 import { type Harness, makeHarness, VERIFIER, wrap } from '../support/authorize-flow.ts';
 import { ISSUER, TEST_USER } from '../support/fixtures.ts';
 import {
@@ -192,9 +191,7 @@ describe('oidcc-prompt-none-logged-in / oidcc-prompt-none-not-logged-in', () => 
     };
     await registry.putUser(record);
     // The authorize function reading the same store as the registry written to here.
-    const authorize = wrap(
-      createAuthorizeApp(await loadAuthorizeConfig(h.env), { now: () => h.clock.now, store: h.store }),
-    );
+    const authorize = wrap(await authorizeApp(h.env, { now: () => h.clock.now, store: h.store }));
     const agent = new SignInAgent(ISSUER, (req: Request) =>
       new URL(req.url).pathname === '/authorize' ? authorize(req) : h.token(req),
     );

@@ -1,15 +1,13 @@
 // Drives the authorize and token apps in-process (no gateway) with a fixed clock: the login and
 // consent forms are posted like a browser would, following the cookie and the CSRF token.
-import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
 import { setCookiePair } from '../../shared/http/cookies.ts';
-import { type App, type RequestContext, renderError } from '../../shared/http/scf.ts';
+import type { App, RequestContext } from '../../shared/http/scf.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import type { Store } from '../../shared/store/store.ts';
-import { CONFIDENTIAL_SECRET, ISSUER, TEST_USER, testEnv } from './fixtures.ts';
+import { authorizeApp, tokenApp } from './apps.ts';
+import { CONFIDENTIAL_SECRET, ISSUER, runApp, TEST_USER, testEnv } from './fixtures.ts';
 
 export const FIXED_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -40,8 +38,8 @@ export async function makeHarness(
     clock,
     env,
     store: storeInUse,
-    authorize: wrap(createAuthorizeApp(await loadAuthorizeConfig(env), { now })),
-    token: wrap(createTokenApp(await loadTokenConfig(env), { now, store: storeInUse })),
+    authorize: wrap(await authorizeApp(env, { now })),
+    token: wrap(await tokenApp(env, { now, store: storeInUse })),
   };
 }
 
@@ -49,19 +47,9 @@ export function ctx(): RequestContext {
   return { requestId: 'test', route: 'test', log: {} };
 }
 
-/** Calls an app through the same error boundary the SCF adapter uses. */
+/** An app as a function of the request alone, called through the error boundary (runApp). */
 export function wrap(app: App): (req: Request) => Promise<HttpResponse> {
-  return async (req) => {
-    const c = ctx();
-    // The caller's address, as a gateway would pass it in requestContext.sourceIp.
-    const sourceIp = req.headers.get('x-test-source-ip');
-    if (sourceIp !== null) c.sourceIp = sourceIp;
-    try {
-      return await app(req, c);
-    } catch (error) {
-      return renderError(error, c);
-    }
-  };
+  return async (req) => (await runApp(app, req)).res;
 }
 
 /** Parameters as a record, or as name/value pairs when one repeats (RFC 8707 `resource`). */

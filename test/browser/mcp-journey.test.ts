@@ -25,7 +25,7 @@ import { freePort } from '../../infra/net.ts';
 import { protect } from '../../shared/resource-server/index.ts';
 import { chromiumAvailable, launchChromium, withPage } from '../support/browser.ts';
 import { gatewayEvent } from '../support/kit.ts';
-import { type NpmStart, startNpmStart } from '../support/npm-start.ts';
+import { type NpmStart, printedPassword, startNpmStart } from '../support/npm-start.ts';
 import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
 
 const available = chromiumAvailable() && redisAvailable();
@@ -141,7 +141,7 @@ beforeAll(async () => {
     // The authorization server trusts the document server's certificate (and nothing else changes).
     NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
   });
-  password = /user\s+demo \/ (\S+)/.exec(server.output())![1]!;
+  password = printedPassword(server);
 
   // The MCP server: the kit's protect() around a handler, fed the requests of a plain Node server.
   const handler = protect({ issuer, audience: mcpUrl, scopes: ['read'] }, async (_e, _c, who) => ({

@@ -47,6 +47,15 @@ export function ctx(): RequestContext {
   return { requestId: 'test', route: 'test', log: {} };
 }
 
+/**
+ * A request to the harness's functions, routed as the gateway routes it: /authorize and /logout to the
+ * authorize function, every other path to the token function.
+ */
+export function routeRequest(h: Harness, req: Request): Promise<HttpResponse> {
+  const path = new URL(req.url).pathname;
+  return path === '/authorize' || path === '/logout' ? h.authorize(req) : h.token(req);
+}
+
 /** An app as a function of the request alone, called through the error boundary (runApp). */
 export function wrap(app: App): (req: Request) => Promise<HttpResponse> {
   return async (req) => (await runApp(app, req)).res;

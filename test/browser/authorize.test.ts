@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeS256Challenge } from '../../shared/pkce.ts';
 import { chromiumAvailable, useBrowserStage } from '../support/browser.ts';
-import { CONFIDENTIAL_SECRET, TEST_USER, testClients } from '../support/fixtures.ts';
+import { basic, CONFIDENTIAL_SECRET, TEST_USER, testClients } from '../support/fixtures.ts';
 
 const VERIFIER = 'browser-test-verifier-0123456789-abcdefghijklmnop';
 const hasChromium = chromiumAvailable();
@@ -69,7 +69,7 @@ describe.skipIf(!hasChromium)('the login and consent pages in a real browser', (
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`browser-app:${CONFIDENTIAL_SECRET}`).toString('base64')}`,
+        authorization: basic('browser-app', CONFIDENTIAL_SECRET),
       },
       body: new URLSearchParams({
         grant_type: 'authorization_code',

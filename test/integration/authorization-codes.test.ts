@@ -20,7 +20,7 @@ import {
   VERIFIER,
   wrap,
 } from '../support/authorize-flow.ts';
-import { CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
+import { basic, CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
 import { redisForFile } from '../support/redis.ts';
 
 const OTHER_VERIFIER = 'other-verifier-0123456789-0123456789-0123456789';
@@ -362,7 +362,7 @@ describe.skipIf(!hasRedis)('several function instances sharing one Redis', () =>
           method: 'POST',
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
-            authorization: `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`,
+            authorization: basic('confidential', CONFIDENTIAL_SECRET),
           },
           body: new URLSearchParams(fields).toString(),
         }),

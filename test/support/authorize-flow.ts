@@ -7,7 +7,7 @@ import { computeS256Challenge } from '../../shared/pkce.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import type { Store } from '../../shared/store/store.ts';
 import { authorizeApp, tokenApp } from './apps.ts';
-import { CONFIDENTIAL_SECRET, ISSUER, runApp, TEST_USER, testEnv } from './fixtures.ts';
+import { basic, CONFIDENTIAL_SECRET, ISSUER, runApp, TEST_USER, testEnv } from './fixtures.ts';
 
 export const FIXED_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -146,10 +146,9 @@ export async function runAuthorization(
   return new URL(decided.headers.get('location')!);
 }
 
-export async function redeem(h: Harness, fields: FlowParams, basic = true): Promise<HttpResponse> {
+export async function redeem(h: Harness, fields: FlowParams, withBasic = true): Promise<HttpResponse> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (basic)
-    headers.authorization = `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`;
+  if (withBasic) headers.authorization = basic('confidential', CONFIDENTIAL_SECRET);
   return h.token(
     new Request(`${ISSUER}/token`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() }),
   );

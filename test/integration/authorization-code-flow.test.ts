@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setCookiePair } from '../../shared/http/cookies.ts';
 import { CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
 import { discover, insecure, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
+import { redisForFile } from '../support/redis.ts';
 
 const REDIRECT_URI = 'https://client.example/cb';
 const client: oauth.Client = { client_id: 'confidential' };
 const clientAuth = oauth.ClientSecretBasic(CONFIDENTIAL_SECRET);
 
-const hasRedis = redisAvailable();
+const redis = redisForFile();
+const hasRedis = redis.available;
 
 /** Minimal browser: keeps the one session cookie, reads the form's hidden fields. */
 class FormClient {
@@ -70,18 +71,15 @@ for (const kind of stores) {
   describe.skipIf(kind.redis && !hasRedis)(
     `the authorization code flow through the local gateway (${kind.name})`,
     () => {
-      let redis: RedisServer | undefined;
       let gateway: TestGateway;
       let as: oauth.AuthorizationServer;
 
       beforeAll(async () => {
-        if (kind.redis) redis = await startRedis();
-        gateway = await startTestGateway(redis ? { OAUTH_STORE: redis.url } : {});
+        gateway = await startTestGateway(kind.redis ? { OAUTH_STORE: redis.url() } : {});
         as = await discover(gateway.url);
       });
       afterAll(async () => {
         await gateway?.close();
-        await redis?.stop();
       });
 
       /** Authorization request with PKCE → login form → consent form → the callback URL. */

@@ -1,7 +1,6 @@
 // Refresh tokens at /introspect and /revoke (RFC 7662, RFC 7009), with the memory and Redis stores.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../shared/store/memory.ts';
-import { RedisStore } from '../../shared/store/redis.ts';
 import type { Store } from '../../shared/store/store.ts';
 import { businessApp } from '../support/apps.ts';
 import {
@@ -16,22 +15,16 @@ import {
   VERIFIER,
 } from '../support/authorize-flow.ts';
 import { basic, CONFIDENTIAL_SECRET, form, ISSUER, POST_SECRET } from '../support/fixtures.ts';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
+import { redisForFile } from '../support/redis.ts';
 
-const hasRedis = redisAvailable();
-let redis: RedisServer | undefined;
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = redisForFile();
+const hasRedis = redis.available;
 
 const kinds: { name: string; make: (now: () => number) => Store }[] = [
   { name: 'memory store', make: (now) => new MemoryStore({ now }) },
   {
     name: 'Redis store',
-    make: (now) => new RedisStore(redis!.url, { now, keyPrefix: `t${Math.random()}:` }),
+    make: (now) => redis.store({ now }),
   },
 ];
 

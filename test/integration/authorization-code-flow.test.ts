@@ -4,6 +4,7 @@
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setCookiePair } from '../../shared/http/cookies.ts';
+import { hiddenFieldsOf } from '../support/authorize-flow.ts';
 import { CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
 import { discover, insecure, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { redisForFile } from '../support/redis.ts';
@@ -35,17 +36,6 @@ class FormClient {
       body: new URLSearchParams(fields).toString(),
     });
   }
-}
-
-function hiddenFields(html: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[m[1]!] = m[2]!
-      .replace(/&amp;/g, '&')
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'");
-  }
-  return fields;
 }
 
 function formAction(html: string, base: string): URL {
@@ -117,7 +107,7 @@ for (const kind of stores) {
         const loginHtml = await loginPage.text();
         expect(loginHtml).toContain('name="csrf_token"');
         const login = await browser.post(formAction(loginHtml, gateway.url), {
-          ...hiddenFields(loginHtml),
+          ...hiddenFieldsOf(loginHtml),
           username: TEST_USER.username,
           password: TEST_USER.password,
         });
@@ -126,7 +116,7 @@ for (const kind of stores) {
         const consentHtml = await consentPage.text();
         expect(consentHtml).toContain('name="decision" value="allow"');
         const decided = await browser.post(formAction(consentHtml, gateway.url), {
-          ...hiddenFields(consentHtml),
+          ...hiddenFieldsOf(consentHtml),
           decision: 'allow',
         });
         expect(decided.status).toBe(303);

@@ -3,7 +3,6 @@
 import { createCodeSealer } from '../../shared/authorization-code.ts';
 import { createMetadataDocuments, MetadataDocumentError } from '../../shared/client-metadata.ts';
 import { splitScope } from '../../shared/clients.ts';
-import type { AuthorizeConfig } from '../../shared/config.ts';
 import { OAuthError, type OAuthErrorCode } from '../../shared/errors.ts';
 import { withHsts } from '../../shared/http/hsts.ts';
 import { MAX_FORM_BYTES, mediaType, readBody } from '../../shared/http/params.ts';
@@ -13,14 +12,15 @@ import { type HttpRequest, type HttpResponse, LiteResponse, requestUrl } from '.
 import type { StringKey } from '../../shared/i18n/locales.ts';
 import { negotiateLocale } from '../../shared/i18n/locales.ts';
 import { createIdTokenHintReader, type IdTokenHint } from '../../shared/jwt/id-token-hint.ts';
-import { newTokenId } from '../../shared/jwt/sign.ts';
 import { claimsForScopes, userClaimsOf } from '../../shared/oidc/claims.ts';
 import { verifyPassword } from '../../shared/password.ts';
 import { createClientDirectory, createUserLookup, Registry } from '../../shared/registry.ts';
 import { openStore } from '../../shared/store/open.ts';
 import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';
 import { createThrottle } from '../../shared/throttle.ts';
+import { newTokenId } from '../../shared/token-id.ts';
 import type { User } from '../../shared/users.ts';
+import type { AuthorizeConfig } from './config.ts';
 import { handleLogout } from './logout.ts';
 import { htmlResponse, PageText, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.ts';
 import {

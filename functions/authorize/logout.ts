@@ -3,11 +3,11 @@
 // cookie, and with it the remembered consents. The person is sent back only to a post_logout_redirect_uri
 // the client registered, with its state.
 import type { Client } from '../../shared/clients.ts';
-import type { AuthorizeConfig } from '../../shared/config.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/web.ts';
 import { LiteResponse } from '../../shared/http/web.ts';
 import type { IdTokenHint, IdTokenHintReader } from '../../shared/jwt/id-token-hint.ts';
 import type { User } from '../../shared/users.ts';
+import type { AuthorizeConfig } from './config.ts';
 import { htmlResponse, type PageText, renderSignedOutPage, renderSignOutPage } from './pages.ts';
 import { ErrorPage, type RawParams } from './request.ts';
 import type { SessionManager } from './session.ts';

@@ -1,13 +1,13 @@
 // Validation of the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 9700 §2.1, §4.1).
 // Until the client and its redirect URI are known, errors are shown as a page and never redirected.
 import { type Client, splitScope } from '../../shared/clients.ts';
-import type { AuthorizeConfig } from '../../shared/config.ts';
 import { isLoopbackHost } from '../../shared/env.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { en } from '../../shared/i18n/en.ts';
 import type { StringKey } from '../../shared/i18n/locales.ts';
 import { isValidS256Challenge } from '../../shared/pkce.ts';
 import { allowedResources, selectResources } from '../../shared/resources.ts';
+import type { AuthorizeConfig } from './config.ts';
 
 /** Every value of every parameter, in order: repeats are detected after the client is known. */
 export type RawParams = ReadonlyMap<string, readonly string[]>;

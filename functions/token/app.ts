@@ -1,12 +1,6 @@
 // The token function: POST /token, /introspect, /revoke, and the well-known metadata and JWKS documents.
-import { createAssertionVerifier } from '../../shared/client-assertion.ts';
-import {
-  type ClientAuthenticator,
-  createClientAuthenticator,
-  readAuthenticatedForm,
-} from '../../shared/client-auth.ts';
+
 import { createMetadataDocuments, MetadataDocumentError } from '../../shared/client-metadata.ts';
-import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { withHsts } from '../../shared/http/hsts.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
@@ -15,12 +9,14 @@ import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/
 import { buildJwks } from '../../shared/jwt/keys.ts';
 import { createClientDirectory, Registry } from '../../shared/registry.ts';
 import { requireStore } from '../../shared/revocation.ts';
-import { accessTokenLifetime } from '../../shared/rotation.ts';
 import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
 import { createThrottle } from '../../shared/throttle.ts';
 import { createAuthorizationCodeGrant, type GrantHandler } from './authorization-code.ts';
+import { createAssertionVerifier } from './client-assertion.ts';
+import { type ClientAuthenticator, createClientAuthenticator, readAuthenticatedForm } from './client-auth.ts';
 import { handleClientCredentials } from './client-credentials.ts';
+import type { TokenConfig } from './config.ts';
 import { createUserClaimsSealer } from './id-token.ts';
 import { handleIntrospection } from './introspect.ts';
 import type { TokenDeps } from './issue.ts';
@@ -30,6 +26,7 @@ import { createRefreshTokenGrant } from './refresh-token.ts';
 import { createRefreshSealer } from './refresh-tokens.ts';
 import { handleRegistration } from './register.ts';
 import { handleRevocation } from './revoke.ts';
+import { accessTokenLifetime } from './rotation.ts';
 import { createTokenLookup } from './token-lookup.ts';
 import { createUserInfoHandler } from './userinfo.ts';
 

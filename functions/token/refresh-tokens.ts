@@ -1,10 +1,11 @@
 // Refresh tokens: sealed (JWE) with their family and generation; the store keeps single use and
 // family revocation. Rotated on every use (RFC 9700 §4.14.2); reuse of a rotated token revokes the
 // whole family, since either the legitimate client or an attacker holds a stolen copy.
-import { newTokenId } from '../../shared/jwt/sign.ts';
+
 import type { UserClaims } from '../../shared/oidc/claims.ts';
 import { createSealer, type Sealer, type SealKeys } from '../../shared/seal.ts';
 import { type Store, storeKey } from '../../shared/store/store.ts';
+import { newTokenId } from '../../shared/token-id.ts';
 
 export interface RefreshClaims {
   [claim: string]: unknown;

@@ -1,7 +1,7 @@
 // Refresh tokens at /introspect and /revoke (RFC 7662, RFC 7009), with the memory and Redis stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
-import { loadBusinessConfig } from '../../shared/config.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { RedisStore } from '../../shared/store/redis.ts';
 import type { Store } from '../../shared/store/store.ts';

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';

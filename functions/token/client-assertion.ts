@@ -1,13 +1,13 @@
 // RFC 7523 §2.2 / §3: client authentication with a JWT the client signs with its own key
 // (`private_key_jwt`), checked against the keys registered in its `jwks`.
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
-import { ASSERTION_ALGS } from './client-keys.ts';
-import type { Client, ClientSource } from './clients.ts';
-import { OAuthError } from './errors.ts';
-import type { Params } from './http/params.ts';
-import { decodeCanonicalBase64url } from './jwt/compact.ts';
-import { requireStore } from './revocation.ts';
-import { type Store, storeKey } from './store/store.ts';
+import { ASSERTION_ALGS } from '../../shared/client-keys.ts';
+import type { Client, ClientSource } from '../../shared/clients.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import type { Params } from '../../shared/http/params.ts';
+import { decodeCanonicalBase64url } from '../../shared/jwt/compact.ts';
+import { requireStore } from '../../shared/revocation.ts';
+import { type Store, storeKey } from '../../shared/store/store.ts';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** An assertion is for one request: it may not be valid for more than this many seconds ahead. */

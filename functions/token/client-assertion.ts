@@ -15,6 +15,8 @@ export const MAX_ASSERTION_LIFETIME = 300;
 const MAX_ASSERTION_LENGTH = 8192;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'];
+// A used assertion: its client's and its own id, kept until it expires.
+const assertionKey = (clientId: string, jti: string) => storeKey('assertion', `${clientId}:${jti}`);
 /** draft-ietf-oauth-rfc7523bis §4: the explicit type of a client authentication JWT. */
 export const CLIENT_ASSERTION_TYP = 'client-authentication+jwt';
 
@@ -139,7 +141,7 @@ export function createAssertionVerifier(options: AssertionOptions): AssertionVer
       throw refuse('jti missing or too long');
     // RFC 7523 §3: the server may keep used jti values to refuse replays, until the assertion expires.
     const fresh = await requireStore(() =>
-      store.consumeOnce(storeKey('assertion', `${clientId}:${jti}`), exp + clockTolerance),
+      store.consumeOnce(assertionKey(clientId, jti), exp + clockTolerance),
     );
     if (!fresh) throw refuse('the assertion jti was already used');
     return client;

@@ -10,7 +10,7 @@ import type { RequestContext } from '../../shared/http/scf.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/web.ts';
 import { requireStore } from '../../shared/revocation.ts';
 import { type ClientAuthenticator, readAuthenticatedForm } from './client-auth.ts';
-import type { TokenLookup } from './token-lookup.ts';
+import type { TokenLookup } from './lookup.ts';
 
 const INACTIVE = { active: false } as const;
 

@@ -66,6 +66,9 @@ export function clientResources(deps: TokenDeps, client: Client, params: Params)
   return selectResources(requested, allowedResources(client, config.resources));
 }
 
+/** One grant of POST /token, called once the client is authenticated. */
+export type GrantHandler = (client: Client, params: Params) => Promise<HttpResponse>;
+
 export interface Grant {
   subject: string;
   clientId: string;

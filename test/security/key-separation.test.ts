@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { loadTokenConfig } from '../../functions/token/config.ts';
-import { createRefreshSealer } from '../../functions/token/refresh-tokens.ts';
+import { createRefreshSealer } from '../../functions/token/refresh-family.ts';
 import { type FunctionInstance, loadProject } from '../../infra/serverless/project.ts';
 import { testEnv } from '../support/fixtures.ts';
 

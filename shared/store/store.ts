@@ -6,8 +6,8 @@
  * same moment get exactly one `true`. Expiry times are Unix seconds; a record is kept until then and
  * may be forgotten after, so callers pass the expiry of the thing the record is about.
  *
- * Keys are namespaced by the caller (see `storeKey`): authorization codes, refresh tokens, refresh
- * token families, access-token `jti`s (revocation) and client-assertion `jti`s share one keyspace.
+ * Keys are namespaced (see `storeKey`), and each kind of key is built by one function, in the module
+ * that owns its records (listed at `StoreNamespace`).
  */
 export interface Store {
   /** Records `key` as used; `true` the first time only, `false` for every later call until expiry. */
@@ -42,12 +42,17 @@ export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
 
+/** Every kind of record in the store, by the module that owns its keys. */
 export type StoreNamespace =
+  // Single use: redeemed authorization codes (functions/token/grant-authorization-code.ts), spent
+  // refresh tokens (functions/token/refresh-family.ts), used client assertions
+  // (functions/token/client-assertion.ts).
   | 'code'
   | 'refresh'
-  | 'family'
-  | 'access'
   | 'assertion'
+  // Revocation (shared/revocation.ts): revoked access tokens and refresh-token families (grants).
+  | 'access'
+  | 'family'
   // The registry (shared/registry.ts): clients, users, the subject index, and disabled subjects.
   | 'client'
   | 'user'

@@ -12,7 +12,8 @@ import { readUsers, type User, type UserDirectory } from './users.ts';
 const clientKey = (clientId: string) => storeKey('client', clientId);
 const userKey = (username: string) => storeKey('user', username.normalize('NFC'));
 const subjectKey = (sub: string) => storeKey('subject', sub);
-const disabledKey = (sub: string) => storeKey('disabled', sub);
+/** The record of a disabled user (a value: when it was disabled); the refresh grant asks for it beside its family's revocation. */
+export const disabledKey = (sub: string) => storeKey('disabled', sub);
 
 /** A client as stored: its RFC 7591 metadata, the secret only as a digest, and its bookkeeping. */
 export interface ClientRecord {

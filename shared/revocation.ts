@@ -28,14 +28,26 @@ export function isFamilyRevoked(store: Store, family: string): Promise<boolean> 
   return store.isRevoked(familyKey(family));
 }
 
-/** Whether the token's `jti`, or the grant it came from, was revoked. */
-export async function isAccessTokenRevoked(
+/**
+ * Whether the family was revoked or `keys` (e.g. its user's disabled record, `disabledKey`) hold a
+ * value, asked in one round trip.
+ */
+export function isFamilyRevokedOrRecorded(
+  store: Store,
+  family: string,
+  keys: readonly string[],
+): Promise<boolean> {
+  return store.anyRecorded({ revoked: [familyKey(family)], keys });
+}
+
+/** Whether the token's `jti`, or the grant it came from, was revoked: one round trip. */
+export function isAccessTokenRevoked(
   store: Store,
   claims: { jti: string; grant_id?: string | undefined },
 ): Promise<boolean> {
-  const checks = [store.isRevoked(accessTokenKey(claims.jti))];
-  if (claims.grant_id) checks.push(isFamilyRevoked(store, claims.grant_id));
-  return (await Promise.all(checks)).some(Boolean);
+  const revoked = [accessTokenKey(claims.jti)];
+  if (claims.grant_id) revoked.push(familyKey(claims.grant_id));
+  return store.anyRecorded({ revoked });
 }
 
 /**

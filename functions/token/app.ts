@@ -45,7 +45,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
   // OAUTH_CLIENTS first, then the registry in the store; a store that is down is a 503.
   const registry = new Registry(deps.store, deps.now);
   // Built once: every reader and writer of refresh tokens shares its sealer (one derived key).
-  const families = createRefreshFamilies(deps, registry);
+  const families = createRefreshFamilies(deps);
   const storeGrants: Record<string, GrantHandler> = {
     authorization_code: createAuthorizationCodeGrant(deps, families),
     refresh_token: createRefreshTokenGrant(deps, families),

@@ -5,8 +5,8 @@
 // token may still be used, for the refresh grant and for introspection alike.
 
 import type { UserClaims } from '../../shared/oidc/claims.ts';
-import type { Registry } from '../../shared/registry.ts';
-import { isFamilyRevoked, revokeFamily } from '../../shared/revocation.ts';
+import { disabledKey } from '../../shared/registry.ts';
+import { isFamilyRevoked, isFamilyRevokedOrRecorded, revokeFamily } from '../../shared/revocation.ts';
 import { createSealer, type Sealer, type SealKeys } from '../../shared/seal.ts';
 import { storeKey } from '../../shared/store/store.ts';
 import { newTokenId } from '../../shared/token-id.ts';
@@ -82,7 +82,7 @@ export interface RefreshFamilies {
 // A token's single use: recorded when it is redeemed, until it would have expired.
 const spentKey = (jti: string) => storeKey('refresh', jti);
 
-export function createRefreshFamilies(deps: TokenDeps, registry: Registry): RefreshFamilies {
+export function createRefreshFamilies(deps: TokenDeps): RefreshFamilies {
   const { config, store } = deps;
   // One sealer (one derived key, imported once) for every reader and writer of refresh tokens.
   const sealer = createRefreshSealer(config.sealKeys);
@@ -100,8 +100,11 @@ export function createRefreshFamilies(deps: TokenDeps, registry: Registry): Refr
     if (claims.iat < (await store.epoch())) return 'predates-store';
     // The family check comes before the consume: among concurrent uses of one token, the losers
     // revoke the family only after the winner's consume, so they can never make the winner lose too.
-    if (await isFamilyRevoked(store, claims.fam)) return 'revoked';
-    if (await registry.isSubjectDisabled(claims.sub)) return 'disabled';
+    // The family's revocation and its user's disabled record in one round trip; which of them, only
+    // when one is there.
+    if (await isFamilyRevokedOrRecorded(store, claims.fam, [disabledKey(claims.sub)])) {
+      return (await isFamilyRevoked(store, claims.fam)) ? 'revoked' : 'disabled';
+    }
     const unspent =
       use === 'redeem'
         ? await store.consumeOnce(spentKey(claims.jti), claims.exp)

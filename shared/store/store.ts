@@ -20,6 +20,11 @@ export interface Store {
   revoke(id: string, expiresAt: number): Promise<void>;
   isRevoked(id: string): Promise<boolean>;
   /**
+   * Whether any of `revoked` is revoked or any of `keys` holds a value, asked in one round trip: the
+   * checks a request makes together (a token's jti and its grant; a grant and its user) cost one.
+   */
+  anyRecorded(check: RecordCheck): Promise<boolean>;
+  /**
    * Adds one to the counter at `key` and returns the new count. The first increment creates it with
    * expiry `expiresAt`; later ones keep that expiry (a fixed window, for rate limits).
    */
@@ -35,6 +40,12 @@ export interface Store {
    */
   epoch(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** What `Store.anyRecorded` asks about: revoked ids (as `revoke` takes them) and keys (as `put` does). */
+export interface RecordCheck {
+  revoked?: readonly string[];
+  keys?: readonly string[];
 }
 
 /** The store could not be reached or did not answer in time; grants needing it answer 503. */

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { deployFunctionUrls } from '../../infra/deploy/function-url.ts';
 import { runRotate } from '../../infra/deploy/rotate-cli.ts';
 import { rotateKeys } from '../../infra/deploy/rotate-keys.ts';
@@ -10,7 +12,6 @@ import { parseEnvFile } from '../../infra/env-file.ts';
 import { createGatewayVerifier } from '../../infra/gateway/oauth.ts';
 import { generateSigningKeys } from '../../infra/keys/generate.ts';
 import { createApiGatewayClient, createScfClient } from '../../infra/tencent/client.ts';
-import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';

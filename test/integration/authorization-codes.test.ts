@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { loadAuthorizeConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import type { Store } from '../../shared/store/store.ts';

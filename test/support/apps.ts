@@ -2,9 +2,11 @@
 // its entry file reads it (a complete environment: testEnv()'s, a harness's or a gateway's, a deployed
 // function's own), and the app made with the clock and the store the test fixes.
 import { createAuthorizeApp } from '../../functions/authorize/app.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { createBusinessApp } from '../../functions/business/app.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadAuthorizeConfig, loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { Env } from '../../shared/env.ts';
 import type { App } from '../../shared/http/app.ts';
 import type { Store } from '../../shared/store/store.ts';

@@ -224,6 +224,7 @@ describe('an unreachable store', () => {
     get: () => Promise.reject(new StoreUnavailableError('down')),
     revoke: () => Promise.reject(new StoreUnavailableError('down')),
     isRevoked: () => Promise.reject(new StoreUnavailableError('down')),
+    anyRecorded: () => Promise.reject(new StoreUnavailableError('down')),
     increment: () => Promise.reject(new StoreUnavailableError('down')),
     delete: () => Promise.reject(new StoreUnavailableError('down')),
     keys: () => Promise.reject(new StoreUnavailableError('down')),

@@ -1,8 +1,9 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { type GeneratedKeys, generateSigningKeys } from '../../infra/keys/generate.ts';
 import { planRotation } from '../../infra/keys/rotate.ts';
-import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { App } from '../../shared/http/app.ts';
 import { parseInstant } from '../../shared/instant.ts';

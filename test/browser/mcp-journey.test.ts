@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/net.ts';
 import { protect } from '../../shared/resource-server/index.ts';
 import { chromiumAvailable, launchChromium, withPage } from '../support/browser.ts';
-import { gatewayEvent } from '../support/kit.ts';
+import { gatewayEvent } from '../support/events.ts';
 import { type NpmStart, printedPassword, startNpmStart } from '../support/npm-start.ts';
 import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
 

@@ -10,14 +10,11 @@ import { listFunctions } from '../../infra/build/bundle.ts';
 import { KIT_BUDGET_BYTES, KIT_PACKAGE_NAME } from '../../infra/build/package.ts';
 import { loadProject } from '../../infra/serverless/project.ts';
 import { runBundle } from '../support/bundles.ts';
+import { loadEvent } from '../support/events.ts';
 import { CONFIDENTIAL_SECRET, testEnv } from '../support/fixtures.ts';
 import { redisAvailable, startRedis } from '../support/redis.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-function event(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(ROOT, 'test/fixtures/events', `${name}.json`), 'utf8'));
-}
 
 const basic = `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`;
 
@@ -59,7 +56,7 @@ describe('npm run build', () => {
   });
 
   it('token: POST /token from a recorded API Gateway event issues an access token', async () => {
-    const e = event('apigw-post-token');
+    const e = loadEvent('apigw-post-token');
     (e.headers as Record<string, string>).authorization = basic;
     const run = await runBundle(join(outdir, 'token/index.js'), e, envOf('token'));
     expect(run.error).toBeUndefined();
@@ -71,7 +68,7 @@ describe('npm run build', () => {
   });
 
   it('token: GET /.well-known/jwks.json (isBase64Encoded as a string) serves the public key only', async () => {
-    const run = await runBundle(join(outdir, 'token/index.js'), event('apigw-get-jwks'), envOf('token'));
+    const run = await runBundle(join(outdir, 'token/index.js'), loadEvent('apigw-get-jwks'), envOf('token'));
     expect(run.result?.statusCode).toBe(200);
     const jwks = JSON.parse(run.result!.body) as { keys: Record<string, unknown>[] };
     expect(jwks.keys.length).toBeGreaterThan(0);
@@ -79,20 +76,20 @@ describe('npm run build', () => {
   });
 
   it('business: GET /work answers hello world to a token from the token bundle and 401 without one', async () => {
-    const t = event('apigw-post-token');
+    const t = loadEvent('apigw-post-token');
     (t.headers as Record<string, string>).authorization = basic;
     const issued = await runBundle(join(outdir, 'token/index.js'), t, envOf('token'));
     const token = (JSON.parse(issued.result!.body) as { access_token: string }).access_token;
 
     const refused = await runBundle(
       join(outdir, 'business/index.js'),
-      event('apigw-get-work'),
+      loadEvent('apigw-get-work'),
       envOf('business'),
     );
     expect(refused.result?.statusCode).toBe(401);
     expect(JSON.parse(refused.result!.body)).toMatchObject({ error: 'invalid_token' });
 
-    const w = event('apigw-get-work');
+    const w = loadEvent('apigw-get-work');
     (w.headers as Record<string, string>).authorization = `Bearer ${token}`;
     const ok = await runBundle(join(outdir, 'business/index.js'), w, envOf('business'));
     expect(ok.result).toMatchObject({ statusCode: 200, body: 'hello world' });
@@ -107,7 +104,7 @@ describe('npm run build', () => {
       expect(readFileSync(token.file, 'utf8')).not.toContain('cluster-key-slot');
       const redis = await startRedis();
       try {
-        const e = event('apigw-post-token');
+        const e = loadEvent('apigw-post-token');
         (e.headers as Record<string, string>).authorization = basic;
         const run = await runBundle(token.file, e, { ...envOf('token'), OAUTH_STORE: redis.url });
         expect(run.error).toBeUndefined();
@@ -135,7 +132,7 @@ describe('npm run build', () => {
 
   it('every other function loads and answers an integrated response', async () => {
     for (const r of report.results.filter((x) => x.name !== 'token' && x.name !== 'business')) {
-      const run = await runBundle(r.file, event('apigw-get-work'), envOf(r.name));
+      const run = await runBundle(r.file, loadEvent('apigw-get-work'), envOf(r.name));
       expect(run.error).toBeUndefined();
       expect(Number.isInteger(run.result?.statusCode)).toBe(true);
     }

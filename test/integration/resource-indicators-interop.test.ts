@@ -6,10 +6,11 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/net.ts';
 import { createVerifier, OAuthError, protect } from '../../shared/resource-server/index.ts';
+import { gatewayEvent } from '../support/events.ts';
 import { CONFIDENTIAL_SECRET } from '../support/fixtures.ts';
 import { discover, insecure, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { HTTP_REDIRECT, HTTP_VERIFIER, obtainCode } from '../support/http-flow.ts';
-import { gatewayEvent, helloHandler } from '../support/kit.ts';
+import { helloHandler } from '../support/kit.ts';
 
 const MCP = 'https://mcp.example/mcp';
 let gw: TestGateway;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildResourceServerPackage, KIT_PACKAGE_NAME } from '../../infra/build/package.ts';
 import { SCF_INPUTS, validate } from '../../infra/serverless/schema.ts';
-import { gatewayEvent } from '../support/kit.ts';
+import { gatewayEvent } from '../support/events.ts';
 import { type NpmStart, printedSecret, startNpmStart } from '../support/npm-start.ts';
 import { ROOT } from '../support/run.ts';
 

@@ -17,8 +17,9 @@ import {
   standardParams,
   VERIFIER,
 } from '../support/authorize-flow.ts';
+import { gatewayEvent } from '../support/events.ts';
 import { ISSUER, testKeys } from '../support/fixtures.ts';
-import { gatewayEvent, helloHandler } from '../support/kit.ts';
+import { helloHandler } from '../support/kit.ts';
 import { clientCredentials, MCP_RESOURCE, OTHER_RESOURCE, RESOURCES_ENV } from '../support/resources.ts';
 
 const MCP = MCP_RESOURCE;

@@ -12,10 +12,11 @@ import { setLogSink } from '../../shared/log.ts';
 import { protect } from '../../shared/resource-server/index.ts';
 import type { IntegratedResponse } from '../../shared/resource-server/types.ts';
 import { businessApp } from '../support/apps.ts';
+import { gatewayEvent } from '../support/events.ts';
 import { foreignKeyPair, runApp, testKeys } from '../support/fixtures.ts';
 import { rawRs256, standardClaims, tamperPayload, tamperSignature, unsigned } from '../support/forge.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { gatewayEvent, helloHandler } from '../support/kit.ts';
+import { helloHandler } from '../support/kit.ts';
 import { PLATFORMS, sendThrough } from '../support/platforms.ts';
 
 let gw: TestGateway;

@@ -6,6 +6,7 @@ import { eventToRequest } from '../../shared/http/scf.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { authorizeApp, tokenApp } from '../support/apps.ts';
 import { authorizeUrl, standardParams } from '../support/authorize-flow.ts';
+import { gatewayEvent } from '../support/events.ts';
 import { basic, CONFIDENTIAL_SECRET, form, ISSUER, runApp, testEnv } from '../support/fixtures.ts';
 
 let authorize: App;
@@ -19,12 +20,9 @@ beforeAll(async () => {
 
 /** GET /authorize as API Gateway hands it over, with the scheme the request claims. */
 function authorizeEvent(proto: string) {
-  return eventToRequest({
-    httpMethod: 'GET',
-    path: '/authorize',
-    headers: { host: new URL(ISSUER).host, 'x-forwarded-proto': proto },
-    queryString: standardParams(),
-  });
+  const url = new URL(`${ISSUER}/authorize`);
+  for (const [name, value] of Object.entries(standardParams())) url.searchParams.set(name, value);
+  return eventToRequest(gatewayEvent(url.href, { 'x-forwarded-proto': proto }));
 }
 
 describe('the scheme a request claims', () => {

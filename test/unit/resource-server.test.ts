@@ -7,9 +7,10 @@ import { createRemoteKeySource, metadataUrls } from '../../shared/jwt/remote-key
 import { KeysUnavailable } from '../../shared/jwt/verify.ts';
 import { setLogSink } from '../../shared/log.ts';
 import { createVerifier, OAuthError, protect } from '../../shared/resource-server/index.ts';
+import { gatewayEvent } from '../support/events.ts';
 import { rawRs256, standardClaims } from '../support/forge.ts';
 import { type IssuerDouble, startIssuerDouble } from '../support/issuer-double.ts';
-import { gatewayEvent, helloHandler } from '../support/kit.ts';
+import { helloHandler } from '../support/kit.ts';
 
 const RESOURCE = 'https://api.example/orders';
 const METADATA_URL = 'https://api.example/.well-known/oauth-protected-resource/orders';

@@ -34,6 +34,23 @@ function calleeName(expr: ts.Expression): { name: string; each?: ts.CallExpressi
   return undefined;
 }
 
+/**
+ * The title of each row of an `it.each` table whose title takes its first value with `%s`, when every
+ * row names itself with a string (`['a JSON body', …]`, or the string alone): each row is then a case
+ * of its own in the catalogue, as vitest names it.
+ */
+function rowTitles(title: string, rows: readonly ts.Expression[]): string[] | undefined {
+  if (!title.includes('%s') || title.replace('%s', '').includes('%')) return undefined;
+  const names = rows.map((row) => {
+    const first = ts.isArrayLiteralExpression(row) ? row.elements[0] : row;
+    return first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))
+      ? first.text
+      : undefined;
+  });
+  if (names.some((n) => n === undefined)) return undefined;
+  return names.map((n) => title.replace('%s', n!));
+}
+
 export function readCases(root: string): CatalogueCase[] {
   const dir = join(root, 'test', 'security');
   const cases: CatalogueCase[] = [];
@@ -53,10 +70,12 @@ export function readCases(root: string): CatalogueCase[] {
           }
           if (callee.name === 'it' || callee.name === 'it.each' || callee.name === 'test') {
             const table = callee.each?.arguments[0];
-            const variants = table && ts.isArrayLiteralExpression(table) ? table.elements.length : 1;
-            if (!title.startsWith('control:')) {
-              cases.push({ file: relative(root, file), group, title, variants });
-            }
+            const rows = table && ts.isArrayLiteralExpression(table) ? [...table.elements] : undefined;
+            const named = rows && rowTitles(title, rows);
+            if (title.startsWith('control:')) return;
+            if (named)
+              for (const t of named) cases.push({ file: relative(root, file), group, title: t, variants: 1 });
+            else cases.push({ file: relative(root, file), group, title, variants: rows?.length ?? 1 });
             return;
           }
         }

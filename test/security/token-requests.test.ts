@@ -177,114 +177,96 @@ describe('client authentication at /token', () => {
 });
 
 describe('request parsing at /token', () => {
-  it('a JSON body is refused', async () => {
-    await refused(
-      token('{"grant_type":"client_credentials"}', {
-        authorization: confidential,
-        'content-type': 'application/json',
-      }),
+  const withClient = (extra: Record<string, string> = {}) => ({ authorization: confidential, ...extra });
+  it.each<[string, string | Uint8Array, Record<string, string>, number, string]>([
+    [
+      'a JSON body',
+      '{"grant_type":"client_credentials"}',
+      withClient({ 'content-type': 'application/json' }),
       400,
       'invalid_request',
-    );
-  });
-
-  it('a multipart body is refused', async () => {
-    await refused(
-      token('--x\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--x--', {
-        authorization: confidential,
-        'content-type': 'multipart/form-data; boundary=x',
-      }),
+    ],
+    [
+      'a multipart body',
+      '--x\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--x--',
+      withClient({ 'content-type': 'multipart/form-data; boundary=x' }),
       400,
       'invalid_request',
-    );
-  });
-
-  it('a text/plain body is refused', async () => {
-    await refused(
-      token('grant_type=client_credentials', { authorization: confidential, 'content-type': 'text/plain' }),
+    ],
+    [
+      'a text/plain body',
+      'grant_type=client_credentials',
+      withClient({ 'content-type': 'text/plain' }),
       400,
       'invalid_request',
-    );
-  });
-
-  it('a repeated grant_type is refused', async () => {
-    await refused(
-      token('grant_type=client_credentials&grant_type=client_credentials', { authorization: confidential }),
+    ],
+    [
+      'a repeated grant_type',
+      'grant_type=client_credentials&grant_type=client_credentials',
+      withClient(),
       400,
       'invalid_request',
-    );
-  });
-
-  it('a repeated scope is refused', async () => {
-    await refused(
-      token('grant_type=client_credentials&scope=read&scope=write', { authorization: confidential }),
+    ],
+    [
+      'a repeated scope',
+      'grant_type=client_credentials&scope=read&scope=write',
+      withClient(),
       400,
       'invalid_request',
-    );
-  });
-
-  it('a repeated client_id is refused', async () => {
-    await refused(
-      token(`grant_type=client_credentials&client_id=poster&client_id=poster&client_secret=${POST_SECRET}`),
+    ],
+    [
+      'a repeated client_id',
+      `grant_type=client_credentials&client_id=poster&client_id=poster&client_secret=${POST_SECRET}`,
+      {},
       400,
       'invalid_request',
-    );
-  });
-
-  it('invalid UTF-8 in a parameter is refused', async () => {
-    await refused(
-      token('grant_type=client_credentials&scope=%C3%28', { authorization: confidential }),
+    ],
+    [
+      'invalid UTF-8 in a parameter',
+      'grant_type=client_credentials&scope=%C3%28',
+      withClient(),
       400,
       'invalid_request',
-    );
-  });
-
-  it('raw invalid UTF-8 bytes in the body are refused', async () => {
-    const body = Buffer.concat([
-      Buffer.from('grant_type=client_credentials&scope='),
-      Buffer.from([0xc3, 0x28]),
-    ]);
-    await refused(token(body, { authorization: confidential }), 400, 'invalid_request');
-  });
-
-  it('a malformed percent-escape is refused', async () => {
-    await refused(
-      token('grant_type=client_credentials&scope=%G1', { authorization: confidential }),
+    ],
+    [
+      'raw invalid UTF-8 bytes in the body',
+      Buffer.concat([Buffer.from('grant_type=client_credentials&scope='), Buffer.from([0xc3, 0x28])]),
+      withClient(),
       400,
       'invalid_request',
-    );
-  });
-
-  it('a missing grant_type is refused', async () => {
-    await refused(token('scope=read', { authorization: confidential }), 400, 'invalid_request');
-  });
-
-  it('an empty grant_type counts as missing', async () => {
-    await refused(token('grant_type=', { authorization: confidential }), 400, 'invalid_request');
-  });
-
-  it('the resource owner password grant is refused', async () => {
-    await refused(
-      token('grant_type=password&username=a&password=b', { authorization: confidential }),
+    ],
+    [
+      'a malformed percent-escape',
+      'grant_type=client_credentials&scope=%G1',
+      withClient(),
+      400,
+      'invalid_request',
+    ],
+    ['a missing grant_type', 'scope=read', withClient(), 400, 'invalid_request'],
+    ['an empty grant_type (it counts as missing)', 'grant_type=', withClient(), 400, 'invalid_request'],
+    [
+      'the resource owner password grant',
+      'grant_type=password&username=a&password=b',
+      withClient(),
       400,
       'unsupported_grant_type',
-    );
-  });
-
-  it('the implicit grant as a grant_type is refused', async () => {
-    await refused(
-      token('grant_type=implicit', { authorization: confidential }),
+    ],
+    [
+      'the implicit grant as a grant_type',
+      'grant_type=implicit',
+      withClient(),
       400,
       'unsupported_grant_type',
-    );
-  });
-
-  it('a grant_type in another case is refused (values are case-sensitive)', async () => {
-    await refused(
-      token('grant_type=CLIENT_CREDENTIALS', { authorization: confidential }),
+    ],
+    [
+      'a grant_type in another case (values are case-sensitive)',
+      'grant_type=CLIENT_CREDENTIALS',
+      withClient(),
       400,
       'unsupported_grant_type',
-    );
+    ],
+  ])('%s is refused', async (_case, body, headers, status, error) => {
+    await refused(token(body, headers), status, error);
   });
 
   it('parameters in the query string instead of the body are not read', async () => {

@@ -5,22 +5,16 @@
 // refusal's reason carries jose's code and message for the same failure; the negative verification
 // tests run against this path.
 import type { KeyObject } from 'node:crypto';
+import type { AccessTokenClaims } from '../resource-server/types.ts';
 import { CompactJwsError, decodeClaims, parseCompactJws, verifyRs256 } from './compact.ts';
 import { SIGNING_ALG, type VerificationKey } from './keys.ts';
 import { type AccessTokenTyp, MAX_ACCESS_TOKEN_TTL } from './sign.ts';
 
-/** The claims of a verified access token (RFC 9068 §2.2); other claims pass through untouched. */
-export interface VerifiedAccessToken {
-  [claim: string]: unknown;
-  iss: string;
-  aud: string | string[];
-  sub: string;
-  exp: number;
-  iat: number;
-  nbf?: number;
-  jti: string;
-  client_id: string;
-  scope?: string;
+/**
+ * The claims of a verified access token (RFC 9068 §2.2), as the kit hands them to a handler; other
+ * claims pass through untouched. Our own tokens also carry the grant they came from.
+ */
+export interface VerifiedAccessToken extends AccessTokenClaims {
   grant_id?: string;
 }
 

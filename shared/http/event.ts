@@ -2,7 +2,6 @@
 // platform's fields: the method check, the header list, the URL, the body, and the integrated
 // response `{statusCode, headers, body, isBase64Encoded}` all three platforms answer with.
 import { OAuthError } from '../errors.ts';
-import { memoize } from '../memo.ts';
 import { type HttpResponse, LiteHeaders, LiteRequest, LiteResponse, PLAIN_PATH, PlainUrl } from './web.ts';
 
 /** The integrated response: SCF API Gateway, Lambda (payload 1.0 and 2.0) and FC 3.0 all read it. */
@@ -67,13 +66,10 @@ export function encodeQuery(query: unknown): string {
   return parts.join('&');
 }
 
-// The origins of the hosts requests came for (one or two per instance), as URL serializes them.
-const originOf = memoize(16, (base) => new URL(base).origin);
-
 /** `new URL(base).origin`, or undefined when `base` is no URL (the full parse then refuses it). */
 function knownOrigin(base: string): string | undefined {
   try {
-    return originOf(base);
+    return new URL(base).origin;
   } catch {
     return undefined;
   }

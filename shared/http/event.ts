@@ -2,7 +2,7 @@
 // platform's fields: the method check, the header list, the URL, the body, and the integrated
 // response `{statusCode, headers, body, isBase64Encoded}` all three platforms answer with.
 import { OAuthError } from '../errors.ts';
-import { type HttpResponse, LiteHeaders, LiteRequest, LiteResponse, PLAIN_PATH, PlainUrl } from './web.ts';
+import { type HttpResponse, LiteHeaders, LiteRequest, LiteResponse } from './web.ts';
 
 /** The integrated response: SCF API Gateway, Lambda (payload 1.0 and 2.0) and FC 3.0 all read it. */
 export interface IntegratedResponse {
@@ -66,15 +66,6 @@ export function encodeQuery(query: unknown): string {
   return parts.join('&');
 }
 
-/** `new URL(base).origin`, or undefined when `base` is no URL (the full parse then refuses it). */
-function knownOrigin(base: string): string | undefined {
-  try {
-    return new URL(base).origin;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Builds the request from the platform's fields: `path` the request path, `query` an encoded query
  * string without `?`, `headers` made for this request alone. Throws OAuthError for a path no URL holds.
@@ -92,18 +83,13 @@ export function requestFromParts(
   const host =
     hostHeader !== null && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(hostHeader) ? hostHeader : 'localhost';
   const proto = headers.get('x-forwarded-proto') === 'http' ? 'http' : 'https';
-  // Most requests are a plain path with no query to a host seen before: their URL needs no parsing.
-  const origin = query ? undefined : knownOrigin(`${proto}://${host}`);
-  let url: URL | PlainUrl;
-  if (origin !== undefined && PLAIN_PATH.test(path)) url = new PlainUrl(origin, path);
-  else {
-    try {
-      url = new URL(
-        `${proto}://${host}${path.includes('?') || path.includes('#') ? path.replace(/[?#]/g, encodeURIComponent) : path}${query ? `?${query.replace(/#/g, '%23')}` : ''}`,
-      );
-    } catch {
-      throw new OAuthError('invalid_request', 'malformed request path');
-    }
+  let url: URL;
+  try {
+    url = new URL(
+      `${proto}://${host}${path.includes('?') || path.includes('#') ? path.replace(/[?#]/g, encodeURIComponent) : path}${query ? `?${query.replace(/#/g, '%23')}` : ''}`,
+    );
+  } catch {
+    throw new OAuthError('invalid_request', 'malformed request path');
   }
 
   let body: Uint8Array | undefined;

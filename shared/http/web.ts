@@ -266,62 +266,17 @@ export interface RequestInit {
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
-/** What endpoints read of a request's URL: a `URL` has all of it. */
-export interface UrlView {
-  readonly href: string;
-  readonly protocol: string;
-  readonly pathname: string;
-  readonly search: string;
-  readonly searchParams: URLSearchParams;
-}
-
-// A path of characters WHATWG URL leaves as they are, with no empty or dot segment and no query or
-// fragment: as the path of an http(s) URL, its pathname is the path itself.
-export const PLAIN_PATH = /^(?:\/(?!\/|\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@-]*)+$/;
-
-/**
- * An http(s) URL whose origin is known valid and whose path is a `PLAIN_PATH` with no query: read as
- * `new URL(href)` reads it, without parsing it.
- */
-export class PlainUrl implements UrlView {
-  #searchParams: URLSearchParams | undefined;
-
-  /** `origin`: a URL's `origin` (http or https); `pathname`: a `PLAIN_PATH`. */
-  constructor(
-    readonly origin: string,
-    readonly pathname: string,
-  ) {}
-
-  get href(): string {
-    return this.origin + this.pathname;
-  }
-
-  get protocol(): string {
-    return this.origin.startsWith('https:') ? 'https:' : 'http:';
-  }
-
-  get search(): string {
-    return '';
-  }
-
-  /** Empty; shared by the readers of one request, as a URL's is: read it, never change it. */
-  get searchParams(): URLSearchParams {
-    this.#searchParams ??= new URLSearchParams();
-    return this.#searchParams;
-  }
-}
-
 export class LiteRequest extends Body implements HttpRequest {
   readonly method: string;
+  readonly url: string;
   readonly headers: LiteHeaders;
-  #url: string | undefined;
-  #parsedUrl: URL | PlainUrl | undefined;
+  #parsedUrl: URL | undefined;
 
   /**
    * `adopt`: the caller hands over the URL object, the headers and a Uint8Array body it built for this
    * request alone (the SCF adapter does), so none of them is copied or parsed again.
    */
-  constructor(input: string | URL | PlainUrl, init: RequestInit = {}, adopt = false) {
+  constructor(input: string | URL, init: RequestInit = {}, adopt = false) {
     const headers =
       adopt && init.headers instanceof LiteHeaders ? init.headers : new LiteHeaders(init.headers);
     let method = init.method ?? 'GET';
@@ -335,29 +290,21 @@ export class LiteRequest extends Body implements HttpRequest {
     super(body, headers, adopt);
     this.method = method;
     // Throws TypeError for a URL that does not parse, as the standard requires; a URL object has
-    // been parsed already, and a PlainUrl needs no parsing.
-    if (input instanceof PlainUrl) this.#parsedUrl = input;
-    else {
-      this.#url = input instanceof URL ? input.href : new URL(String(input)).href;
-      if (adopt && input instanceof URL) this.#parsedUrl = input;
-    }
+    // been parsed already.
+    this.url = input instanceof URL ? input.href : new URL(String(input)).href;
+    if (adopt && input instanceof URL) this.#parsedUrl = input;
     this.headers = headers;
   }
 
-  get url(): string {
-    this.#url ??= this.#parsedUrl!.href;
-    return this.#url;
-  }
-
   /** `url` parsed, once for all the readers of one request. Shared: read it, never change it. */
-  get parsedUrl(): UrlView {
+  get parsedUrl(): URL {
     this.#parsedUrl ??= new URL(this.url);
     return this.#parsedUrl;
   }
 }
 
 /** The request's URL parsed: once per request for a LiteRequest, anew for any other request. */
-export function requestUrl(req: HttpRequest): UrlView {
+export function requestUrl(req: HttpRequest): URL {
   return req instanceof LiteRequest ? req.parsedUrl : new URL(req.url);
 }
 

@@ -97,8 +97,7 @@ export function requestFromParts(
     body = base64 ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
     headers.set('content-length', String(body.byteLength));
   }
-  // Headers, body and URL were made here for this request alone: the request takes them as they are.
-  return new LiteRequest(url, { method, headers, body: body ?? null }, true);
+  return new LiteRequest(url, { method, headers, body: body ?? null });
 }
 
 /** The integrated response: a text body as it is, any other base64; `set-cookie` its first value. */

@@ -49,7 +49,7 @@ export function fetchRequestToRequest({ request, body }: ReadRequest): LiteReque
   } catch {
     throw new OAuthError('invalid_request', 'malformed request URL');
   }
-  return new LiteRequest(target, { method, headers, body }, true);
+  return new LiteRequest(target, { method, headers, body });
 }
 
 /** The app's answer as a global Response, every `Set-Cookie` kept apart. */

@@ -189,8 +189,7 @@ class Body {
   #text: string | null = null;
   #used = false;
 
-  /** `owned`: the caller hands over a Uint8Array it will not touch again, so it is not copied. */
-  constructor(body: BodyInit | undefined, headers: LiteHeaders, owned = false) {
+  constructor(body: BodyInit | undefined, headers: LiteHeaders) {
     if (body === undefined || body === null) {
       // no body
     } else if (typeof body === 'string') {
@@ -199,7 +198,7 @@ class Body {
       if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
     } else if (body instanceof Uint8Array) {
       // A copy in its own buffer: `Buffer#slice` would share memory (and Node's pool) instead.
-      this.#bytes = owned ? body : new Uint8Array(body);
+      this.#bytes = new Uint8Array(body);
     } else if (body instanceof ArrayBuffer) {
       this.#bytes = new Uint8Array(body.slice(0));
     } else {
@@ -270,15 +269,11 @@ export class LiteRequest extends Body implements HttpRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: LiteHeaders;
-  #parsedUrl: URL | undefined;
+  /** `url` parsed, once for all the readers of one request. Shared: read it, never change it. */
+  readonly parsedUrl: URL;
 
-  /**
-   * `adopt`: the caller hands over the URL object, the headers and a Uint8Array body it built for this
-   * request alone (the SCF adapter does), so none of them is copied or parsed again.
-   */
-  constructor(input: string | URL, init: RequestInit = {}, adopt = false) {
-    const headers =
-      adopt && init.headers instanceof LiteHeaders ? init.headers : new LiteHeaders(init.headers);
+  constructor(input: string | URL, init: RequestInit = {}) {
+    const headers = new LiteHeaders(init.headers);
     let method = init.method ?? 'GET';
     if (!HTTP_TOKEN.test(method)) throw new TypeError('invalid request method');
     const upper = method.toUpperCase();
@@ -287,19 +282,12 @@ export class LiteRequest extends Body implements HttpRequest {
     const body = init.body ?? null;
     if (body !== null && (method === 'GET' || method === 'HEAD'))
       throw new TypeError('a GET or HEAD request cannot have a body');
-    super(body, headers, adopt);
+    super(body, headers);
     this.method = method;
-    // Throws TypeError for a URL that does not parse, as the standard requires; a URL object has
-    // been parsed already.
-    this.url = input instanceof URL ? input.href : new URL(String(input)).href;
-    if (adopt && input instanceof URL) this.#parsedUrl = input;
+    // Throws TypeError for a URL that does not parse, as the standard requires.
+    this.parsedUrl = new URL(String(input));
+    this.url = this.parsedUrl.href;
     this.headers = headers;
-  }
-
-  /** `url` parsed, once for all the readers of one request. Shared: read it, never change it. */
-  get parsedUrl(): URL {
-    this.#parsedUrl ??= new URL(this.url);
-    return this.#parsedUrl;
   }
 }
 

@@ -83,21 +83,19 @@ export function requestFromParts(
   const host =
     hostHeader !== null && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(hostHeader) ? hostHeader : 'localhost';
   const proto = headers.get('x-forwarded-proto') === 'http' ? 'http' : 'https';
-  let url: URL;
-  try {
-    url = new URL(
-      `${proto}://${host}${path.includes('?') || path.includes('#') ? path.replace(/[?#]/g, encodeURIComponent) : path}${query ? `?${query.replace(/#/g, '%23')}` : ''}`,
-    );
-  } catch {
-    throw new OAuthError('invalid_request', 'malformed request path');
-  }
-
-  let body: Uint8Array | undefined;
+  const url = `${proto}://${host}${path.includes('?') || path.includes('#') ? path.replace(/[?#]/g, encodeURIComponent) : path}${query ? `?${query.replace(/#/g, '%23')}` : ''}`;
+  let body: Uint8Array | null = null;
   if (method !== 'GET' && method !== 'HEAD' && typeof rawBody === 'string' && rawBody.length > 0) {
     body = base64 ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
     headers.set('content-length', String(body.byteLength));
   }
-  return new LiteRequest(url, { method, headers, body: body ?? null });
+  // The method and the headers have been checked, and only a method that may carry a body has one:
+  // what the request can still refuse is the URL.
+  try {
+    return new LiteRequest(url, { method, headers, body });
+  } catch {
+    throw new OAuthError('invalid_request', 'malformed request path');
+  }
 }
 
 /** The integrated response: a text body as it is, any other base64; `set-cookie` its first value. */

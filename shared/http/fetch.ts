@@ -43,13 +43,13 @@ export function fetchRequestToRequest({ request, body }: ReadRequest): LiteReque
     appendHeader(headers, name, value);
   });
   if (body !== null) headers.set('content-length', String(body.byteLength));
-  let target: URL;
+  // The method and the headers have been checked, and only a method that may carry a body has one:
+  // what the request can still refuse is the URL.
   try {
-    target = new URL(request.url);
+    return new LiteRequest(request.url, { method, headers, body });
   } catch {
     throw new OAuthError('invalid_request', 'malformed request URL');
   }
-  return new LiteRequest(target, { method, headers, body });
 }
 
 /** The app's answer as a global Response, every `Set-Cookie` kept apart. */

@@ -269,8 +269,6 @@ export class LiteRequest extends Body implements HttpRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: LiteHeaders;
-  /** `url` parsed, once for all the readers of one request. Shared: read it, never change it. */
-  readonly parsedUrl: URL;
 
   constructor(input: string | URL, init: RequestInit = {}) {
     const headers = new LiteHeaders(init.headers);
@@ -285,15 +283,14 @@ export class LiteRequest extends Body implements HttpRequest {
     super(body, headers);
     this.method = method;
     // Throws TypeError for a URL that does not parse, as the standard requires.
-    this.parsedUrl = new URL(String(input));
-    this.url = this.parsedUrl.href;
+    this.url = new URL(String(input)).href;
     this.headers = headers;
   }
 }
 
-/** The request's URL parsed: once per request for a LiteRequest, anew for any other request. */
+/** The request's URL parsed. */
 export function requestUrl(req: HttpRequest): URL {
-  return req instanceof LiteRequest ? req.parsedUrl : new URL(req.url);
+  return new URL(req.url);
 }
 
 export interface ResponseInit {

@@ -22,10 +22,15 @@ export interface HttpRequest {
   text(): Promise<string>;
 }
 
+/** An answer's headers: read, and set by what wraps an app (HSTS); the global Headers has both. */
+export interface ResponseHeaderList extends HeaderList {
+  set(name: string, value: string): void;
+}
+
 /** What the adapter and callers read from an endpoint's answer; a global Response satisfies it. */
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: HeaderList;
+  readonly headers: ResponseHeaderList;
   arrayBuffer(): Promise<ArrayBuffer>;
   text(): Promise<string>;
   json(): Promise<unknown>;

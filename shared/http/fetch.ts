@@ -52,9 +52,8 @@ export function fetchRequestToRequest({ request, body }: ReadRequest): LiteReque
   }
 }
 
-/** The app's answer as a global Response, every `Set-Cookie` kept apart. */
+/** The app's answer as a new global Response, every `Set-Cookie` kept apart. */
 export async function toResponse(res: HttpResponse): Promise<Response> {
-  if (res instanceof Response) return res;
   const headers: [string, string][] = [];
   res.headers.forEach((value, name) => {
     if (name !== 'set-cookie') headers.push([name, value]);

@@ -54,6 +54,24 @@ describe('LiteHeaders', () => {
     expect(mine.getSetCookie()).toEqual(['a=1', 'b=2']);
   });
 
+  it('copies another LiteHeaders as it copies a global Headers, into a list of its own', () => {
+    const init: [string, string][] = [
+      ['X-A', '1'],
+      ['set-cookie', 'a=1'],
+      ['x-a', '2'],
+      ['set-cookie', 'b=2'],
+    ];
+    const lite = new LiteHeaders(init);
+    const fromLite = new LiteHeaders(lite);
+    const fromGlobal = new LiteHeaders(new Headers(init));
+    expect(entriesOf(fromLite)).toEqual(entriesOf(fromGlobal));
+    expect(fromLite.getSetCookie()).toEqual(fromGlobal.getSetCookie());
+    lite.set('x-a', '3');
+    lite.append('set-cookie', 'c=3');
+    expect(fromLite.get('x-a')).toBe('1, 2');
+    expect(fromLite.getSetCookie()).toEqual(['a=1', 'b=2']);
+  });
+
   it('set replaces and delete removes, whatever the case', () => {
     const h = new LiteHeaders({ 'X-A': '1' });
     h.append('x-a', '2');

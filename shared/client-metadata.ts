@@ -116,6 +116,9 @@ export function cacheSeconds(header: string | undefined): number {
   return Math.min(MAX_CACHE_SECONDS, Math.max(MIN_CACHE_SECONDS, seconds));
 }
 
+// A fetched document, cached under the URL that is its client_id for as long as Cache-Control allows.
+const documentKey = (clientId: string) => storeKey('cimd', clientId);
+
 export interface MetadataDocuments {
   /** The client the document at `clientId` describes; MetadataDocumentError when it cannot be used. */
   resolve(clientId: string): Promise<Client>;
@@ -247,7 +250,7 @@ export function createMetadataDocuments(options: MetadataDocumentOptions): Metad
     async resolve(clientId) {
       const problem = documentUrlProblem(clientId, options.allowLoopback);
       if (problem) throw new MetadataDocumentError(problem);
-      const key = storeKey('cimd', clientId);
+      const key = documentKey(clientId);
       const cached = await options.store.get(key);
       if (cached !== undefined) return checkClientMetadata(parseJsonSafely(cached));
       const { body, cacheControl } = await fetchDocument(clientId);

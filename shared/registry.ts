@@ -8,6 +8,13 @@ import { EnvReader, parseJsonSafely } from './env.ts';
 import { NEVER_EXPIRES, type Store, storeKey } from './store/store.ts';
 import { readUsers, type User, type UserDirectory } from './users.ts';
 
+// The registry's store keys, built here only. A username is keyed as OAUTH_USERS reads it (NFC).
+const clientKey = (clientId: string) => storeKey('client', clientId);
+const userKey = (username: string) => storeKey('user', username.normalize('NFC'));
+const subjectKey = (sub: string) => storeKey('subject', sub);
+/** The record of a disabled user (a value: when it was disabled); the refresh grant asks for it beside its family's revocation. */
+export const disabledKey = (sub: string) => storeKey('disabled', sub);
+
 /** A client as stored: its RFC 7591 metadata, the secret only as a digest, and its bookkeeping. */
 export interface ClientRecord {
   [field: string]: unknown;
@@ -85,58 +92,58 @@ export class Registry {
   }
 
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
-    return parseRecord<ClientRecord>(await this.store.get(storeKey('client', clientId)));
+    return parseRecord<ClientRecord>(await this.store.get(clientKey(clientId)));
   }
 
   /** Stores `record` (already validated); a self-registered one expires when unused. */
   async putClient(record: ClientRecord): Promise<void> {
     const expiresAt = record.unused_ttl ? this.seconds() + record.unused_ttl : NEVER_EXPIRES;
     const stored = record.unused_ttl ? { ...record, expires_at: expiresAt } : record;
-    await this.store.put(storeKey('client', record.client_id), JSON.stringify(stored), expiresAt);
+    await this.store.put(clientKey(record.client_id), JSON.stringify(stored), expiresAt);
   }
 
   /** Whether a client was there to remove. */
   async removeClient(clientId: string): Promise<boolean> {
     const found = (await this.getClient(clientId)) !== undefined;
-    await this.store.delete(storeKey('client', clientId));
+    await this.store.delete(clientKey(clientId));
     return found;
   }
 
   async listClients(): Promise<ClientRecord[]> {
-    return this.list<ClientRecord>('client');
+    return this.list<ClientRecord>(clientKey(''));
   }
 
   async getUser(username: string): Promise<UserRecord | undefined> {
-    return parseRecord<UserRecord>(await this.store.get(storeKey('user', username.normalize('NFC'))));
+    return parseRecord<UserRecord>(await this.store.get(userKey(username)));
   }
 
   async userBySubject(sub: string): Promise<UserRecord | undefined> {
-    const username = await this.store.get(storeKey('subject', sub));
+    const username = await this.store.get(subjectKey(sub));
     return username === undefined ? undefined : this.getUser(username);
   }
 
   async putUser(user: UserRecord): Promise<void> {
-    await this.store.put(storeKey('subject', user.sub), user.username, NEVER_EXPIRES);
-    await this.store.put(storeKey('user', user.username), JSON.stringify(user), NEVER_EXPIRES);
+    await this.store.put(subjectKey(user.sub), user.username, NEVER_EXPIRES);
+    await this.store.put(userKey(user.username), JSON.stringify(user), NEVER_EXPIRES);
   }
 
   /** Disables the user: no more sign-ins, and their refresh tokens are refused from now on. */
   async disableUser(user: UserRecord): Promise<void> {
-    await this.store.put(storeKey('disabled', user.sub), String(this.seconds()), NEVER_EXPIRES);
+    await this.store.put(disabledKey(user.sub), String(this.seconds()), NEVER_EXPIRES);
     await this.putUser({ ...user, disabled: true });
   }
 
   /** Whether tokens of `sub` must be refused: the user was disabled. */
   async isSubjectDisabled(sub: string): Promise<boolean> {
-    return (await this.store.get(storeKey('disabled', sub))) !== undefined;
+    return (await this.store.get(disabledKey(sub))) !== undefined;
   }
 
   async listUsers(): Promise<UserRecord[]> {
-    return this.list<UserRecord>('user');
+    return this.list<UserRecord>(userKey(''));
   }
 
-  private async list<T>(namespace: 'client' | 'user'): Promise<T[]> {
-    const prefix = storeKey(namespace, '');
+  /** Every record whose key starts with `prefix`: the key of an empty id. */
+  private async list<T>(prefix: string): Promise<T[]> {
     const keys = (await this.store.keys(prefix)).sort();
     const records = await Promise.all(keys.map(async (k) => parseRecord<T>(await this.store.get(k))));
     return records.filter((r): r is NonNullable<typeof r> => r !== undefined) as T[];

@@ -1,8 +1,8 @@
-// Revoked access tokens: their `jti` is recorded in the shared store until the token expires, so the
-// token function (introspection) and the business function (when configured to ask) refuse them. A
-// token from a grant with refresh tokens also carries the grant (`grant_id`, the family id): when the
-// family is revoked (RFC 7009 §2.1 revocation of its refresh token, or a replayed code or refresh
-// token), its access tokens are refused too.
+// Revocation in the shared store, and the owner of its keys: a revoked access token's `jti` is recorded
+// until the token expires, so the token function (introspection) and the business function (when
+// configured to ask) refuse it. A token from a grant with refresh tokens also carries the grant
+// (`grant_id`, the family id): when the family is revoked (RFC 7009 §2.1 revocation of its refresh
+// token, or a replayed code or refresh token), its refresh tokens and its access tokens are refused.
 import { OAuthError } from './errors.ts';
 import { invalidToken } from './http/bearer.ts';
 import type { HttpRequest } from './http/web.ts';
@@ -11,20 +11,43 @@ import type { Guard } from './resource-server/guard.ts';
 import type { Auth } from './resource-server/types.ts';
 import { type Store, StoreUnavailableError, storeKey } from './store/store.ts';
 
+const accessTokenKey = (jti: string) => storeKey('access', jti);
+const familyKey = (family: string) => storeKey('family', family);
+
 /** Denies the access token `jti` until `expiresAt` (Unix seconds). */
 export function revokeAccessToken(store: Store, jti: string, expiresAt: number): Promise<void> {
-  return store.revoke(storeKey('access', jti), expiresAt);
+  return store.revoke(accessTokenKey(jti), expiresAt);
 }
 
-/** Whether the token's `jti`, or the grant it came from, was revoked. */
-export async function isAccessTokenRevoked(
+/** Revokes a grant: every refresh token of the family and every access token of the grant, until `until`. */
+export function revokeFamily(store: Store, family: string, until: number): Promise<void> {
+  return store.revoke(familyKey(family), until);
+}
+
+export function isFamilyRevoked(store: Store, family: string): Promise<boolean> {
+  return store.isRevoked(familyKey(family));
+}
+
+/**
+ * Whether the family was revoked or `keys` (e.g. its user's disabled record, `disabledKey`) hold a
+ * value, asked in one round trip.
+ */
+export function isFamilyRevokedOrRecorded(
+  store: Store,
+  family: string,
+  keys: readonly string[],
+): Promise<boolean> {
+  return store.anyRecorded({ revoked: [familyKey(family)], keys });
+}
+
+/** Whether the token's `jti`, or the grant it came from, was revoked: one round trip. */
+export function isAccessTokenRevoked(
   store: Store,
   claims: { jti: string; grant_id?: string | undefined },
 ): Promise<boolean> {
-  const checks = [store.isRevoked(storeKey('access', claims.jti))];
-  // The same key the refresh-token family is revoked under.
-  if (claims.grant_id) checks.push(store.isRevoked(storeKey('family', claims.grant_id)));
-  return (await Promise.all(checks)).some(Boolean);
+  const revoked = [accessTokenKey(claims.jti)];
+  if (claims.grant_id) revoked.push(familyKey(claims.grant_id));
+  return store.anyRecorded({ revoked });
 }
 
 /**

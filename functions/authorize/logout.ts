@@ -3,14 +3,12 @@
 // cookie, and with it the remembered consents. The person is sent back only to a post_logout_redirect_uri
 // the client registered, with its state.
 import type { Client } from '../../shared/clients.ts';
-import type { AuthorizeConfig } from '../../shared/config.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/web.ts';
 import { LiteResponse } from '../../shared/http/web.ts';
-import type { IdTokenHint, IdTokenHintReader } from '../../shared/jwt/id-token-hint.ts';
-import type { User } from '../../shared/users.ts';
+import type { IdTokenHint } from '../../shared/jwt/id-token-hint.ts';
+import type { AuthorizeDeps } from './deps.ts';
 import { htmlResponse, type PageText, renderSignedOutPage, renderSignOutPage } from './pages.ts';
 import { ErrorPage, type RawParams } from './request.ts';
-import type { SessionManager } from './session.ts';
 
 /** The parameters of RP-Initiated Logout 1.0 §2 the confirmation form carries forward. */
 const LOGOUT_PARAMETERS = [
@@ -21,16 +19,10 @@ const LOGOUT_PARAMETERS = [
   'ui_locales',
 ] as const;
 
-export interface LogoutDeps {
-  config: Readonly<AuthorizeConfig>;
-  sessions: SessionManager;
-  readIdTokenHint: IdTokenHintReader;
-  /** Users from OAUTH_USERS then the registry; a disabled user is not found. */
-  users: { bySubject(sub: string): Promise<User | undefined> };
-  /** Clients from OAUTH_CLIENTS then the registry. */
-  findClient: (clientId: string) => Promise<Client | undefined>;
-  now: () => number;
-}
+export type LogoutDeps = Pick<
+  AuthorizeDeps,
+  'config' | 'sessions' | 'readIdTokenHint' | 'users' | 'findClient' | 'now'
+>;
 
 interface LogoutRequest {
   client?: Client;

@@ -1,13 +1,15 @@
 // Validation of the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 9700 §2.1, §4.1).
 // Until the client and its redirect URI are known, errors are shown as a page and never redirected.
 import { type Client, splitScope } from '../../shared/clients.ts';
-import type { AuthorizeConfig } from '../../shared/config.ts';
 import { isLoopbackHost } from '../../shared/env.ts';
 import { OAuthError } from '../../shared/errors.ts';
+import { decodeForm, MAX_FORM_BYTES, mediaType, readBody, safeName } from '../../shared/http/params.ts';
+import { type HttpRequest, requestUrl } from '../../shared/http/web.ts';
 import { en } from '../../shared/i18n/en.ts';
 import type { StringKey } from '../../shared/i18n/locales.ts';
 import { isValidS256Challenge } from '../../shared/pkce.ts';
 import { allowedResources, selectResources } from '../../shared/resources.ts';
+import type { AuthorizeConfig } from './config.ts';
 
 /** Every value of every parameter, in order: repeats are detected after the client is known. */
 export type RawParams = ReadonlyMap<string, readonly string[]>;
@@ -83,21 +85,33 @@ const MAX_STATE_LENGTH = 2048;
 // The nonce travels inside the sealed code, in a URL: bounded like state, tighter.
 const MAX_NONCE_LENGTH = 512;
 const MAX_HINT_LENGTH = 256;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The request's parameters: the query of a GET, the form body of a POST. Until the client is known
+ * nothing is trusted, so what cannot be read is an error page.
+ */
+export async function readRawParams(req: HttpRequest): Promise<RawParams> {
+  if (req.method === 'GET') return parseRawParams(requestUrl(req).search.slice(1));
+  if (mediaType(req) !== 'application/x-www-form-urlencoded') {
+    throw new ErrorPage(415, 'formMediaType');
+  }
+  let text: string;
+  try {
+    text = utf8.decode(await readBody(req, MAX_FORM_BYTES));
+  } catch (error) {
+    if (error instanceof OAuthError) throw error;
+    throw new ErrorPage(400, 'formEncoding');
+  }
+  return parseRawParams(text);
+}
 
 /** Parses `a=b&c=d` keeping repeats; a malformed escape is an error page (nothing is trusted yet). */
 export function parseRawParams(text: string): RawParams {
+  const pairs = decodeForm(text);
+  if (!pairs) throw new ErrorPage(400, 'malformedRequest');
   const out = new Map<string, string[]>();
-  for (const part of text.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    let name: string;
-    let value: string;
-    try {
-      name = decode(eq < 0 ? part : part.slice(0, eq));
-      value = decode(eq < 0 ? '' : part.slice(eq + 1));
-    } catch {
-      throw new ErrorPage(400, 'malformedRequest');
-    }
+  for (const [name, value] of pairs) {
     // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
     if (value === '') continue;
     const list = out.get(name);
@@ -105,10 +119,6 @@ export function parseRawParams(text: string): RawParams {
     else out.set(name, [value]);
   }
   return out;
-}
-
-function decode(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
 function single(params: RawParams, name: string): string | undefined {
@@ -182,7 +192,7 @@ export function validateAuthorizationRequest(
   for (const [name, values] of params) {
     // RFC 6749 §3.1: request parameters MUST NOT be included more than once; RFC 8707 §2: but resource may.
     if (values.length > 1 && name !== 'resource')
-      fail(new OAuthError('invalid_request', `parameter ${safe(name)} is repeated`));
+      fail(new OAuthError('invalid_request', `parameter ${safeName(name)} is repeated`));
   }
   if (state !== undefined && state.length > MAX_STATE_LENGTH) {
     fail(new OAuthError('invalid_request', `state is longer than ${MAX_STATE_LENGTH} characters`));
@@ -274,7 +284,8 @@ const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 function readPrompt(value: string | undefined, fail: (error: OAuthError) => never): ReadonlySet<Prompt> {
   const values = new Set(splitScope(value));
   for (const v of values) {
-    if (!PROMPTS.has(v)) fail(new OAuthError('invalid_request', `prompt value ${safe(v)} is not supported`));
+    if (!PROMPTS.has(v))
+      fail(new OAuthError('invalid_request', `prompt value ${safeName(v)} is not supported`));
   }
   // OIDC Core §3.1.2.1: none with any other value is an error.
   if (values.has('none') && values.size > 1) {
@@ -283,8 +294,4 @@ function readPrompt(value: string | undefined, fail: (error: OAuthError) => neve
   // One account per session: choosing an account is signing in again.
   if (values.delete('select_account')) values.add('login');
   return values as Set<Prompt>;
-}
-
-function safe(name: string): string {
-  return /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : '(unnamed)';
 }

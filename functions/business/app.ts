@@ -1,7 +1,7 @@
 // The mock business backend of the seed: GET /work answers "hello world" to a valid access token.
 // It verifies the token itself, with the resource-server kit's guard (shared/resource-server), so it is
 // safe with no gateway in front and there is one verifier for it and for users' own functions.
-import type { BusinessConfig } from '../../shared/config.ts';
+
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { LiteResponse } from '../../shared/http/web.ts';
@@ -9,6 +9,7 @@ import { createGuard } from '../../shared/resource-server/guard.ts';
 import { authenticateBearer } from '../../shared/revocation.ts';
 import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
+import type { BusinessConfig } from './config.ts';
 
 export interface BusinessAppOptions {
   now?: () => number;

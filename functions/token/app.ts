@@ -1,12 +1,6 @@
 // The token function: POST /token, /introspect, /revoke, and the well-known metadata and JWKS documents.
-import { createAssertionVerifier } from '../../shared/client-assertion.ts';
-import {
-  type ClientAuthenticator,
-  createClientAuthenticator,
-  readAuthenticatedForm,
-} from '../../shared/client-auth.ts';
+
 import { createMetadataDocuments, MetadataDocumentError } from '../../shared/client-metadata.ts';
-import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { withHsts } from '../../shared/http/hsts.ts';
 import { methodNotAllowed, notFound, routePath } from '../../shared/http/respond.ts';
@@ -15,22 +9,24 @@ import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/
 import { buildJwks } from '../../shared/jwt/keys.ts';
 import { createClientDirectory, Registry } from '../../shared/registry.ts';
 import { requireStore } from '../../shared/revocation.ts';
-import { accessTokenLifetime } from '../../shared/rotation.ts';
 import { openStore } from '../../shared/store/open.ts';
 import type { Store } from '../../shared/store/store.ts';
 import { createThrottle } from '../../shared/throttle.ts';
-import { createAuthorizationCodeGrant, type GrantHandler } from './authorization-code.ts';
-import { handleClientCredentials } from './client-credentials.ts';
+import { createAssertionVerifier } from './client-assertion.ts';
+import { type ClientAuthenticator, createClientAuthenticator, readAuthenticatedForm } from './client-auth.ts';
+import type { TokenConfig } from './config.ts';
+import { createAuthorizationCodeGrant } from './grant-authorization-code.ts';
+import { handleClientCredentials } from './grant-client-credentials.ts';
+import { createRefreshTokenGrant } from './grant-refresh-token.ts';
 import { createUserClaimsSealer } from './id-token.ts';
 import { handleIntrospection } from './introspect.ts';
-import type { TokenDeps } from './issue.ts';
+import type { GrantHandler, TokenDeps } from './issue.ts';
+import { createTokenLookup } from './lookup.ts';
 import { buildMetadata, buildOpenIdMetadata } from './metadata.ts';
-import { createRefreshTokenReader } from './refresh-lookup.ts';
-import { createRefreshTokenGrant } from './refresh-token.ts';
-import { createRefreshSealer } from './refresh-tokens.ts';
+import { createRefreshFamilies } from './refresh-family.ts';
 import { handleRegistration } from './register.ts';
 import { handleRevocation } from './revoke.ts';
-import { createTokenLookup } from './token-lookup.ts';
+import { accessTokenLifetime } from './rotation.ts';
 import { createUserInfoHandler } from './userinfo.ts';
 
 export interface TokenAppOptions {
@@ -46,14 +42,14 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
     store: options.store ?? openStore(config.store),
     userClaims: createUserClaimsSealer(config.sealKeys),
   };
-  // One sealer (one derived key, imported once) for every reader and writer of refresh tokens.
-  const refreshSealer = createRefreshSealer(config.sealKeys);
-  const storeGrants: Record<string, GrantHandler> = {
-    authorization_code: createAuthorizationCodeGrant(deps, refreshSealer),
-    refresh_token: createRefreshTokenGrant(deps, refreshSealer),
-  };
   // OAUTH_CLIENTS first, then the registry in the store; a store that is down is a 503.
   const registry = new Registry(deps.store, deps.now);
+  // Built once: every reader and writer of refresh tokens shares its sealer (one derived key).
+  const families = createRefreshFamilies(deps);
+  const storeGrants: Record<string, GrantHandler> = {
+    authorization_code: createAuthorizationCodeGrant(deps, families),
+    refresh_token: createRefreshTokenGrant(deps, families),
+  };
   const documents = config.registry.metadataDocuments
     ? createMetadataDocuments({
         store: deps.store,
@@ -98,7 +94,7 @@ export function createTokenApp(config: Readonly<TokenConfig>, options: TokenAppO
   const tokenState = {
     issuer: config.issuer,
     authenticate,
-    lookup: createTokenLookup(deps, createRefreshTokenReader(deps, refreshSealer)),
+    lookup: createTokenLookup(deps, families),
     clockTolerance: config.clockTolerance,
     store: deps.store,
   };

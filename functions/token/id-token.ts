@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import { signJwt } from '../../shared/jwt/sign.ts';
 import type { UserClaims } from '../../shared/oidc/claims.ts';
-import { accessTokenLifetime } from '../../shared/rotation.ts';
 import { createSealer, deriveKey, type Sealer, type SealKeys, sealKey } from '../../shared/seal.ts';
 import type { TokenDeps } from './issue.ts';
+import { accessTokenLifetime } from './rotation.ts';
 
 export interface IdTokenClaims {
   iss: string;

@@ -3,13 +3,14 @@
 // access tokens (that is what a resource server does); any other confidential client learns only about
 // tokens issued to itself; a refresh token is reported only to the client it was issued to; public
 // clients may not call.
-import { type ClientAuthenticator, readAuthenticatedForm } from '../../shared/client-auth.ts';
+
 import { OAuthError } from '../../shared/errors.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
 import type { RequestContext } from '../../shared/http/scf.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/web.ts';
 import { requireStore } from '../../shared/revocation.ts';
-import type { TokenLookup } from './token-lookup.ts';
+import { type ClientAuthenticator, readAuthenticatedForm } from './client-auth.ts';
+import type { TokenLookup } from './lookup.ts';
 
 const INACTIVE = { active: false } as const;
 

@@ -1,7 +1,6 @@
 // Issuing access tokens and the RFC 6749 §5.1 token response.
 import type { Client } from '../../shared/clients.ts';
 import { splitScope } from '../../shared/clients.ts';
-import type { TokenConfig } from '../../shared/config.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { type Params, paramValues } from '../../shared/http/params.ts';
 import { json, NO_STORE } from '../../shared/http/respond.ts';
@@ -9,9 +8,10 @@ import type { HttpResponse } from '../../shared/http/web.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
 import type { UserClaims } from '../../shared/oidc/claims.ts';
 import { allowedResources, audienceOf, defaultResources, selectResources } from '../../shared/resources.ts';
-import { accessTokenLifetime } from '../../shared/rotation.ts';
 import type { Store } from '../../shared/store/store.ts';
+import type { TokenConfig } from './config.ts';
 import { issueIdToken, type UserClaimsSealer } from './id-token.ts';
+import { accessTokenLifetime } from './rotation.ts';
 
 export interface TokenDeps {
   config: Readonly<TokenConfig>;
@@ -65,6 +65,9 @@ export function clientResources(deps: TokenDeps, client: Client, params: Params)
   if (requested.length === 0) return defaultResources(client, config.resources, config.audience);
   return selectResources(requested, allowedResources(client, config.resources));
 }
+
+/** One grant of POST /token, called once the client is authenticated. */
+export type GrantHandler = (client: Client, params: Params) => Promise<HttpResponse>;
 
 export interface Grant {
   subject: string;

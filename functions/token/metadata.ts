@@ -1,10 +1,10 @@
 // RFC 8414 authorization server metadata: only what this deployment really serves.
 
 import { ASSERTION_ALGS } from '../../shared/client-keys.ts';
-import type { TokenConfig } from '../../shared/config.ts';
 import { SUPPORTED_LOCALES } from '../../shared/i18n/locales.ts';
 import { SIGNING_ALG } from '../../shared/jwt/keys.ts';
 import { SUPPORTED_CLAIMS } from '../../shared/oidc/claims.ts';
+import type { TokenConfig } from './config.ts';
 
 export function buildMetadata(config: Readonly<TokenConfig>): Record<string, unknown> {
   const scopes = new Set<string>();

@@ -1,12 +1,13 @@
 // RFC 7009: token revocation. A refresh token revokes its whole family; an access token's jti is
 // denied until the token expires. Public clients authenticate with their client_id alone.
-import { readAuthenticatedForm } from '../../shared/client-auth.ts';
+
 import { OAuthError } from '../../shared/errors.ts';
 import { NO_STORE } from '../../shared/http/respond.ts';
 import type { RequestContext } from '../../shared/http/scf.ts';
 import { type HttpRequest, type HttpResponse, LiteResponse } from '../../shared/http/web.ts';
 import { requireStore, revokeAccessToken } from '../../shared/revocation.ts';
 import type { Store } from '../../shared/store/store.ts';
+import { readAuthenticatedForm } from './client-auth.ts';
 import type { TokenStateDeps } from './introspect.ts';
 
 export interface RevocationDeps extends TokenStateDeps {

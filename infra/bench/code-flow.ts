@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createCodeSealer } from '../../shared/authorization-code.ts';
-import { newTokenId } from '../../shared/jwt/sign.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';
 import { deriveSealKeys } from '../../shared/seal.ts';
+import { newTokenId } from '../../shared/token-id.ts';
 import { BENCH_CLIENT_ID, type BenchSetup } from './setup.ts';
 
 /** The authorize function's default code lifetime: the codes are used within it. */

@@ -193,37 +193,103 @@ function runLoad(server: ServerChild, job: LoadJob, threads: boolean): Promise<P
   });
 }
 
-/** `trees`: this tree's setup first, then the compared tree's, if any. */
-export async function measureThroughGateway(
-  options: BenchOptions,
-  trees: readonly { name: string; tree: string; setup: BenchSetup; port: number }[],
-): Promise<GatewayLoad> {
-  const setup = trees[0]!.setup;
-  const [oneToken] = await mintTokens(setup, 1);
-  const plain = await startServer('plain-server.ts', ['hello'], process.env);
-  // The same server doing only the cryptography each endpoint cannot avoid: what the ratios would be
-  // for a server that did nothing else, measured the same way.
-  const bareSign = await startServer('plain-server.ts', ['sign'], process.env);
-  const bareVerify = await startServer('plain-server.ts', ['verify'], {
-    ...process.env,
-    BENCH_PUBLIC_KEY: setup.signingKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  });
-  const gatewayFlags = [
+interface Tree {
+  name: string;
+  tree: string;
+  setup: BenchSetup;
+  port: number;
+}
+
+type LiveSide = GatewaySide & { gateway: ServerChild };
+
+/** The bare servers of the comparison: plain HTTP, and the same doing only the cryptography. */
+interface BareServers {
+  plain: ServerChild;
+  sign: ServerChild;
+  verify: ServerChild;
+  /** The token the bare verifying server is sent (it checks two verifications of the same). */
+  token: string;
+}
+
+/** What a round's bare phases measured, which the gateway phases of the round are divided by. */
+interface BareRound {
+  plainCpuUs: number;
+  signCpuUs: number;
+  verifyCpuUs: number;
+}
+
+/**
+ * Measures each phase bracketed by floors: the raw signature or verification CPU just before and
+ * just after it, since on a shared machine the speed of a core drifts by tens of percent in seconds.
+ */
+class Phases {
+  readonly #meter = createFloorMeter();
+
+  constructor(
+    readonly options: BenchOptions,
+    readonly load: GatewayLoad,
+  ) {}
+
+  run(server: ServerChild, job: LoadJob): Promise<PhaseFigures> {
+    return runLoad(server, job, this.options.threads);
+  }
+
+  /** `phase`'s figures, and the mean of the floors of `kind` taken around it. */
+  async around(kind: 'sign' | 'verify', phase: () => Promise<PhaseFigures>): Promise<[PhaseFigures, number]> {
+    const measure = () => (kind === 'sign' ? this.#meter.measure(100, 0) : this.#meter.measure(0, 1000));
+    const before = (await measure())[kind];
+    const result = await phase();
+    const after = (await measure())[kind];
+    (kind === 'sign' ? this.load.signFloors : this.load.verifyFloors).push(before, after);
+    return [result, (before + after) / 2];
+  }
+
+  /** A GET /work load without a token: what the bare servers answer. */
+  bareJob(server: ServerChild): LoadJob {
+    return {
+      origin: server.origin,
+      method: 'GET',
+      path: '/work',
+      headers: {},
+      connections: this.options.connections,
+      warmupMs: WARMUP_MS,
+      warmupMax: 0,
+      durationMs: this.options.durationMs,
+      maxRequests: 0,
+    };
+  }
+}
+
+async function startBareServers(setup: BenchSetup): Promise<BareServers> {
+  const [token] = await mintTokens(setup, 1);
+  return {
+    plain: await startServer('plain-server.ts', ['hello'], process.env),
+    sign: await startServer('plain-server.ts', ['sign'], process.env),
+    verify: await startServer('plain-server.ts', ['verify'], {
+      ...process.env,
+      BENCH_PUBLIC_KEY: setup.signingKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    }),
+    token: token!,
+  };
+}
+
+async function startGateways(options: BenchOptions, trees: readonly Tree[]): Promise<LiveSide[]> {
+  const flags = [
     ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
     ...options.gatewayFlags,
   ];
-  const sides: (GatewaySide & { gateway: ServerChild })[] = [];
-  for (const { name, tree, setup: sideSetup, port } of trees) {
+  const sides: LiveSide[] = [];
+  for (const { name, tree, setup, port } of trees) {
     const gateway = await startServer(
       await bundleGateway(tree, name === 'compare' ? 'compare' : 'this'),
-      [sideSetup.root, String(port)],
-      { ...process.env, ...sideSetup.env },
-      gatewayFlags,
+      [setup.root, String(port)],
+      { ...process.env, ...setup.env },
+      flags,
     );
     sides.push({
       name,
       tree,
-      setup: sideSetup,
+      setup,
       gateway,
       rounds: { token: [], work: [], code: [] },
       tokenOverhead: [],
@@ -232,7 +298,118 @@ export async function measureThroughGateway(
       workOverBare: [],
     });
   }
+  return sides;
+}
 
+/** The bare servers' phases of one round. */
+async function runBareRound(phases: Phases, bare: BareServers, label: string): Promise<BareRound> {
+  const { load } = phases;
+  progress(`${label}: bare HTTP server`);
+  const plain = await phases.run(bare.plain, phases.bareJob(bare.plain));
+  load.plain.push(plain);
+
+  progress(`${label}: bare HTTP server, one RS256 signature per request`);
+  const [sign, signFloor] = await phases.around('sign', () =>
+    phases.run(bare.sign, phases.bareJob(bare.sign)),
+  );
+  load.bareSign.push(sign);
+  load.bareSignOverhead.push(sign.cpuUs / signFloor);
+
+  progress(`${label}: bare HTTP server, two RS256 verifications per request`);
+  const [verify, verifyFloor] = await phases.around('verify', () =>
+    phases.run(bare.verify, {
+      ...phases.bareJob(bare.verify),
+      headers: { authorization: `Bearer ${bare.token}` },
+    }),
+  );
+  load.bareVerify.push(verify);
+  load.bareVerifyOverhead.push(verify.cpuUs / (plain.cpuUs + 2 * verifyFloor));
+  return { plainCpuUs: plain.cpuUs, signCpuUs: sign.cpuUs, verifyCpuUs: verify.cpuUs };
+}
+
+/**
+ * One tree's gateway phases of a round: POST /token (client_credentials), GET /work with a different
+ * token each time (the tokens the first phase issued, topped up), and code + PKCE exchanges.
+ * `pool`: tokens issued and not yet sent, carried from round to round.
+ */
+async function runGatewayRound(
+  phases: Phases,
+  side: LiveSide,
+  bare: BareRound,
+  pool: string[],
+  round: number,
+  label: string,
+): Promise<void> {
+  const { options } = phases;
+  const setup = side.setup;
+  const tokenJob: LoadJob = {
+    origin: side.gateway.origin,
+    method: 'POST',
+    path: '/token',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuth(BENCH_CLIENT_ID, setup.clientSecret),
+    },
+    body: 'grant_type=client_credentials&scope=read',
+    connections: options.connections,
+    // The first load a gateway gets: twice the warm-up, for its heap and compiled code to settle.
+    warmupMs: round === 1 ? 2 * WARMUP_MS : WARMUP_MS,
+    warmupMax: 0,
+    durationMs: options.durationMs,
+    maxRequests: 0,
+  };
+  progress(`${label}: POST /token (client_credentials)`);
+  const collected = join(setup.root, 'issued.txt');
+  const [token, signFloor] = await phases.around('sign', () =>
+    phases.run(side.gateway, { ...tokenJob, collectTokensFile: collected }),
+  );
+  side.rounds.token.push(token);
+  side.tokenOverhead.push(token.cpuUs / signFloor);
+  side.tokenOverBare.push(token.cpuUs / bare.signCpuUs);
+  pool.push(...readFileSync(collected, 'utf8').split('\n').filter(Boolean));
+
+  const needed = WORK_WARMUP_MAX + WORK_MAX;
+  if (pool.length < needed) {
+    progress(`${label}: minting ${needed - pool.length} more distinct tokens`);
+    pool.push(...(await mintTokens(setup, needed - pool.length)));
+  }
+  const tokensFile = join(setup.root, 'tokens.txt');
+  writeFileSync(tokensFile, `${pool.splice(0, needed).join('\n')}\n`);
+
+  progress(`${label}: GET /work (a different token on every request)`);
+  const [work, verifyFloor] = await phases.around('verify', () =>
+    phases.run(side.gateway, {
+      ...phases.bareJob(side.gateway),
+      warmupMax: WORK_WARMUP_MAX,
+      maxRequests: WORK_MAX,
+      tokensFile,
+    }),
+  );
+  side.rounds.work.push(work);
+  side.workOverhead.push(work.cpuUs / (bare.plainCpuUs + 2 * verifyFloor));
+  side.workOverBare.push(work.cpuUs / bare.verifyCpuUs);
+
+  progress(`${label}: POST /token (authorization_code + PKCE, a fresh code each)`);
+  const codesFile = join(setup.root, 'codes.txt');
+  await writeCodeExchanges(setup, CODE_WARMUP_MAX + CODE_MAX, codesFile);
+  side.rounds.code.push(
+    await phases.run(side.gateway, {
+      ...tokenJob,
+      body: undefined,
+      bodiesFile: codesFile,
+      warmupMax: CODE_WARMUP_MAX,
+      maxRequests: CODE_MAX,
+    }),
+  );
+}
+
+/** `trees`: this tree's setup first, then the compared tree's, if any. */
+export async function measureThroughGateway(
+  options: BenchOptions,
+  trees: readonly Tree[],
+): Promise<GatewayLoad> {
+  const bare = await startBareServers(trees[0]!.setup);
+  const sides = await startGateways(options, trees);
   const load: GatewayLoad = {
     plain: [],
     bareSign: [],
@@ -243,127 +420,24 @@ export async function measureThroughGateway(
     verifyFloors: [],
     sides,
   };
-  // Each phase's ratio divides by the floors taken just before and just after it, since on a shared
-  // machine the speed of a core drifts by tens of percent in seconds.
-  const meter = createFloorMeter();
-  const around = async <T>(kind: 'sign' | 'verify', phase: () => Promise<T>): Promise<[T, number]> => {
-    const measure = () => (kind === 'sign' ? meter.measure(100, 0) : meter.measure(0, 1000));
-    const before = (await measure())[kind];
-    const result = await phase();
-    const after = (await measure())[kind];
-    (kind === 'sign' ? load.signFloors : load.verifyFloors).push(before, after);
-    return [result, (before + after) / 2];
-  };
-  const run = (server: ServerChild, job: LoadJob) => runLoad(server, job, options.threads);
-  let pool: string[] = [];
-  const plainJob = (server: ServerChild): LoadJob => ({
-    origin: server.origin,
-    method: 'GET',
-    path: '/work',
-    headers: {},
-    connections: options.connections,
-    warmupMs: WARMUP_MS,
-    warmupMax: 0,
-    durationMs: options.durationMs,
-    maxRequests: 0,
-  });
-
-  const ROUNDS = options.rounds;
-  for (let round = 1; round <= ROUNDS; round++) {
-    progress(`round ${round}/${ROUNDS}: bare HTTP server`);
-    const plainRound = await run(plain, plainJob(plain));
-    load.plain.push(plainRound);
-
-    progress(`round ${round}/${ROUNDS}: bare HTTP server, one RS256 signature per request`);
-    const [signRound, bareSignFloor] = await around('sign', () => run(bareSign, plainJob(bareSign)));
-    load.bareSign.push(signRound);
-    load.bareSignOverhead.push(signRound.cpuUs / bareSignFloor);
-
-    progress(`round ${round}/${ROUNDS}: bare HTTP server, two RS256 verifications per request`);
-    const [verifyRound, bareVerifyFloor] = await around('verify', () =>
-      run(bareVerify, { ...plainJob(bareVerify), headers: { authorization: `Bearer ${oneToken}` } }),
-    );
-    load.bareVerify.push(verifyRound);
-    load.bareVerifyOverhead.push(verifyRound.cpuUs / (plainRound.cpuUs + 2 * bareVerifyFloor));
-
+  const phases = new Phases(options, load);
+  const pool: string[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const label = `round ${round}/${options.rounds}`;
+    const bareRound = await runBareRound(phases, bare, label);
     // Alternate which tree goes first, so neither always gets the quieter half of a round.
     const order = round % 2 === 1 ? sides : [...sides].reverse();
     for (const side of order) {
       const tag = sides.length > 1 ? ` [${side.name}]` : '';
-      const tokenJob: LoadJob = {
-        origin: side.gateway.origin,
-        method: 'POST',
-        path: '/token',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: basicAuth(BENCH_CLIENT_ID, setup.clientSecret),
-        },
-        body: 'grant_type=client_credentials&scope=read',
-        connections: options.connections,
-        // The first load a gateway gets: twice the warm-up, for its heap and compiled code to settle.
-        warmupMs: round === 1 ? 2 * WARMUP_MS : WARMUP_MS,
-        warmupMax: 0,
-        durationMs: options.durationMs,
-        maxRequests: 0,
-      };
-      progress(`round ${round}/${ROUNDS}: POST /token (client_credentials)${tag}`);
-      const collected = join(setup.root, 'issued.txt');
-      const [token, signFloor] = await around('sign', () =>
-        run(side.gateway, { ...tokenJob, collectTokensFile: collected }),
-      );
-      side.rounds.token.push(token);
-      side.tokenOverhead.push(token.cpuUs / signFloor);
-      side.tokenOverBare.push(token.cpuUs / signRound.cpuUs);
-      pool.push(...readFileSync(collected, 'utf8').split('\n').filter(Boolean));
-
-      const needed = WORK_WARMUP_MAX + WORK_MAX;
-      if (pool.length < needed) {
-        progress(`round ${round}/${ROUNDS}: minting ${needed - pool.length} more distinct tokens`);
-        pool.push(...(await mintTokens(setup, needed - pool.length)));
-      }
-      const tokensFile = join(setup.root, 'tokens.txt');
-      writeFileSync(tokensFile, `${pool.slice(0, needed).join('\n')}\n`);
-      pool = pool.slice(needed);
-
-      progress(`round ${round}/${ROUNDS}: GET /work (a different token on every request)${tag}`);
-      const [work, verifyFloor] = await around('verify', () =>
-        run(side.gateway, {
-          origin: side.gateway.origin,
-          method: 'GET',
-          path: '/work',
-          headers: {},
-          connections: options.connections,
-          warmupMs: WARMUP_MS,
-          warmupMax: WORK_WARMUP_MAX,
-          durationMs: options.durationMs,
-          maxRequests: WORK_MAX,
-          tokensFile,
-        }),
-      );
-      side.rounds.work.push(work);
-      side.workOverhead.push(work.cpuUs / (plainRound.cpuUs + 2 * verifyFloor));
-      side.workOverBare.push(work.cpuUs / verifyRound.cpuUs);
-
-      progress(`round ${round}/${ROUNDS}: POST /token (authorization_code + PKCE, a fresh code each)${tag}`);
-      const codesFile = join(setup.root, 'codes.txt');
-      await writeCodeExchanges(setup, CODE_WARMUP_MAX + CODE_MAX, codesFile);
-      side.rounds.code.push(
-        await run(side.gateway, {
-          ...tokenJob,
-          body: undefined,
-          bodiesFile: codesFile,
-          warmupMax: CODE_WARMUP_MAX,
-          maxRequests: CODE_MAX,
-        }),
-      );
+      await runGatewayRound(phases, side, bareRound, pool, round, `${label}${tag}`);
     }
   }
 
   for (const side of sides) side.usage = await side.gateway.usage();
   await Promise.all([
-    plain.stop(),
-    bareSign.stop(),
-    bareVerify.stop(),
+    bare.plain.stop(),
+    bare.sign.stop(),
+    bare.verify.stop(),
     ...sides.map((s) => s.gateway.stop()),
   ]);
   for (const side of sides) rmSync(join(side.setup.root, 'tokens.txt'), { force: true });

@@ -1,7 +1,9 @@
 // Checks each function's environment with the function's own configuration parser before serving,
 // so a bad variable is reported at start, by name, rather than at the first request.
 import { basename } from 'node:path';
-import { loadAuthorizeConfig, loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { Env } from '../../shared/env.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { FunctionInstance } from '../serverless/project.ts';

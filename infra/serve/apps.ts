@@ -1,9 +1,11 @@
 // How each function folder builds its app from an environment: the same config loader and app factory
 // its entry file (functions/<name>/index.ts) uses, for hosts that run several functions in one process.
 import { createAuthorizeApp } from '../../functions/authorize/app.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { createBusinessApp } from '../../functions/business/app.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadAuthorizeConfig, loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { Env } from '../../shared/env.ts';
 import type { App } from '../../shared/http/app.ts';
 

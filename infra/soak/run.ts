@@ -12,13 +12,6 @@ import { FlowClient } from './flows.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-interface Tally {
-  requests: number;
-  failures: number;
-  firstFailure?: string;
-  flows: Record<string, number>;
-}
-
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
@@ -59,7 +52,12 @@ async function startGateway(env: Record<string, string>, port: number): Promise<
   return child;
 }
 
-async function main(): Promise<number> {
+interface SoakOptions {
+  seconds: number;
+  users: number;
+}
+
+function readOptions(): SoakOptions | undefined {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '90' },
@@ -68,118 +66,116 @@ async function main(): Promise<number> {
   });
   const seconds = Number(values.seconds);
   const users = Number(values.users);
-  if (!(seconds >= 5 && seconds <= 3600) || !(users >= 1 && users <= 256)) {
-    process.stderr.write('--seconds must be 5–3600 and --users 1–256\n');
-    return 2;
+  if (!(seconds >= 5 && seconds <= 3600) || !(users >= 1 && users <= 256)) return undefined;
+  return { seconds, users };
+}
+
+/** Counts every request of a flow, and the unexpected answers among them. */
+class Tally {
+  requests = 0;
+  failures = 0;
+  firstFailure?: string;
+  readonly flows: Record<string, number> = {};
+
+  started(flow: string): void {
+    this.flows[flow] = (this.flows[flow] ?? 0) + 1;
   }
 
-  const redis = await startRedis();
-  const port = await freePort();
-  const dev = await makeDevEnvironment(port);
-  const gateway = await startGateway({ ...dev.env, OAUTH_STORE: redis.url }, port);
-  const base = `http://127.0.0.1:${port}`;
-  // Drain the functions' request logs, counting any server error they record.
-  let serverErrors = 0;
-  gateway.stdout!.on('data', (chunk: string) => {
-    serverErrors += chunk.match(/"status":5\d\d/g)?.length ?? 0;
-  });
+  expect(ok: boolean, what: string): void {
+    this.requests++;
+    if (!ok) this.fail(what);
+  }
 
-  const tally: Tally = { requests: 0, failures: 0, flows: {} };
-  const fail = (what: string) => {
-    tally.failures++;
-    tally.firstFailure ??= what;
-  };
-  const expect = (ok: boolean, what: string) => {
-    tally.requests++;
-    if (!ok) fail(what);
-  };
+  fail(what: string): void {
+    this.failures++;
+    this.firstFailure ??= what;
+  }
+}
 
-  // Warm-up: the first third (at most 30 s): every client signs in once (scrypt) and the heaps settle.
-  const warmupMs = Math.min(30_000, (seconds * 1000) / 3);
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const samples: { at: number; rss: number }[] = [];
-  const sampler = setInterval(
-    () => samples.push({ at: performance.now() - started, rss: rssMb(gateway.pid!) }),
-    500,
-  );
-
-  async function virtualUser(n: number): Promise<void> {
-    const client = new FlowClient({
-      base,
-      clientId: dev.clientId,
-      clientSecret: dev.clientSecret,
-      redirectUri: dev.redirectUri,
-      username: dev.username,
-      password: dev.password,
-      verifier: `soak-verifier-${n}-${'x'.repeat(40)}`,
-    });
-    let i = n;
-    while (performance.now() < deadline) {
-      i++;
-      try {
-        if (i % 20 < 11) {
-          tally.flows.client_credentials = (tally.flows.client_credentials ?? 0) + 1;
-          const t = await client.token({ grant_type: 'client_credentials', scope: 'read' });
-          expect(t.status === 200, `client_credentials answered ${t.status}`);
-          const w = await client.work(t.body.access_token ?? '');
-          expect(w.status === 200 && w.text === 'hello world', `/work answered ${w.status}`);
-        } else if (i % 20 < 18) {
-          tally.flows.authorization_code = (tally.flows.authorization_code ?? 0) + 1;
-          const code = await client.obtainCode();
-          tally.requests += 2; // the consent page and the consent POST
-          const t = await client.exchangeCode(code);
-          expect(t.status === 200, `code exchange answered ${t.status} ${t.body.error ?? ''}`);
-          const w = await client.work(t.body.access_token ?? '');
-          expect(w.status === 200, `/work answered ${w.status}`);
-          const r1 = await client.refresh(t.body.refresh_token ?? '');
-          expect(r1.status === 200, `refresh answered ${r1.status} ${r1.body.error ?? ''}`);
-          const r2 = await client.refresh(r1.body.refresh_token ?? '');
-          expect(r2.status === 200, `second refresh answered ${r2.status} ${r2.body.error ?? ''}`);
-        } else {
-          tally.flows.replay = (tally.flows.replay ?? 0) + 1;
-          const code = await client.obtainCode();
-          tally.requests += 2;
-          const t = await client.exchangeCode(code);
-          expect(t.status === 200, `code exchange answered ${t.status}`);
-          const again = await client.exchangeCode(code);
-          expect(
-            again.status === 400 && again.body.error === 'invalid_grant',
-            `code replay answered ${again.status}`,
-          );
-          const r = await client.refresh(t.body.refresh_token ?? '');
-          expect(
-            r.status === 400 && r.body.error === 'invalid_grant',
-            `refresh of a revoked family answered ${r.status}`,
-          );
-          const w = await client.work(`${t.body.access_token ?? ''}x`);
-          expect(w.status === 401, `/work with a broken token answered ${w.status}`);
-        }
-      } catch (error) {
-        tally.requests++;
-        fail(`flow threw: ${(error as Error).message}`);
-      }
+/**
+ * One virtual user until the deadline: of every 20 turns, 11 client credentials grants with /work,
+ * 7 code flows with /work and two refreshes, 2 replays (a code and a revoked family, a broken token).
+ */
+async function virtualUser(client: FlowClient, n: number, deadline: number, tally: Tally): Promise<void> {
+  let i = n;
+  while (performance.now() < deadline) {
+    i++;
+    try {
+      if (i % 20 < 11) await clientCredentialsFlow(client, tally);
+      else if (i % 20 < 18) await codeFlow(client, tally);
+      else await replayFlow(client, tally);
+    } catch (error) {
+      tally.requests++;
+      tally.fail(`flow threw: ${(error as Error).message}`);
     }
   }
+}
 
-  process.stdout.write(`Soaking ${base} for ${seconds} s with ${users} concurrent clients (Redis store)…\n`);
-  await Promise.all(Array.from({ length: users }, (_, n) => virtualUser(n)));
-  clearInterval(sampler);
-  const elapsed = (performance.now() - started) / 1000;
-  samples.push({ at: performance.now() - started, rss: rssMb(gateway.pid!) });
+async function clientCredentialsFlow(client: FlowClient, tally: Tally): Promise<void> {
+  tally.started('client_credentials');
+  const t = await client.token({ grant_type: 'client_credentials', scope: 'read' });
+  tally.expect(t.status === 200, `client_credentials answered ${t.status}`);
+  const w = await client.work(t.body.access_token ?? '');
+  tally.expect(w.status === 200 && w.text === 'hello world', `/work answered ${w.status}`);
+}
 
-  gateway.kill('SIGTERM');
-  await redis.stop();
+async function codeFlow(client: FlowClient, tally: Tally): Promise<void> {
+  tally.started('authorization_code');
+  const code = await client.obtainCode();
+  tally.requests += 2; // the consent page and the consent POST
+  const t = await client.exchangeCode(code);
+  tally.expect(t.status === 200, `code exchange answered ${t.status} ${t.body.error ?? ''}`);
+  const w = await client.work(t.body.access_token ?? '');
+  tally.expect(w.status === 200, `/work answered ${w.status}`);
+  const r1 = await client.refresh(t.body.refresh_token ?? '');
+  tally.expect(r1.status === 200, `refresh answered ${r1.status} ${r1.body.error ?? ''}`);
+  const r2 = await client.refresh(r1.body.refresh_token ?? '');
+  tally.expect(r2.status === 200, `second refresh answered ${r2.status} ${r2.body.error ?? ''}`);
+}
 
+async function replayFlow(client: FlowClient, tally: Tally): Promise<void> {
+  tally.started('replay');
+  const code = await client.obtainCode();
+  tally.requests += 2;
+  const t = await client.exchangeCode(code);
+  tally.expect(t.status === 200, `code exchange answered ${t.status}`);
+  const again = await client.exchangeCode(code);
+  tally.expect(
+    again.status === 400 && again.body.error === 'invalid_grant',
+    `code replay answered ${again.status}`,
+  );
+  const r = await client.refresh(t.body.refresh_token ?? '');
+  tally.expect(
+    r.status === 400 && r.body.error === 'invalid_grant',
+    `refresh of a revoked family answered ${r.status}`,
+  );
+  const w = await client.work(`${t.body.access_token ?? ''}x`);
+  tally.expect(w.status === 401, `/work with a broken token answered ${w.status}`);
+}
+
+interface Sample {
+  at: number;
+  rss: number;
+}
+
+/** The soak's figures, from the tally and the gateway's RSS samples. */
+function summarize(
+  tally: Tally,
+  samples: Sample[],
+  elapsedS: number,
+  warmupMs: number,
+  users: number,
+  serverErrors: number,
+) {
   const afterWarmup = samples.find((s) => s.at >= warmupMs)?.rss ?? samples[0]!.rss;
   const end = samples.at(-1)!.rss;
   const peak = Math.max(...samples.map((s) => s.rss));
   const growth = end / afterWarmup - 1;
-  const result = {
-    seconds: Math.round(elapsed * 10) / 10,
+  return {
+    seconds: Math.round(elapsedS * 10) / 10,
     clients: users,
     requests: tally.requests,
-    rps: Math.round(tally.requests / elapsed),
+    rps: Math.round(tally.requests / elapsedS),
     failed: tally.failures,
     server_errors_logged: serverErrors,
     flows: tally.flows,
@@ -188,17 +184,22 @@ async function main(): Promise<number> {
     rss_peak_mb: Math.round(peak * 10) / 10,
     rss_growth_pct: Math.round(growth * 1000) / 10,
   };
+}
+
+type SoakResult = ReturnType<typeof summarize>;
+
+function report(result: SoakResult, firstFailure: string | undefined, samples: Sample[]): void {
   const rows: [string, string][] = [
-    ['duration', `${result.seconds} s, ${users} concurrent clients`],
+    ['duration', `${result.seconds} s, ${result.clients} concurrent clients`],
     ['requests', `${result.requests} (${result.rps}/s)`],
     [
       'flows',
-      Object.entries(tally.flows)
+      Object.entries(result.flows)
         .map(([k, v]) => `${k} ${v}`)
         .join(', '),
     ],
-    ['failed requests', `${result.failed}${tally.firstFailure ? ` (first: ${tally.firstFailure})` : ''}`],
-    ['server errors logged', String(serverErrors)],
+    ['failed requests', `${result.failed}${firstFailure ? ` (first: ${firstFailure})` : ''}`],
+    ['server errors logged', String(result.server_errors_logged)],
     ['gateway RSS after warm-up', `${result.rss_after_warmup_mb} MB`],
     [
       'gateway RSS at the end',
@@ -212,7 +213,58 @@ async function main(): Promise<number> {
     .map((s) => `${Math.round(s.at / 1000)}s ${Math.round(s.rss)}`);
   process.stdout.write(`  RSS (MB) every 10 s: ${curve.join(', ')}\n`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  const ok = tally.failures === 0 && serverErrors === 0 && growth <= 0.1;
+}
+
+async function main(): Promise<number> {
+  const options = readOptions();
+  if (!options) {
+    process.stderr.write('--seconds must be 5–3600 and --users 1–256\n');
+    return 2;
+  }
+  const { seconds, users } = options;
+
+  const redis = await startRedis();
+  const port = await freePort();
+  const dev = await makeDevEnvironment(port);
+  const gateway = await startGateway({ ...dev.env, OAUTH_STORE: redis.url }, port);
+  const base = `http://127.0.0.1:${port}`;
+  // Drain the functions' request logs, counting any server error they record.
+  let serverErrors = 0;
+  gateway.stdout!.on('data', (chunk: string) => {
+    serverErrors += chunk.match(/"status":5\d\d/g)?.length ?? 0;
+  });
+
+  // Warm-up: the first third (at most 30 s): every client signs in once (scrypt) and the heaps settle.
+  const warmupMs = Math.min(30_000, (seconds * 1000) / 3);
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const samples: Sample[] = [];
+  const sample = () => samples.push({ at: performance.now() - started, rss: rssMb(gateway.pid!) });
+  const sampler = setInterval(sample, 500);
+
+  const tally = new Tally();
+  const client = (n: number) =>
+    new FlowClient({
+      base,
+      clientId: dev.clientId,
+      clientSecret: dev.clientSecret,
+      redirectUri: dev.redirectUri,
+      username: dev.username,
+      password: dev.password,
+      verifier: `soak-verifier-${n}-${'x'.repeat(40)}`,
+    });
+  process.stdout.write(`Soaking ${base} for ${seconds} s with ${users} concurrent clients (Redis store)…\n`);
+  await Promise.all(Array.from({ length: users }, (_, n) => virtualUser(client(n), n, deadline, tally)));
+  clearInterval(sampler);
+  const elapsed = (performance.now() - started) / 1000;
+  sample();
+
+  gateway.kill('SIGTERM');
+  await redis.stop();
+
+  const result = summarize(tally, samples, elapsed, warmupMs, users, serverErrors);
+  report(result, tally.firstFailure, samples);
+  const ok = result.failed === 0 && serverErrors === 0 && result.rss_growth_pct <= 10;
   if (!ok) process.stderr.write('soak FAILED: failed requests, server errors, or memory growth over 10%\n');
   return ok ? 0 : 1;
 }

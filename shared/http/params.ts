@@ -47,7 +47,8 @@ function collect(pairs: Iterable<[string, string]>, where: string): Params {
   return params;
 }
 
-function safeName(name: string): string {
+/** A parameter's name as an error may quote it: a plain name, or "(unnamed)". */
+export function safeName(name: string): string {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : '(unnamed)';
 }
 
@@ -81,6 +82,18 @@ export async function readForm(req: HttpRequest, limit = MAX_FORM_BYTES): Promis
 }
 
 export function parseUrlEncoded(text: string, where: string): Params {
+  const pairs = decodeForm(text);
+  if (!pairs)
+    throw new OAuthError('invalid_request', `${where} has a malformed percent-escape or invalid UTF-8`);
+  return collect(pairs, where);
+}
+
+/**
+ * The one reader of `application/x-www-form-urlencoded` text, query strings and bodies alike: every
+ * name and value, decoded, in order, repeats and empty values kept (the readers built on it decide
+ * about those); `undefined` when an escape is malformed or not UTF-8.
+ */
+export function decodeForm(text: string): [string, string][] | undefined {
   const pairs: [string, string][] = [];
   for (const part of text.split('&')) {
     if (part === '') continue;
@@ -92,10 +105,10 @@ export function parseUrlEncoded(text: string, where: string): Params {
       // where URLSearchParams would silently substitute U+FFFD.
       pairs.push([formDecode(rawName), formDecode(rawValue)]);
     } catch {
-      throw new OAuthError('invalid_request', `${where} has a malformed percent-escape or invalid UTF-8`);
+      return undefined;
     }
   }
-  return collect(pairs, where);
+  return pairs;
 }
 
 /** The query string of the request URL, with the same rules as a form body. */

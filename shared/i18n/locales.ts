@@ -4,7 +4,7 @@ import { en, type StringKey, type Strings } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 
 // A literal list (not Object.keys of the tables): a function that only reads OAUTH_DEFAULT_LOCALE
-// (through shared/config.ts) does not bundle the page strings.
+// (through its config.ts) does not bundle the page strings.
 export const SUPPORTED_LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 export const LOCALES: Readonly<Record<Locale, Strings>> = { en, 'zh-CN': zhCN };

@@ -3,7 +3,8 @@
 // padding node:crypto uses for RSA keys by default. jose's SignJWT goes through WebCrypto, which
 // costs a third more CPU per token here (see docs/performance.md), and adds nothing for claims we
 // build ourselves.
-import { randomBytes, sign } from 'node:crypto';
+import { sign } from 'node:crypto';
+import { newTokenId } from '../token-id.ts';
 import { SIGNING_ALG, type SigningKey } from './keys.ts';
 
 export type AccessTokenTyp = 'at+jwt' | 'JWT';
@@ -40,23 +41,6 @@ export interface AccessTokenInput {
   grantId?: string;
   /** Sealed user claims for UserInfo. */
   userClaims?: string;
-}
-
-// Token ids (`jti`, 128 bits) are cut from 4 KB of CSPRNG output drawn at once, as Node's own
-// randomUUID does: one call into OpenSSL per 256 ids instead of one per id. No byte is handed out twice.
-const ID_BYTES = 16;
-const POOL_BYTES = 256 * ID_BYTES;
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-
-export function newTokenId(): string {
-  if (poolOffset + ID_BYTES > pool.length) {
-    pool = randomBytes(POOL_BYTES);
-    poolOffset = 0;
-  }
-  const id = pool.toString('base64url', poolOffset, poolOffset + ID_BYTES);
-  poolOffset += ID_BYTES;
-  return id;
 }
 
 export async function signAccessToken(

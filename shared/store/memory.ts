@@ -1,6 +1,6 @@
 // The in-memory store: one process (local runs, tests). JavaScript runs one callback at a time, so
 // each method is atomic without locks.
-import type { Store } from './store.ts';
+import type { RecordCheck, Store } from './store.ts';
 
 interface Entry {
   value: string;
@@ -59,6 +59,10 @@ export class MemoryStore implements Store {
 
   async isRevoked(id: string): Promise<boolean> {
     return this.live(`revoked:${id}`) !== undefined;
+  }
+
+  async anyRecorded({ revoked = [], keys = [] }: RecordCheck): Promise<boolean> {
+    return revoked.some((id) => this.live(`revoked:${id}`)) || keys.some((key) => this.live(key));
   }
 
   async increment(key: string, expiresAt: number): Promise<number> {

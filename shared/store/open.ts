@@ -22,6 +22,7 @@ function deferStore(loading: Promise<Store>): Store {
     get: async (key) => (await loading).get(key),
     revoke: async (id, expiresAt) => (await loading).revoke(id, expiresAt),
     isRevoked: async (id) => (await loading).isRevoked(id),
+    anyRecorded: async (check) => (await loading).anyRecorded(check),
     increment: async (key, expiresAt) => (await loading).increment(key, expiresAt),
     delete: async (key) => (await loading).delete(key),
     keys: async (prefix) => (await loading).keys(prefix),

@@ -6,8 +6,8 @@
  * same moment get exactly one `true`. Expiry times are Unix seconds; a record is kept until then and
  * may be forgotten after, so callers pass the expiry of the thing the record is about.
  *
- * Keys are namespaced by the caller (see `storeKey`): authorization codes, refresh tokens, refresh
- * token families, access-token `jti`s (revocation) and client-assertion `jti`s share one keyspace.
+ * Keys are namespaced (see `storeKey`), and each kind of key is built by one function, in the module
+ * that owns its records (listed at `StoreNamespace`).
  */
 export interface Store {
   /** Records `key` as used; `true` the first time only, `false` for every later call until expiry. */
@@ -19,6 +19,11 @@ export interface Store {
   /** Marks `id` (a token family, or a token `jti`) revoked until `expiresAt`. */
   revoke(id: string, expiresAt: number): Promise<void>;
   isRevoked(id: string): Promise<boolean>;
+  /**
+   * Whether any of `revoked` is revoked or any of `keys` holds a value, asked in one round trip: the
+   * checks a request makes together (a token's jti and its grant; a grant and its user) cost one.
+   */
+  anyRecorded(check: RecordCheck): Promise<boolean>;
   /**
    * Adds one to the counter at `key` and returns the new count. The first increment creates it with
    * expiry `expiresAt`; later ones keep that expiry (a fixed window, for rate limits).
@@ -37,17 +42,28 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** What `Store.anyRecorded` asks about: revoked ids (as `revoke` takes them) and keys (as `put` does). */
+export interface RecordCheck {
+  revoked?: readonly string[];
+  keys?: readonly string[];
+}
+
 /** The store could not be reached or did not answer in time; grants needing it answer 503. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
 
+/** Every kind of record in the store, by the module that owns its keys. */
 export type StoreNamespace =
+  // Single use: redeemed authorization codes (functions/token/grant-authorization-code.ts), spent
+  // refresh tokens (functions/token/refresh-family.ts), used client assertions
+  // (functions/token/client-assertion.ts).
   | 'code'
   | 'refresh'
-  | 'family'
-  | 'access'
   | 'assertion'
+  // Revocation (shared/revocation.ts): revoked access tokens and refresh-token families (grants).
+  | 'access'
+  | 'family'
   // The registry (shared/registry.ts): clients, users, the subject index, and disabled subjects.
   | 'client'
   | 'user'

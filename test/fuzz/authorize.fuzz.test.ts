@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { loadAuthorizeConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { createScfHandler } from '../../shared/http/scf.ts';
 import { setLogSink } from '../../shared/log.ts';
 import { anything, events } from '../support/arbitraries.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
-import { loadBusinessConfig } from '../../shared/config.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
 import { createScfHandler } from '../../shared/http/scf.ts';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';

@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTokenApp } from '../../functions/token/app.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { CONTRACT_ROUTES } from '../../infra/serverless/check.ts';
-import { loadTokenConfig } from '../../shared/config.ts';
 import { createEntries, type Entries } from '../../shared/http/entries.ts';
 import { setLogSink } from '../../shared/log.ts';
 import { basic, CONFIDENTIAL_SECRET, POST_SECRET, testEnv } from '../support/fixtures.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { createScfHandler } from '../../shared/http/scf.ts';
 import { setLogSink } from '../../shared/log.ts';
 import { anything, events } from '../support/arbitraries.ts';

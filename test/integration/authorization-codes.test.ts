@@ -3,8 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import type { Store } from '../../shared/store/store.ts';

@@ -1,7 +1,8 @@
 // Refresh tokens at /introspect and /revoke (RFC 7662, RFC 7009), with the memory and Redis stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
-import { loadBusinessConfig } from '../../shared/config.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
+import { Registry } from '../../shared/registry.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { RedisStore } from '../../shared/store/redis.ts';
 import type { Store } from '../../shared/store/store.ts';
@@ -16,7 +17,7 @@ import {
   standardParams,
   VERIFIER,
 } from '../support/authorize-flow.ts';
-import { basic, CONFIDENTIAL_SECRET, form, ISSUER, POST_SECRET } from '../support/fixtures.ts';
+import { basic, CONFIDENTIAL_SECRET, form, ISSUER, POST_SECRET, TEST_USER } from '../support/fixtures.ts';
 import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
 
 const hasRedis = redisAvailable();
@@ -163,6 +164,36 @@ for (const kind of kinds) {
       const r = await revoke({ token: refresh_token, client_id: 'poster', client_secret: POST_SECRET }, {});
       expect(r.status).toBe(200);
       expect((await introspect({ token: refresh_token })).body.active).toBe(true);
+    });
+
+    it('a refresh token whose user was disabled is inactive, as the refresh grant refuses it', async () => {
+      // A store of its own: the user stays disabled there.
+      const own = await makeHarness({}, kind.make);
+      const location = await runAuthorization(own, standardParams());
+      const { refresh_token } = (await bodyOf(
+        await redeem(own, {
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code')!,
+          redirect_uri: CONFIDENTIAL_REDIRECT,
+          code_verifier: VERIFIER,
+        }),
+      )) as { refresh_token: string };
+      const active = async () =>
+        (await bodyOf(await own.token(form({ token: refresh_token }, confidential, `${ISSUER}/introspect`))))
+          .active;
+      expect(await active()).toBe(true);
+      await new Registry(own.store, () => own.clock.now).disableUser({
+        username: TEST_USER.username,
+        password_hash: 'unused',
+        sub: TEST_USER.sub,
+      });
+      expect(await active()).toBe(false);
+      const refused = await redeem(own, { grant_type: 'refresh_token', refresh_token });
+      expect({ status: refused.status, error: (await bodyOf(refused)).error }).toEqual({
+        status: 400,
+        error: 'invalid_grant',
+      });
+      await own.store.close();
     });
 
     it('an expired refresh token is inactive and its revocation answers 200', async () => {

@@ -5,7 +5,7 @@
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { loadAuthorizeConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { hashPassword } from '../../shared/password.ts';
 import { Registry } from '../../shared/registry.ts';
 import { type Harness, makeHarness, VERIFIER, wrap } from '../support/authorize-flow.ts';

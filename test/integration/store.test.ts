@@ -73,6 +73,24 @@ for (const kind of kinds) {
       expect(await store.isRevoked(family)).toBe(true);
     });
 
+    it('anyRecorded asks about revoked ids and stored keys together', async () => {
+      const family = storeKey('family', randomBytes(8).toString('hex'));
+      const jti = storeKey('access', randomBytes(8).toString('hex'));
+      const key = storeKey('disabled', randomBytes(8).toString('hex'));
+      expect(await store.anyRecorded({})).toBe(false);
+      expect(await store.anyRecorded({ revoked: [family, jti], keys: [key] })).toBe(false);
+      // A revoked id is not a stored key, nor a stored key a revoked id.
+      await store.put(family, 'value', T0 + 60);
+      await store.revoke(key, T0 + 60);
+      expect(await store.anyRecorded({ revoked: [family, jti], keys: [key] })).toBe(false);
+      await store.revoke(jti, T0 + 60);
+      expect(await store.anyRecorded({ revoked: [family, jti] })).toBe(true);
+      expect(await store.anyRecorded({ revoked: [family], keys: [key] })).toBe(false);
+      await store.put(key, 'value', T0 + 60);
+      expect(await store.anyRecorded({ revoked: [family], keys: [key] })).toBe(true);
+      expect(await store.anyRecorded({ keys: [key] })).toBe(true);
+    });
+
     it('increment counts atomically in a window its first increment fixes', async () => {
       const key = storeKey('throttle', randomBytes(8).toString('hex'));
       const counts = await Promise.all(Array.from({ length: 20 }, () => store.increment(key, T0 + 60)));

@@ -2,7 +2,7 @@
 // could replay here, or that are not client authentication JWTs at all.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { form, ISSUER, runApp, testClients, testEnv } from '../support/fixtures.ts';

@@ -1,7 +1,7 @@
 // Negative catalogue: configurations that would let one party's token pass for another's, refused when
 // the configuration is read rather than discovered in production.
 import { describe, expect, it } from 'vitest';
-import { loadAuthorizeConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { hashPassword } from '../../shared/password.ts';
 import { testEnv } from '../support/fixtures.ts';

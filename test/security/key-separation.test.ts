@@ -2,9 +2,10 @@
 // keys it seals codes, sessions and CSRF tokens with — never OAUTH_SECRET or the refresh-token key —
 // so a compromise of it cannot mint refresh tokens.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRefreshSealer } from '../../functions/token/refresh-tokens.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
+import { createRefreshSealer } from '../../functions/token/refresh-family.ts';
 import { type FunctionInstance, loadProject } from '../../infra/serverless/project.ts';
-import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
 import { testEnv } from '../support/fixtures.ts';
 
 let functions: Map<string, FunctionInstance>;

@@ -2,7 +2,7 @@
 // and before the next key is deployed. The 503 tells the client to retry: nothing may be spent by it.
 import { describe, expect, it } from 'vitest';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import {
   bodyOf,
   CONFIDENTIAL_REDIRECT,

@@ -3,7 +3,7 @@
 // even to the right password; with the store down sign-in fails closed.
 import { describe, expect, it } from 'vitest';
 import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { loadAuthorizeConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';

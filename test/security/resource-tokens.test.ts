@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
-import { loadBusinessConfig } from '../../shared/config.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
 import { createEntries, type Entries } from '../../shared/http/entries.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';

@@ -1,7 +1,7 @@
 // Negative catalogue: what /introspect and /revoke tell a client about tokens that are not its own.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import {

@@ -2,8 +2,9 @@
 // Strict-Transport-Security on the pages and the token endpoint of an https issuer.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizeApp } from '../../functions/authorize/app.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { eventToRequest } from '../../shared/http/scf.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';

@@ -1,8 +1,9 @@
 // Drives the authorize and token apps in-process (no gateway) with a fixed clock: the login and
 // consent forms are posted like a browser would, following the cookie and the CSRF token.
 import { createAuthorizeApp } from '../../functions/authorize/app.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { type App, type RequestContext, renderError } from '../../shared/http/scf.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';

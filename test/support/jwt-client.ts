@@ -1,7 +1,7 @@
 // A client that authenticates with private_key_jwt (RFC 7523): its key pair is made in test setup.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { type JWK, SignJWT } from 'jose';
-import { JWT_BEARER_ASSERTION } from '../../shared/client-assertion.ts';
+import { JWT_BEARER_ASSERTION } from '../../functions/token/client-assertion.ts';
 
 export interface JwtClient {
   clientId: string;

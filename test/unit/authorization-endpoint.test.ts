@@ -1,7 +1,7 @@
 // oauth-requirements.md, "Authorization endpoint": one test per line, named after it.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { buildMetadata } from '../../functions/token/metadata.ts';
-import { loadTokenConfig } from '../../shared/config.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import {
   authorizeUrl,

@@ -1,7 +1,8 @@
 // loadAuthorizeConfig and OAUTH_USERS: every problem reported by variable name, never a secret
 // (test/cli/hash-password.test.ts runs the script that makes the hashes).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { testEnv } from '../support/fixtures.ts';
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';

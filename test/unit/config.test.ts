@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { createCodeSealer } from '../../shared/authorization-code.ts';
-import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { deriveKey, type KeyedPurpose, SEAL_KEY_VARIABLES, TOKEN_PURPOSES } from '../../shared/seal.ts';
 import { testEnv } from '../support/fixtures.ts';

@@ -1,7 +1,7 @@
 // The import rules of docs/architecture.md, read from every import of functions/, shared/ and infra/:
 // a function imports its own folder and shared/ only; shared/ imports only shared/; infra/ never
-// imports test/, and a function's code only in npm run serve; shipped code uses Node's built-ins and
-// runtime dependencies only; the resource-server kit (shared/resource-server/, published on its own
+// imports test/, and of a function only its config.ts, except in npm run serve; shipped code uses
+// Node's built-ins and runtime dependencies only; the resource-server kit (shared/resource-server/, published on its own
 // as scf-oauth2-resource-server by infra/build/package.ts) Node's built-ins only.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -104,12 +104,14 @@ describe('the import rules of docs/architecture.md', () => {
     expect(bad.map(describeImport)).toEqual([]);
   });
 
-  it('infra/ imports shared/ and infra/, never test/; only npm run serve (infra/serve/) imports the functions', () => {
-    // Every other tool runs the functions as bundles, as the platforms do; the production server runs
-    // each function's app in one process, so it alone imports them.
+  it('infra/ imports shared/ and infra/, never test/; of a function only its config.ts, except npm run serve (infra/serve/)', () => {
+    // Every other tool runs the functions as bundles, as the platforms do, and may only read a
+    // function's configuration as the function reads it (the gateway's preflight); the production
+    // server runs each function's app in one process, so it alone imports them.
     const bad = importsIn('infra').filter((i) => {
       if (isPackage(i.target) || i.target.startsWith('shared/') || i.target.startsWith('infra/'))
         return false;
+      if (/^functions\/[a-z-]+\/config\.ts$/.test(i.target)) return false;
       return !(i.target.startsWith('functions/') && i.from.startsWith('infra/serve/'));
     });
     expect(bad.map(describeImport)).toEqual([]);

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
-import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
@@ -226,6 +227,7 @@ describe('an unreachable store', () => {
     get: () => Promise.reject(new StoreUnavailableError('down')),
     revoke: () => Promise.reject(new StoreUnavailableError('down')),
     isRevoked: () => Promise.reject(new StoreUnavailableError('down')),
+    anyRecorded: () => Promise.reject(new StoreUnavailableError('down')),
     increment: () => Promise.reject(new StoreUnavailableError('down')),
     delete: () => Promise.reject(new StoreUnavailableError('down')),
     keys: () => Promise.reject(new StoreUnavailableError('down')),

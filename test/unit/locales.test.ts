@@ -2,7 +2,7 @@
 // Accept-Language, then OAUTH_DEFAULT_LOCALE, and scope descriptions from the tables and configuration.
 import { describe, expect, it } from 'vitest';
 import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { loadAuthorizeConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { en } from '../../shared/i18n/en.ts';
 import { LOCALES, matchLocale, negotiateLocale } from '../../shared/i18n/locales.ts';

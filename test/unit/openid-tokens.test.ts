@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadAuthorizeConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { FIXED_NOW, type Harness, makeHarness, VERIFIER } from '../support/authorize-flow.ts';
 import { basic, ISSUER, TEST_USER, testEnv } from '../support/fixtures.ts';

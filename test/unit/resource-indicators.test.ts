@@ -3,7 +3,8 @@
 // only, `aud` = the requested resource, `invalid_target` otherwise.
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { loadAuthorizeConfig, loadTokenConfig } from '../../shared/config.ts';
+import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import {

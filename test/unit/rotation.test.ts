@@ -1,10 +1,11 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp } from '../../functions/business/app.ts';
+import { loadBusinessConfig } from '../../functions/business/config.ts';
 import { createTokenApp } from '../../functions/token/app.ts';
+import { loadTokenConfig } from '../../functions/token/config.ts';
 import { type GeneratedKeys, generateSigningKeys } from '../../infra/keys/generate.ts';
 import { planRotation } from '../../infra/keys/rotate.ts';
-import { loadBusinessConfig, loadTokenConfig } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { parseInstant } from '../../shared/instant.ts';
 import { importSigningKey } from '../../shared/jwt/keys.ts';

@@ -2,10 +2,15 @@
 // Before the planned switch time T the current key keeps signing, but no token it signs outlives T;
 // the next key is published ahead; at T the gateway and the signing key change together, and every
 // token of the old key has already expired. docs/key-rotation.md walks through the procedure.
-import type { EnvReader } from './env.ts';
-import { OAuthError } from './errors.ts';
-import { formatInstant, parseInstant } from './instant.ts';
-import { importPublicKeys, KeyFormatError, type SigningKey, type VerificationKey } from './jwt/keys.ts';
+import type { EnvReader } from '../../shared/env.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import { formatInstant, parseInstant } from '../../shared/instant.ts';
+import {
+  importPublicKeys,
+  KeyFormatError,
+  type SigningKey,
+  type VerificationKey,
+} from '../../shared/jwt/keys.ts';
 
 export interface RotationConfig {
   nextKeys: readonly VerificationKey[];

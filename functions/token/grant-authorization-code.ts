@@ -3,20 +3,20 @@ import { type CodeClaims, createCodeSealer } from '../../shared/authorization-co
 import type { Client } from '../../shared/clients.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import type { Params } from '../../shared/http/params.ts';
-import type { HttpResponse } from '../../shared/http/web.ts';
 import { readSealedClaims } from '../../shared/oidc/claims.ts';
 import { isValidVerifier, verifyPkce } from '../../shared/pkce.ts';
+import { revokeFamily } from '../../shared/revocation.ts';
 import { storeKey } from '../../shared/store/store.ts';
-import { issueTokenResponse, narrowResources, type TokenDeps } from './issue.ts';
-import { createRefreshSealer, type RefreshSealer, revokeFamily, startFamily } from './refresh-tokens.ts';
+import { type GrantHandler, issueTokenResponse, narrowResources, type TokenDeps } from './issue.ts';
+import type { RefreshFamilies } from './refresh-family.ts';
 
-export type GrantHandler = (client: Client, params: Params) => Promise<HttpResponse>;
+// A code's single use: recorded when it is redeemed, until it would have expired.
+const redeemedKey = (jti: string) => storeKey('code', jti);
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 
-export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: RefreshSealer): GrantHandler {
+export function createAuthorizationCodeGrant(deps: TokenDeps, families: RefreshFamilies): GrantHandler {
   const codes = createCodeSealer(deps.config.sealKeys);
-  const refresh = refreshSealer ?? createRefreshSealer(deps.config.sealKeys);
 
   return async (client, params) => {
     if (!client.grantTypes.has('authorization_code')) {
@@ -36,7 +36,7 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
 
     // Every check that a replay by the wrong party would fail comes before this point, so an invalid
     // replay burns nothing and revokes nothing. RFC 6749 §4.1.2: the code is single use.
-    const first = await deps.store.consumeOnce(storeKey('code', claims.jti), claims.exp);
+    const first = await deps.store.consumeOnce(redeemedKey(claims.jti), claims.exp);
     if (!first) {
       // RFC 6749 §4.1.2 / RFC 9700 §4.2.4: a second valid redemption revokes what the first one got.
       const nowSeconds = Math.floor(deps.now() / 1000);
@@ -56,20 +56,15 @@ export function createAuthorizationCodeGrant(deps: TokenDeps, refreshSealer?: Re
       resources,
     };
     if (!client.grantTypes.has('refresh_token')) return issueTokenResponse(deps, grant);
-    const refreshToken = await startFamily(
-      refresh,
-      {
-        family: claims.jti,
-        clientId: client.clientId,
-        subject: claims.sub,
-        scope: claims.scope,
-        authTime: claims.auth_time,
-        ...(grant.userClaims !== undefined ? { userClaims: grant.userClaims } : {}),
-        ...(claims.res ? { resources: claims.res } : {}),
-      },
-      deps.config.refreshTokenTtl,
-      deps.now(),
-    );
+    const refreshToken = await families.start({
+      family: claims.jti,
+      clientId: client.clientId,
+      subject: claims.sub,
+      scope: claims.scope,
+      authTime: claims.auth_time,
+      ...(grant.userClaims !== undefined ? { userClaims: grant.userClaims } : {}),
+      ...(claims.res ? { resources: claims.res } : {}),
+    });
     return issueTokenResponse(deps, grant, { refresh_token: refreshToken });
   };
 }

@@ -7,6 +7,7 @@ import {
 } from '../../shared/jwt/verify.ts';
 import { isAccessTokenRevoked } from '../../shared/revocation.ts';
 import type { TokenDeps } from './issue.ts';
+import type { RefreshFamilies } from './refresh-family.ts';
 
 export interface RefreshTokenInfo {
   clientId: string;
@@ -16,12 +17,9 @@ export interface RefreshTokenInfo {
   iat: number;
   /** Revokes the token's whole family (RFC 7009 §2.1 with RFC 9700 §4.14.2 lineage). */
   revoke(): Promise<void>;
-  /** False once rotated, revoked with its family, or expired. */
+  /** False once it could no longer be redeemed: rotated, revoked with its family, its user disabled. */
   isLive(): Promise<boolean>;
 }
-
-/** Opens a refresh token; undefined for anything that is not one of ours (forged, expired, garbled). */
-export type RefreshTokenReader = (token: string) => Promise<RefreshTokenInfo | undefined>;
 
 export type FoundToken =
   | { kind: 'access_token'; claims: VerifiedAccessToken }
@@ -32,7 +30,7 @@ export type TokenLookup = (token: string) => Promise<FoundToken | undefined>;
 // A JWS has three dot-separated parts (our access tokens); a JWE five (our sealed refresh tokens).
 const parts = (token: string) => token.split('.').length;
 
-export function createTokenLookup(deps: TokenDeps, readRefreshToken?: RefreshTokenReader): TokenLookup {
+export function createTokenLookup(deps: TokenDeps, families: RefreshFamilies): TokenLookup {
   const { config } = deps;
   const verify = createAccessTokenVerifier({
     // Only keys that sign or signed: the next key has signed nothing yet.
@@ -58,9 +56,21 @@ export function createTokenLookup(deps: TokenDeps, readRefreshToken?: RefreshTok
       if (await isAccessTokenRevoked(deps.store, claims)) return undefined;
       return { kind: 'access_token', claims };
     }
-    if (parts(token) === 5 && readRefreshToken) {
-      const info = await readRefreshToken(token);
-      return info ? { kind: 'refresh_token', info } : undefined;
+    if (parts(token) === 5) {
+      const claims = await families.open(token);
+      if (!claims) return undefined;
+      const info: RefreshTokenInfo = {
+        clientId: claims.cid,
+        subject: claims.sub,
+        scope: claims.scope,
+        exp: claims.exp,
+        iat: claims.iat,
+        // RFC 7009 §2.1: revoking a refresh token revokes the grant: its whole family.
+        revoke: () => families.revoke(claims),
+        // The refresh grant's own decision: introspection reports live what it would redeem.
+        isLive: () => families.isLive(claims),
+      };
+      return { kind: 'refresh_token', info };
     }
     return undefined;
   };

@@ -1,9 +1,10 @@
 // Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3).
+
+import { type Client, type ClientSource, secretMatches } from '../../shared/clients.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import { type Params, parseBasicAuth, readForm } from '../../shared/http/params.ts';
+import type { HttpRequest } from '../../shared/http/web.ts';
 import type { AssertionVerifier } from './client-assertion.ts';
-import { type Client, type ClientSource, secretMatches } from './clients.ts';
-import { OAuthError } from './errors.ts';
-import { type Params, parseBasicAuth, readForm } from './http/params.ts';
-import type { HttpRequest } from './http/web.ts';
 
 export type ClientAuthenticator = (req: HttpRequest, params: Params) => Promise<Client>;
 

@@ -1,13 +1,13 @@
 // RFC 7523 §2.2 / §3: client authentication with a JWT the client signs with its own key
 // (`private_key_jwt`), checked against the keys registered in its `jwks`.
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
-import { ASSERTION_ALGS } from './client-keys.ts';
-import type { Client, ClientSource } from './clients.ts';
-import { OAuthError } from './errors.ts';
-import type { Params } from './http/params.ts';
-import { decodeCanonicalBase64url } from './jwt/compact.ts';
-import { requireStore } from './revocation.ts';
-import { type Store, storeKey } from './store/store.ts';
+import { ASSERTION_ALGS } from '../../shared/client-keys.ts';
+import type { Client, ClientSource } from '../../shared/clients.ts';
+import { OAuthError } from '../../shared/errors.ts';
+import type { Params } from '../../shared/http/params.ts';
+import { decodeCanonicalBase64url } from '../../shared/jwt/compact.ts';
+import { requireStore } from '../../shared/revocation.ts';
+import { type Store, storeKey } from '../../shared/store/store.ts';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** An assertion is for one request: it may not be valid for more than this many seconds ahead. */
@@ -15,6 +15,8 @@ export const MAX_ASSERTION_LIFETIME = 300;
 const MAX_ASSERTION_LENGTH = 8192;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'];
+// A used assertion: its client's and its own id, kept until it expires.
+const assertionKey = (clientId: string, jti: string) => storeKey('assertion', `${clientId}:${jti}`);
 /** draft-ietf-oauth-rfc7523bis §4: the explicit type of a client authentication JWT. */
 export const CLIENT_ASSERTION_TYP = 'client-authentication+jwt';
 
@@ -139,7 +141,7 @@ export function createAssertionVerifier(options: AssertionOptions): AssertionVer
       throw refuse('jti missing or too long');
     // RFC 7523 §3: the server may keep used jti values to refuse replays, until the assertion expires.
     const fresh = await requireStore(() =>
-      store.consumeOnce(storeKey('assertion', `${clientId}:${jti}`), exp + clockTolerance),
+      store.consumeOnce(assertionKey(clientId, jti), exp + clockTolerance),
     );
     if (!fresh) throw refuse('the assertion jti was already used');
     return client;

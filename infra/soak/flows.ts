@@ -1,5 +1,6 @@
 // A scripted OAuth client speaking HTTP to a running gateway: the authorization code flow with the
 // sign-in and consent forms (keeping its session cookie, as a browser would), the grants and /work.
+import { setCookiePair } from '../../shared/http/cookies.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';
 
 export interface FlowClientOptions {
@@ -49,7 +50,7 @@ export class FlowClient {
       },
     });
     const set = res.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';', 1)[0]!;
+    if (set) this.cookie = setCookiePair(set);
     return res;
   }
 

@@ -1,5 +1,6 @@
 // Where a resource server finds the access token (RFC 6750 §2, and API Gateway's forms).
 import { OAuthError } from '../errors.ts';
+import { readSoleCookie } from './cookies.ts';
 import { type HttpRequest, requestUrl } from './web.ts';
 
 const REALM = 'work';
@@ -51,18 +52,9 @@ function refuse(
 const AUTHORIZATION = /^Bearer +(?:id_token="([^"]*)"|([A-Za-z0-9._~+/-]+=*)) *$/i;
 
 function fromCookie(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  let found: string | undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    if (found !== undefined) throw refuse('invalid_request', `more than one ${name} cookie`, 400);
-    found = part
-      .slice(eq + 1)
-      .trim()
-      .replace(/^"(.*)"$/, '$1');
-  }
-  return found;
+  const read = readSoleCookie(header, name, { unquote: true });
+  if (read.doubled) throw refuse('invalid_request', `more than one ${name} cookie`, 400);
+  return read.value;
 }
 
 /**

@@ -1,26 +1,16 @@
 // A real browser through the login and consent pages: it lands on the client's redirect URI (a tiny
 // callback page served by the test on loopback) with code, state and iss, and the code is exchanged.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeS256Challenge } from '../../shared/pkce.ts';
-import { type CallbackPage, startCallbackPage } from '../support/callback.ts';
-import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
-import { CONFIDENTIAL_SECRET, TEST_USER, testClients } from '../support/fixtures.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { chromiumAvailable, useBrowserStage } from '../support/browser.ts';
+import { basic, CONFIDENTIAL_SECRET, TEST_USER, testClients } from '../support/fixtures.ts';
 
 const VERIFIER = 'browser-test-verifier-0123456789-abcdefghijklmnop';
 const hasChromium = chromiumAvailable();
 
 describe.skipIf(!hasChromium)('the login and consent pages in a real browser', () => {
-  let gateway: TestGateway;
-  let browser: Browser;
-  let callback: CallbackPage;
-  let redirectUri: string;
-
-  beforeAll(async () => {
-    callback = await startCallbackPage();
-    redirectUri = callback.redirectUri;
-    const clients = [
+  const stage = useBrowserStage((redirectUri) => ({
+    OAUTH_CLIENTS: JSON.stringify([
       ...testClients,
       {
         client_id: 'browser-app',
@@ -30,35 +20,24 @@ describe.skipIf(!hasChromium)('the login and consent pages in a real browser', (
         scope: 'read write',
         token_endpoint_auth_method: 'client_secret_basic',
       },
-    ];
-    [gateway, browser] = await Promise.all([
-      startTestGateway({ OAUTH_CLIENTS: JSON.stringify(clients) }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.close();
-    await callback?.close();
-  });
+    ]),
+  }));
 
   function authorizeUrl(state: string): string {
     const params = new URLSearchParams({
       response_type: 'code',
       client_id: 'browser-app',
-      redirect_uri: redirectUri,
+      redirect_uri: stage.redirectUri,
       scope: 'read',
       state,
       code_challenge: computeS256Challenge(VERIFIER),
       code_challenge_method: 'S256',
     });
-    return `${gateway.url}/authorize?${params.toString()}`;
+    return `${stage.gateway.url}/authorize?${params.toString()}`;
   }
 
-  async function signInAndDecide(decision: 'Allow' | 'Deny', state: string): Promise<URL> {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
+  function signInAndDecide(decision: 'Allow' | 'Deny', state: string): Promise<URL> {
+    return stage.page(async (page) => {
       const cspViolations: string[] = [];
       page.on('console', (m) => {
         if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
@@ -70,34 +49,32 @@ describe.skipIf(!hasChromium)('the login and consent pages in a real browser', (
       await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
       expect(await page.getByRole('listitem').allTextContents()).toEqual(['read']);
       await Promise.all([
-        page.waitForURL((url) => url.href.startsWith(redirectUri)),
+        page.waitForURL((url) => url.href.startsWith(stage.redirectUri)),
         page.getByRole('button', { name: decision }).click(),
       ]);
       expect(await page.textContent('p')).toBe('Back at the client.');
       expect(cspViolations).toEqual([]);
       return new URL(page.url());
-    } finally {
-      await context.close();
-    }
+    });
   }
 
   it('logs in, consents, lands on the redirect URI with code, state and iss, and the code is exchanged', async () => {
     const landed = await signInAndDecide('Allow', 'browser-state-1');
     expect(landed.searchParams.get('state')).toBe('browser-state-1');
-    expect(landed.searchParams.get('iss')).toBe(gateway.url);
+    expect(landed.searchParams.get('iss')).toBe(stage.gateway.url);
     const code = landed.searchParams.get('code');
     expect(code).toBeTruthy();
 
-    const res = await fetch(`${gateway.url}/token`, {
+    const res = await fetch(`${stage.gateway.url}/token`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`browser-app:${CONFIDENTIAL_SECRET}`).toString('base64')}`,
+        authorization: basic('browser-app', CONFIDENTIAL_SECRET),
       },
       body: new URLSearchParams({
         grant_type: 'authorization_code',
         code: code!,
-        redirect_uri: redirectUri,
+        redirect_uri: stage.redirectUri,
         code_verifier: VERIFIER,
       }),
     });
@@ -111,7 +88,7 @@ describe.skipIf(!hasChromium)('the login and consent pages in a real browser', (
     const landed = await signInAndDecide('Deny', 'browser-state-2');
     expect(landed.searchParams.get('error')).toBe('access_denied');
     expect(landed.searchParams.get('state')).toBe('browser-state-2');
-    expect(landed.searchParams.get('iss')).toBe(gateway.url);
+    expect(landed.searchParams.get('iss')).toBe(stage.gateway.url);
     expect(landed.searchParams.get('code')).toBeNull();
   });
 });

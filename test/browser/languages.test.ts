@@ -1,87 +1,69 @@
 // The sign-in and consent pages in a real browser, in the browser's language: a Chinese browser
 // (Accept-Language zh-CN) reads Chinese pages; ui_locales=en gives the same browser English ones.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeS256Challenge } from '../../shared/pkce.ts';
-import { type CallbackPage, startCallbackPage } from '../support/callback.ts';
-import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
+import { chromiumAvailable, useBrowserStage } from '../support/browser.ts';
 import { TEST_USER } from '../support/fixtures.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { oidcClients, oidcOverrides, RP_SECRET } from '../support/oidc.ts';
 
 const VERIFIER = 'browser-language-verifier-0123456789-abcdefghijk';
 const hasChromium = chromiumAvailable();
 
 describe.skipIf(!hasChromium)('the pages in the browser’s language', () => {
-  let gateway: TestGateway;
-  let browser: Browser;
-  let callback: CallbackPage;
-  let redirectUri: string;
-
-  beforeAll(async () => {
-    callback = await startCallbackPage();
-    redirectUri = callback.redirectUri;
-    const clients = [
-      ...oidcClients,
-      {
-        client_id: 'browser-rp',
-        client_secret: RP_SECRET,
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code'],
-        scope: 'openid profile email',
-      },
-    ];
-    [gateway, browser] = await Promise.all([
-      startTestGateway(await oidcOverrides({ OAUTH_CLIENTS: JSON.stringify(clients) })),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.close();
-    await callback?.close();
-  });
+  const stage = useBrowserStage((redirectUri) =>
+    oidcOverrides({
+      OAUTH_CLIENTS: JSON.stringify([
+        ...oidcClients,
+        {
+          client_id: 'browser-rp',
+          client_secret: RP_SECRET,
+          redirect_uris: [redirectUri],
+          grant_types: ['authorization_code'],
+          scope: 'openid profile email',
+        },
+      ]),
+    }),
+  );
 
   function authorizeUrl(extra: Record<string, string> = {}): string {
     const params = new URLSearchParams({
       response_type: 'code',
       client_id: 'browser-rp',
-      redirect_uri: redirectUri,
+      redirect_uri: stage.redirectUri,
       scope: 'openid profile email',
       state: 'lang',
       code_challenge: computeS256Challenge(VERIFIER),
       code_challenge_method: 'S256',
       ...extra,
     });
-    return `${gateway.url}/authorize?${params.toString()}`;
+    return `${stage.gateway.url}/authorize?${params.toString()}`;
   }
 
-  async function signIn(
+  function signIn(
     url: string,
     labels: { username: string; password: string; signIn: string; consent: string; allow: string },
   ): Promise<{ lang: string[]; scopes: string[] }> {
     // The browser's language: Chromium sends Accept-Language: zh-CN.
-    const context = await browser.newContext({ locale: 'zh-CN' });
-    try {
-      const page = await context.newPage();
-      const lang: string[] = [];
-      await page.goto(url);
-      lang.push((await page.locator('html').getAttribute('lang')) ?? '');
-      await page.getByLabel(labels.username).fill(TEST_USER.username);
-      await page.getByLabel(labels.password).fill(TEST_USER.password);
-      await page.getByRole('button', { name: labels.signIn }).click();
-      await page.getByRole('heading', { name: labels.consent }).waitFor();
-      lang.push((await page.locator('html').getAttribute('lang')) ?? '');
-      const scopes = await page.locator('.scope').allTextContents();
-      await Promise.all([
-        page.waitForURL((u) => u.href.startsWith(redirectUri)),
-        page.getByRole('button', { name: labels.allow }).click(),
-      ]);
-      expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();
-      return { lang, scopes };
-    } finally {
-      await context.close();
-    }
+    return stage.page(
+      async (page) => {
+        const lang: string[] = [];
+        await page.goto(url);
+        lang.push((await page.locator('html').getAttribute('lang')) ?? '');
+        await page.getByLabel(labels.username).fill(TEST_USER.username);
+        await page.getByLabel(labels.password).fill(TEST_USER.password);
+        await page.getByRole('button', { name: labels.signIn }).click();
+        await page.getByRole('heading', { name: labels.consent }).waitFor();
+        lang.push((await page.locator('html').getAttribute('lang')) ?? '');
+        const scopes = await page.locator('.scope').allTextContents();
+        await Promise.all([
+          page.waitForURL((u) => u.href.startsWith(stage.redirectUri)),
+          page.getByRole('button', { name: labels.allow }).click(),
+        ]);
+        expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();
+        return { lang, scopes };
+      },
+      { locale: 'zh-CN' },
+    );
   }
 
   it('a Chinese browser signs in on Chinese pages, scopes described in Chinese', async () => {

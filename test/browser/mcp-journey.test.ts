@@ -23,9 +23,9 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/net.ts';
 import { protect } from '../../shared/resource-server/index.ts';
-import { chromiumAvailable, launchChromium } from '../support/chromium.ts';
+import { chromiumAvailable, launchChromium, withPage } from '../support/browser.ts';
 import { gatewayEvent } from '../support/kit.ts';
-import { type NpmStart, startNpmStart } from '../support/npm-start.ts';
+import { type NpmStart, printedPassword, startNpmStart } from '../support/npm-start.ts';
 import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
 
 const available = chromiumAvailable() && redisAvailable();
@@ -141,7 +141,7 @@ beforeAll(async () => {
     // The authorization server trusts the document server's certificate (and nothing else changes).
     NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
   });
-  password = /user\s+demo \/ (\S+)/.exec(server.output())![1]!;
+  password = printedPassword(server);
 
   // The MCP server: the kit's protect() around a handler, fed the requests of a plain Node server.
   const handler = protect({ issuer, audience: mcpUrl, scopes: ['read'] }, async (_e, _c, who) => ({
@@ -175,10 +175,8 @@ afterAll(async () => {
 });
 
 /** Signs in as the demo user and allows; returns the consent page's text and the code. */
-async function signInAndConsent(url: URL): Promise<{ consent: string; code: string }> {
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
+function signInAndConsent(url: URL): Promise<{ consent: string; code: string }> {
+  return withPage(browser, async (page) => {
     let landed: URL | undefined;
     await page.route(`${redirectUrl}**`, async (route) => {
       landed = new URL(route.request().url());
@@ -194,9 +192,7 @@ async function signInAndConsent(url: URL): Promise<{ consent: string; code: stri
     await page.waitForURL(`${redirectUrl}**`);
     expect(landed?.searchParams.get('iss')).toBe(issuer);
     return { consent, code: landed!.searchParams.get('code')! };
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 async function journey(provider: Provider) {

@@ -3,9 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createBusinessApp } from '../../functions/business/app.ts';
 import { loadBusinessConfig } from '../../functions/business/config.ts';
-import { createTokenApp } from '../../functions/token/app.ts';
 import { loadTokenConfig } from '../../functions/token/config.ts';
 import { deployFunctionUrls } from '../../infra/deploy/function-url.ts';
 import { runRotate } from '../../infra/deploy/rotate-cli.ts';
@@ -17,6 +15,7 @@ import { createApiGatewayClient, createScfClient } from '../../infra/tencent/cli
 import { OAuthError } from '../../shared/errors.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
+import { businessApp, tokenApp } from '../support/apps.ts';
 import { runCommand } from '../support/command.ts';
 import { fakeCloudDeployEnv } from '../support/deploy-env.ts';
 import { makeDeployRoot } from '../support/deploy-root.ts';
@@ -240,9 +239,9 @@ describe('rotate-keys with API Gateway', () => {
 
     const check = async (step: string) => {
       // The token function as deployed now issues one more token.
-      const tokenApp = createTokenApp(await loadTokenConfig(cloud.env('oauth-token')), { now });
+      const token = await tokenApp(cloud.env('oauth-token'), { now });
       const res = await serve(
-        tokenApp,
+        token,
         new Request(`${base}/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -252,8 +251,8 @@ describe('rotate-keys with API Gateway', () => {
       expect(res.status).toBe(200);
       const body = (await res.json()) as { access_token: string; expires_in: number };
       issued.push({ token: body.access_token, exp: clock + body.expires_in * 1000, step });
-      const business = createBusinessApp(await loadBusinessConfig(cloud.env('oauth-business')), { now });
-      const jwks = (await (await serve(tokenApp, new Request(`${base}/.well-known/jwks.json`))).json()) as {
+      const business = await businessApp(cloud.env('oauth-business'), { now });
+      const jwks = (await (await serve(token, new Request(`${base}/.well-known/jwks.json`))).json()) as {
         keys: { kid: string }[];
       };
       const released = [...service.released.get('release')!.values()];

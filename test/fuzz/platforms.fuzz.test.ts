@@ -1,42 +1,18 @@
 // Each platform adapter's event parsing under random input, through the token function (the most
 // routes and request bodies): never a 5xx for a malformed event, never an escaped exception, no
 // secret in a body or a log line. SCF's adapter has its own fuzz tests (token, authorize, business).
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../functions/token/config.ts';
 import { CONTRACT_ROUTES } from '../../infra/serverless/check.ts';
 import { createEntries, type Entries } from '../../shared/http/entries.ts';
-import { setLogSink } from '../../shared/log.ts';
-import { basic, CONFIDENTIAL_SECRET, POST_SECRET, testEnv } from '../support/fixtures.ts';
-import { assertWellFormed, FUZZ_RUNS } from '../support/fuzz.ts';
+import { assertWellFormed, FUZZ_RUNS, fuzz, fuzzedTokenFunction } from '../support/fuzz.ts';
 import { fcEvents, fetchRequests, lambdaEvents } from '../support/platform-arbitraries.ts';
 
 // The token function's routes (the interface contract).
 const PATHS = [...new Set(CONTRACT_ROUTES.filter((r) => r.fn === 'token').map((r) => r.path))];
 
 async function setUp(): Promise<{ entries: Entries; secrets: string[]; credentials: string[] }> {
-  const env = await testEnv();
-  const config = await loadTokenConfig(env);
-  return {
-    entries: createEntries(async () => createTokenApp(config)),
-    secrets: [CONFIDENTIAL_SECRET, POST_SECRET, env.OAUTH_SECRET!, env.OAUTH_PRIVATE_KEY!.slice(100, 160)],
-    credentials: [basic('confidential', CONFIDENTIAL_SECRET).slice('Basic '.length), 'abc.def.ghi'],
-  };
-}
-
-/** Runs `property` on FUZZ_RUNS generated inputs with the log lines captured in `logs`. */
-async function fuzz<T>(inputs: fc.Arbitrary<T>, property: (input: T, logs: string[]) => Promise<void>) {
-  const logs: string[] = [];
-  const restore = setLogSink((l) => logs.push(l));
-  try {
-    await fc.assert(
-      fc.asyncProperty(inputs, (input) => property(input, logs)),
-      { numRuns: FUZZ_RUNS },
-    );
-  } finally {
-    setLogSink(restore);
-  }
+  const { app, secrets, credentials } = await fuzzedTokenFunction();
+  return { entries: createEntries(async () => app), secrets, credentials };
 }
 
 describe('platform adapters under random events', () => {

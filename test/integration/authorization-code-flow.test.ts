@@ -3,15 +3,18 @@
 // once with OAUTH_STORE=redis://… against a real redis-server.
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setCookiePair } from '../../shared/http/cookies.ts';
+import { hiddenFieldsOf } from '../support/authorize-flow.ts';
 import { CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
 import { discover, insecure, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
+import { redisForFile } from '../support/redis.ts';
 
 const REDIRECT_URI = 'https://client.example/cb';
 const client: oauth.Client = { client_id: 'confidential' };
 const clientAuth = oauth.ClientSecretBasic(CONFIDENTIAL_SECRET);
 
-const hasRedis = redisAvailable();
+const redis = redisForFile();
+const hasRedis = redis.available;
 
 /** Minimal browser: keeps the one session cookie, reads the form's hidden fields. */
 class FormClient {
@@ -22,7 +25,7 @@ class FormClient {
     if (this.cookie) headers.set('cookie', this.cookie);
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
     const setCookie = res.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';', 1)[0];
+    if (setCookie) this.cookie = setCookiePair(setCookie);
     return res;
   }
 
@@ -33,17 +36,6 @@ class FormClient {
       body: new URLSearchParams(fields).toString(),
     });
   }
-}
-
-function hiddenFields(html: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[m[1]!] = m[2]!
-      .replace(/&amp;/g, '&')
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'");
-  }
-  return fields;
 }
 
 function formAction(html: string, base: string): URL {
@@ -69,18 +61,15 @@ for (const kind of stores) {
   describe.skipIf(kind.redis && !hasRedis)(
     `the authorization code flow through the local gateway (${kind.name})`,
     () => {
-      let redis: RedisServer | undefined;
       let gateway: TestGateway;
       let as: oauth.AuthorizationServer;
 
       beforeAll(async () => {
-        if (kind.redis) redis = await startRedis();
-        gateway = await startTestGateway(redis ? { OAUTH_STORE: redis.url } : {});
+        gateway = await startTestGateway(kind.redis ? { OAUTH_STORE: redis.url() } : {});
         as = await discover(gateway.url);
       });
       afterAll(async () => {
         await gateway?.close();
-        await redis?.stop();
       });
 
       /** Authorization request with PKCE → login form → consent form → the callback URL. */
@@ -118,7 +107,7 @@ for (const kind of stores) {
         const loginHtml = await loginPage.text();
         expect(loginHtml).toContain('name="csrf_token"');
         const login = await browser.post(formAction(loginHtml, gateway.url), {
-          ...hiddenFields(loginHtml),
+          ...hiddenFieldsOf(loginHtml),
           username: TEST_USER.username,
           password: TEST_USER.password,
         });
@@ -127,7 +116,7 @@ for (const kind of stores) {
         const consentHtml = await consentPage.text();
         expect(consentHtml).toContain('name="decision" value="allow"');
         const decided = await browser.post(formAction(consentHtml, gateway.url), {
-          ...hiddenFields(consentHtml),
+          ...hiddenFieldsOf(consentHtml),
           decision: 'allow',
         });
         expect(decided.status).toBe(303);

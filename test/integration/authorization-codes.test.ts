@@ -4,11 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import type { Store } from '../../shared/store/store.ts';
+import { tokenApp } from '../support/apps.ts';
 import {
   bodyOf,
   CONFIDENTIAL_REDIRECT,
@@ -21,7 +20,7 @@ import {
   VERIFIER,
   wrap,
 } from '../support/authorize-flow.ts';
-import { CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
+import { basic, CONFIDENTIAL_SECRET, TEST_USER } from '../support/fixtures.ts';
 import { redisForFile } from '../support/redis.ts';
 
 const OTHER_VERIFIER = 'other-verifier-0123456789-0123456789-0123456789';
@@ -353,10 +352,9 @@ describe.skipIf(!hasRedis)('several function instances sharing one Redis', () =>
     const prefix = `i${randomBytes(4).toString('hex')}:`;
     const connect = (now: () => number) => redis.store({ now, keyPrefix: prefix });
     const h = await makeHarness({}, connect);
-    const config = await loadTokenConfig(h.env);
     const now = () => h.clock.now;
-    const instances = Array.from({ length: 5 }, () =>
-      wrap(createTokenApp(config, { now, store: connect(now) })),
+    const instances = await Promise.all(
+      Array.from({ length: 5 }, async () => wrap(await tokenApp(h.env, { now, store: connect(now) }))),
     );
     const post = (i: number, fields: Record<string, string>) =>
       instances[i % instances.length]!(
@@ -364,7 +362,7 @@ describe.skipIf(!hasRedis)('several function instances sharing one Redis', () =>
           method: 'POST',
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
-            authorization: `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`,
+            authorization: basic('confidential', CONFIDENTIAL_SECRET),
           },
           body: new URLSearchParams(fields).toString(),
         }),

@@ -1,11 +1,9 @@
 // Refresh tokens at /introspect and /revoke (RFC 7662, RFC 7009), with the memory and Redis stores.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBusinessApp } from '../../functions/business/app.ts';
-import { loadBusinessConfig } from '../../functions/business/config.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../shared/registry.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
-import { RedisStore } from '../../shared/store/redis.ts';
 import type { Store } from '../../shared/store/store.ts';
+import { businessApp } from '../support/apps.ts';
 import {
   bodyOf,
   CONFIDENTIAL_REDIRECT,
@@ -18,22 +16,16 @@ import {
   VERIFIER,
 } from '../support/authorize-flow.ts';
 import { basic, CONFIDENTIAL_SECRET, form, ISSUER, POST_SECRET, TEST_USER } from '../support/fixtures.ts';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
+import { redisForFile } from '../support/redis.ts';
 
-const hasRedis = redisAvailable();
-let redis: RedisServer | undefined;
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = redisForFile();
+const hasRedis = redis.available;
 
 const kinds: { name: string; make: (now: () => number) => Store }[] = [
   { name: 'memory store', make: (now) => new MemoryStore({ now }) },
   {
     name: 'Redis store',
-    make: (now) => new RedisStore(redis!.url, { now, keyPrefix: `t${Math.random()}:` }),
+    make: (now) => redis.store({ now }),
   },
 ];
 
@@ -126,8 +118,8 @@ for (const kind of kinds) {
     it('revoking the refresh token revokes the access tokens of its grant too (RFC 7009 §2.1)', async () => {
       const { access_token, refresh_token } = await tokens();
       const later = (await bodyOf(await refresh(refresh_token))) as { access_token: string };
-      const business = createBusinessApp(
-        await loadBusinessConfig({ ...h.env, OAUTH_STORE: 'redis://127.0.0.1:1' }),
+      const business = await businessApp(
+        { ...h.env, OAUTH_STORE: 'redis://127.0.0.1:1' },
         { now: () => h.clock.now, store: h.store },
       );
       const work = async (token: string) =>

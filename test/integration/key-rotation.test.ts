@@ -9,9 +9,10 @@ import { freePort } from '../../infra/net.ts';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
 import { basic, CONFIDENTIAL_SECRET, testKeys } from '../support/fixtures.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { type RedisServer, redisAvailable, startRedis } from '../support/redis.ts';
+import { redisForFile } from '../support/redis.ts';
 
 const TTL = 60;
+const redis = redisForFile();
 
 interface Issued {
   token: string;
@@ -21,7 +22,6 @@ interface Issued {
 }
 
 function rotationScenario(storeName: 'memory' | 'redis') {
-  let redis: RedisServer | undefined;
   let gw: TestGateway | undefined;
   let port: number;
   let base: Record<string, string>;
@@ -34,7 +34,6 @@ function rotationScenario(storeName: 'memory' | 'redis') {
   let revoked: string | undefined;
 
   beforeAll(async () => {
-    if (storeName === 'redis') redis = await startRedis();
     port = await freePort();
     oldKeys = await testKeys();
     newKeys = await generateSigningKeys();
@@ -45,12 +44,11 @@ function rotationScenario(storeName: 'memory' | 'redis') {
     base = {
       OAUTH_ACCESS_TOKEN_TTL: String(TTL),
       OAUTH_SECRET: generateSecret(),
-      OAUTH_STORE: redis ? redis.url : 'memory',
+      OAUTH_STORE: storeName === 'redis' ? redis.url() : 'memory',
     };
   });
   afterAll(async () => {
     await gw?.close();
-    await redis?.stop();
   });
 
   /** A redeploy: the old instances go, new ones start with `vars`, the clocks showing `at`. */
@@ -97,7 +95,7 @@ function rotationScenario(storeName: 'memory' | 'redis') {
     expect(a.issued?.kid).toBe(oldKeys.kid);
     oldTokens.push(a.issued!);
     expect(await work(a.issued!.token)).toEqual({ status: 200, body: 'hello world', by: 'business' });
-    if (redis) {
+    if (storeName === 'redis') {
       // With a shared store the business function refuses a revoked token: the denial must survive redeploys.
       const r = (await issue()).issued!;
       const res = await fetch(`${gw!.url}/revoke`, {
@@ -169,6 +167,6 @@ describe('key rotation through the local gateway, memory store', () => {
   rotationScenario('memory');
 });
 
-describe.skipIf(!redisAvailable())('key rotation through the local gateway, Redis store', () => {
+describe.skipIf(!redis.available)('key rotation through the local gateway, Redis store', () => {
   rotationScenario('redis');
 });

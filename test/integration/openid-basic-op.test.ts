@@ -4,11 +4,10 @@
 // openid-connect.test.ts.
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { hashPassword } from '../../shared/password.ts';
 import { Registry } from '../../shared/registry.ts';
-import { type Harness, makeHarness, VERIFIER, wrap } from '../support/authorize-flow.ts';
+import { authorizeApp } from '../support/apps.ts';
+import { type Harness, makeHarness, routeRequest, VERIFIER, wrap } from '../support/authorize-flow.ts';
 import { ISSUER, TEST_USER } from '../support/fixtures.ts';
 import {
   ALICE_CLAIMS,
@@ -29,10 +28,7 @@ beforeAll(async () => {
   h = await makeHarness(await oidcOverrides({ OAUTH_SESSION_TTL: '3600' }));
 });
 
-function route(req: Request) {
-  const path = new URL(req.url).pathname;
-  return path === '/authorize' || path === '/logout' ? h.authorize(req) : h.token(req);
-}
+const route = (req: Request) => routeRequest(h, req);
 
 const browser = (headers: Record<string, string> = {}) => new SignInAgent(ISSUER, route, headers);
 
@@ -192,12 +188,8 @@ describe('oidcc-prompt-none-logged-in / oidcc-prompt-none-not-logged-in', () => 
     };
     await registry.putUser(record);
     // The authorize function reading the same store as the registry written to here.
-    const authorize = wrap(
-      createAuthorizeApp(await loadAuthorizeConfig(h.env), { now: () => h.clock.now, store: h.store }),
-    );
-    const agent = new SignInAgent(ISSUER, (req: Request) =>
-      new URL(req.url).pathname === '/authorize' ? authorize(req) : h.token(req),
-    );
+    const authorize = wrap(await authorizeApp(h.env, { now: () => h.clock.now, store: h.store }));
+    const agent = new SignInAgent(ISSUER, (req: Request) => routeRequest({ ...h, authorize }, req));
     const back = await agent.authorize(authorizeUrl(), carol);
     expect(back.searchParams.get('code')).toBeTruthy();
     const before = await agent.request(authorizeUrl({ prompt: 'none' }));

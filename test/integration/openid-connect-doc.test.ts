@@ -1,73 +1,26 @@
 // docs/openid-connect.md against `npm start` in development mode: its curl lines and its openid-client
 // program, run as written (only the port and the printed password filled in), do what it says.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NpmStart, startNpmStart } from '../support/npm-start.ts';
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { printedPassword, useWalkthrough, walkthroughToolsAvailable } from '../support/npm-start.ts';
 import { SignInAgent } from '../support/oidc.ts';
+import { matchesShown, runBlocks } from '../support/readme.ts';
 import { ROOT } from '../support/run.ts';
 
-const TOOLS = ['curl', 'openssl', 'sed'];
-const missing = TOOLS.filter((t) => spawnSync(t, ['--version'], { stdio: 'ignore' }).error !== undefined);
-if (missing.length > 0) {
-  const message = `the walk-through needs ${missing.join(', ')}: install with "sudo apt-get install ${missing.join(' ')}"`;
-  if (process.env.CI === 'true') throw new Error(message);
-  process.stderr.write(`Skipping the OpenID Connect walk-through: ${message}\n`);
-}
+const tools = walkthroughToolsAvailable('the OpenID Connect walk-through');
+const { block, shown } = runBlocks('docs/openid-connect.md');
 
-const doc = readFileSync(join(ROOT, 'docs/openid-connect.md'), 'utf8');
-
-/** The ```sh or ```js block after `<!-- run: name -->`. */
-function block(name: string, lang = 'sh'): string {
-  const match = new RegExp(`<!-- run: ${name} -->\\n\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(doc);
-  if (!match) throw new Error(`docs/openid-connect.md has no "${name}" block`);
-  return match[1]!;
-}
-
-/** The plain ``` block that follows the `name` block: the output the doc shows. */
-function shown(name: string): string {
-  const match = new RegExp(
-    `<!-- run: ${name} -->\\n\`\`\`sh\\n[\\s\\S]*?\`\`\`\\n\\n\`\`\`\\n([\\s\\S]*?)\`\`\``,
-  ).exec(doc);
-  if (!match) throw new Error(`docs/openid-connect.md shows no output for "${name}"`);
-  return match[1]!.trim();
-}
-
-function matches(actual: string, expected: string): boolean {
-  const pattern = expected
-    .split('…')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.+');
-  return new RegExp(`^${pattern}$`).test(actual);
-}
-
-describe.skipIf(missing.length > 0)('docs/openid-connect.md against npm start', () => {
-  let server: NpmStart;
-  let workdir: string;
+describe.skipIf(!tools)('docs/openid-connect.md against npm start', () => {
+  const walkthrough = useWalkthrough('oidc-doc-');
   let base: string;
   let password: string;
 
-  beforeAll(async () => {
-    workdir = mkdtempSync(join(tmpdir(), 'oidc-doc-'));
-    server = await startNpmStart();
-    base = `http://127.0.0.1:${server.port}`;
-    password = /user {11}demo \/ (\S+)/.exec(server.output())![1]!;
-  });
-  afterAll(() => {
-    server?.stop();
-    if (workdir) rmSync(workdir, { recursive: true, force: true });
+  beforeAll(() => {
+    base = `http://127.0.0.1:${walkthrough.server.port}`;
+    password = printedPassword(walkthrough.server);
   });
 
-  function run(script: string) {
-    return spawnSync('bash', ['-c', `set -eu\n${script.replaceAll('http://127.0.0.1:8080', base)}`], {
-      cwd: workdir,
-      env: { PATH: process.env.PATH ?? '', HOME: workdir },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-  }
+  const run = (script: string) => walkthrough.run(script.replaceAll('http://127.0.0.1:8080', base));
 
   it('the curl walk-through: discovery, code flow with an ID token, UserInfo and sign-out', () => {
     const setup = block('setup').replace('<the printed password of demo>', password);
@@ -94,7 +47,9 @@ describe.skipIf(missing.length > 0)('docs/openid-connect.md against npm start', 
       const expected = shown(step).split('\n');
       expect(lines.length, step).toBe(expected.length);
       lines.forEach((line, j) => {
-        expect(matches(line, expected[j]!), `${step}\n  got:   ${line}\n  shown: ${expected[j]}`).toBe(true);
+        expect(matchesShown(line, expected[j]!), `${step}\n  got:   ${line}\n  shown: ${expected[j]}`).toBe(
+          true,
+        );
       });
     });
   });

@@ -16,7 +16,7 @@ import {
   standardParams,
   VERIFIER,
 } from '../support/authorize-flow.ts';
-import { ISSUER, TEST_USER } from '../support/fixtures.ts';
+import { basic, CONFIDENTIAL_SECRET, ISSUER, TEST_USER } from '../support/fixtures.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -195,7 +195,7 @@ describe('code and refresh-token misuse at /token', () => {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from('confidential:confidential-client-secret-0123456789').toString('base64')}`,
+          authorization: basic('confidential', CONFIDENTIAL_SECRET),
         },
         body: `grant_type=authorization_code&code=${code}&code=${code}&redirect_uri=${encodeURIComponent(CONFIDENTIAL_REDIRECT)}&code_verifier=${VERIFIER}`,
       }),

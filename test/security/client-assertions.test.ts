@@ -1,10 +1,9 @@
 // Negative catalogue: private_key_jwt client assertions (RFC 7523) that another authorization server
 // could replay here, or that are not client authentication JWTs at all.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
+import { tokenApp } from '../support/apps.ts';
 import { form, ISSUER, runApp, testClients, testEnv } from '../support/fixtures.ts';
 import { assertionParams, type JwtClient, makeJwtClient } from '../support/jwt-client.ts';
 
@@ -14,9 +13,7 @@ let app: App;
 beforeAll(async () => {
   client = makeJwtClient('jwt-assertions');
   const clients = JSON.stringify([...testClients, client.entry]);
-  app = createTokenApp(await loadTokenConfig(await testEnv({ OAUTH_CLIENTS: clients })), {
-    store: new MemoryStore(),
-  });
+  app = await tokenApp(await testEnv({ OAUTH_CLIENTS: clients }), { store: new MemoryStore() });
 });
 
 async function authenticate(audience: unknown, header: Record<string, unknown> = {}, path = '/token') {

@@ -1,8 +1,7 @@
 // Negative catalogue: grants presented after the signing key's switch time (OAUTH_SIGNING_KEY_NOT_AFTER)
 // and before the next key is deployed. The 503 tells the client to retry: nothing may be spent by it.
 import { describe, expect, it } from 'vitest';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../functions/token/config.ts';
+import { tokenApp } from '../support/apps.ts';
 import {
   bodyOf,
   CONFIDENTIAL_REDIRECT,
@@ -22,7 +21,7 @@ const SWITCH_AT = Math.floor(FIXED_NOW / 1000) + 20;
 /** The token function as deployed with `env`, on the harness's clock and store. */
 async function tokenFunction(h: Harness, env: Record<string, string>) {
   const now = () => h.clock.now;
-  return wrap(createTokenApp(await loadTokenConfig(env), { now, store: h.store }));
+  return wrap(await tokenApp(env, { now, store: h.store }));
 }
 
 /** A code from the authorize function, and a refresh token from an earlier redemption. */

@@ -2,11 +2,10 @@
 // or not) and per caller address in the store, with both stores; past the limit the form answers 429
 // even to the right password; with the store down sign-in fails closed.
 import { describe, expect, it } from 'vitest';
-import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';
+import { authorizeApp } from '../support/apps.ts';
 import {
   FIXED_NOW,
   type Harness,
@@ -25,7 +24,7 @@ async function throttled(makeStore: (now: () => number) => Store, env: Record<st
   const h = await makeHarness(env);
   const now = () => h.clock.now;
   const store = makeStore(now);
-  const app = createAuthorizeApp(await loadAuthorizeConfig(h.env), { now, store });
+  const app = await authorizeApp(h.env, { now, store });
   return { ...h, authorize: wrap(app) } as Harness;
 }
 

@@ -3,7 +3,7 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeS256Challenge } from '../../shared/pkce.ts';
-import { foreignKeyPair, TEST_USER } from '../support/fixtures.ts';
+import { basic, CONFIDENTIAL_SECRET, foreignKeyPair, TEST_USER } from '../support/fixtures.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import {
   oidcOverrides,
@@ -25,7 +25,7 @@ beforeAll(async () => {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${RP_ID}:${RP_SECRET}`).toString('base64')}`,
+      authorization: basic(RP_ID, RP_SECRET),
     },
     body: new URLSearchParams({
       grant_type: 'authorization_code',
@@ -101,7 +101,7 @@ describe('UserInfo refuses what is not an access token for it', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from('confidential:confidential-client-secret-0123456789').toString('base64')}`,
+        authorization: basic('confidential', CONFIDENTIAL_SECRET),
       },
       body: 'grant_type=client_credentials',
     });

@@ -17,9 +17,9 @@ import {
   standardParams,
   VERIFIER,
 } from '../support/authorize-flow.ts';
-import { CONFIDENTIAL_SECRET, ISSUER, testKeys } from '../support/fixtures.ts';
+import { ISSUER, testKeys } from '../support/fixtures.ts';
 import { gatewayEvent, helloHandler } from '../support/kit.ts';
-import { MCP_RESOURCE, OTHER_RESOURCE, RESOURCES_ENV } from '../support/resources.ts';
+import { clientCredentials, MCP_RESOURCE, OTHER_RESOURCE, RESOURCES_ENV } from '../support/resources.ts';
 
 const MCP = MCP_RESOURCE;
 const ADMIN = OTHER_RESOURCE;
@@ -31,21 +31,6 @@ async function refusedAsTarget(res: HttpResponse) {
   expect(body.access_token).toBeUndefined();
 }
 
-const clientCredentials = (h: Harness, client: string, resources: string[]) =>
-  h.token(
-    new Request(`${ISSUER}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${client}:${CONFIDENTIAL_SECRET}`).toString('base64')}`,
-      },
-      body: new URLSearchParams([
-        ['grant_type', 'client_credentials'],
-        ...resources.map((r): [string, string] => ['resource', r]),
-      ]).toString(),
-    }),
-  );
-
 async function codeWith(h: Harness, resource: string): Promise<string> {
   const location = await runAuthorization(h, [...Object.entries(standardParams()), ['resource', resource]]);
   return location.searchParams.get('code')!;
@@ -53,11 +38,20 @@ async function codeWith(h: Harness, resource: string): Promise<string> {
 
 describe('resource indicators (RFC 8707)', () => {
   it('a client limited to one resource asking for another gets no token', async () => {
-    await refusedAsTarget(await clientCredentials(await harness(), 'limited', [ADMIN]));
+    await refusedAsTarget(await clientCredentials(await harness(), [['resource', ADMIN]], 'limited'));
   });
 
   it('a permitted resource beside a forbidden one gets no token for either', async () => {
-    await refusedAsTarget(await clientCredentials(await harness(), 'limited', [MCP, ADMIN]));
+    await refusedAsTarget(
+      await clientCredentials(
+        await harness(),
+        [
+          ['resource', MCP],
+          ['resource', ADMIN],
+        ],
+        'limited',
+      ),
+    );
   });
 
   it('a code issued for one resource exchanged for another is refused and not spent', async () => {
@@ -107,7 +101,7 @@ describe('resource indicators (RFC 8707)', () => {
 
   it('a token issued for one resource is refused by a protected handler of another', async () => {
     const h = await harness();
-    const res = await clientCredentials(h, 'confidential', [MCP]);
+    const res = await clientCredentials(h, [['resource', MCP]]);
     const token = (await bodyOf(res)).access_token as string;
     const publicKeys = (await testKeys()).publicPem;
     // The kit reads the real clock: it shows the harness's fixed time the token was issued at.

@@ -4,8 +4,6 @@
 // by the resource-server kit with the keys it fetched from the issuer's jwks_uri.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBusinessApp } from '../../functions/business/app.ts';
-import { loadBusinessConfig } from '../../functions/business/config.ts';
 import { createEntries, type Entries } from '../../shared/http/entries.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey, type SigningKey } from '../../shared/jwt/keys.ts';
@@ -13,6 +11,7 @@ import { signAccessToken } from '../../shared/jwt/sign.ts';
 import { setLogSink } from '../../shared/log.ts';
 import { protect } from '../../shared/resource-server/index.ts';
 import type { IntegratedResponse } from '../../shared/resource-server/types.ts';
+import { businessApp } from '../support/apps.ts';
 import { foreignKeyPair, runApp, testKeys } from '../support/fixtures.ts';
 import { rawRs256, standardClaims, tamperPayload, tamperSignature, unsigned } from '../support/forge.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
@@ -32,11 +31,11 @@ let audience: string;
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  business = createBusinessApp(await loadBusinessConfig(gw.env));
-  entries = createEntries(async () => createBusinessApp(await loadBusinessConfig(gw.env)));
+  business = await businessApp(gw.env);
+  entries = createEntries(() => businessApp(gw.env));
   const cookieEnv = { ...gw.env, OAUTH_BEARER_COOKIE: 'id_token' };
-  withCookie = createBusinessApp(await loadBusinessConfig(cookieEnv));
-  cookieEntries = createEntries(async () => createBusinessApp(await loadBusinessConfig(cookieEnv)));
+  withCookie = await businessApp(cookieEnv);
+  cookieEntries = createEntries(() => businessApp(cookieEnv));
   key = await importSigningKey((await testKeys()).privatePem);
   issuer = gw.env.OAUTH_ISSUER!;
   audience = gw.env.OAUTH_AUDIENCE!;

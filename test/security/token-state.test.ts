@@ -1,9 +1,8 @@
 // Negative catalogue: what /introspect and /revoke tell a client about tokens that are not its own.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
+import { tokenApp } from '../support/apps.ts';
 import {
   basic,
   CONFIDENTIAL_SECRET,
@@ -21,7 +20,7 @@ const confidential = { authorization: basic('confidential', CONFIDENTIAL_SECRET)
 const resourceServer = { client_id: 'poster', client_secret: POST_SECRET };
 
 beforeAll(async () => {
-  app = createTokenApp(await loadTokenConfig(await testEnv()), { store: new MemoryStore() });
+  app = await tokenApp(await testEnv(), { store: new MemoryStore() });
 });
 
 async function post(path: string, body: Record<string, string>, headers: Record<string, string> = {}) {

@@ -1,13 +1,10 @@
 // Negative catalogue: what a request's claimed scheme (X-Forwarded-Proto) can and cannot change, and
 // Strict-Transport-Security on the pages and the token endpoint of an https issuer.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { eventToRequest } from '../../shared/http/scf.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
+import { authorizeApp, tokenApp } from '../support/apps.ts';
 import { authorizeUrl, standardParams } from '../support/authorize-flow.ts';
 import { basic, CONFIDENTIAL_SECRET, form, ISSUER, runApp, testEnv } from '../support/fixtures.ts';
 
@@ -16,8 +13,8 @@ let token: App;
 
 beforeAll(async () => {
   const env = await testEnv();
-  authorize = createAuthorizeApp(await loadAuthorizeConfig(env));
-  token = createTokenApp(await loadTokenConfig(env), { store: new MemoryStore() });
+  authorize = await authorizeApp(env);
+  token = await tokenApp(env, { store: new MemoryStore() });
 });
 
 /** GET /authorize as API Gateway hands it over, with the scheme the request claims. */
@@ -71,7 +68,7 @@ describe('Strict-Transport-Security with an https issuer', () => {
 
   it('control: a loopback http issuer sends none (browsers ignore it over http)', async () => {
     const env = await testEnv({ OAUTH_ISSUER: 'http://127.0.0.1:8080' });
-    const local = createTokenApp(await loadTokenConfig(env), { store: new MemoryStore() });
+    const local = await tokenApp(env, { store: new MemoryStore() });
     const { res } = await runApp(local, form({ grant_type: 'password' }, {}, 'http://127.0.0.1:8080/token'));
     expect(res.headers.get('strict-transport-security')).toBeNull();
   });

@@ -2,7 +2,7 @@
 // issued for, or narrowed to, another resource of OAUTH_RESOURCES (RFC 8707) is not for it.
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, makeHarness, VERIFIER } from '../support/authorize-flow.ts';
+import { type Harness, makeHarness, routeRequest, VERIFIER } from '../support/authorize-flow.ts';
 import { AUDIENCE, ISSUER, TEST_USER } from '../support/fixtures.ts';
 import {
   oidcOverrides,
@@ -20,8 +20,7 @@ beforeAll(async () => {
   h = await makeHarness(await oidcOverrides({ OAUTH_RESOURCES: JSON.stringify([AUDIENCE, MCP_RESOURCE]) }));
 });
 
-const route = (req: Request) =>
-  new URL(req.url).pathname === '/authorize' ? h.authorize(req) : h.token(req);
+const route = (req: Request) => routeRequest(h, req);
 
 /** Signs in with `resource` once per entry, and exchanges the code (resource narrowing it, if given). */
 async function tokensFor(resources: string[], exchangeResource?: string) {

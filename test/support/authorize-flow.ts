@@ -1,15 +1,13 @@
 // Drives the authorize and token apps in-process (no gateway) with a fixed clock: the login and
 // consent forms are posted like a browser would, following the cookie and the CSRF token.
-import { createAuthorizeApp } from '../../functions/authorize/app.ts';
-import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../functions/token/config.ts';
-import { type App, type RequestContext, renderError } from '../../shared/http/scf.ts';
+import { setCookiePair } from '../../shared/http/cookies.ts';
+import type { App, RequestContext } from '../../shared/http/scf.ts';
 import type { HttpResponse } from '../../shared/http/web.ts';
 import { computeS256Challenge } from '../../shared/pkce.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import type { Store } from '../../shared/store/store.ts';
-import { CONFIDENTIAL_SECRET, ISSUER, TEST_USER, testEnv } from './fixtures.ts';
+import { authorizeApp, tokenApp } from './apps.ts';
+import { basic, CONFIDENTIAL_SECRET, ISSUER, runApp, TEST_USER, testEnv } from './fixtures.ts';
 
 export const FIXED_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -40,8 +38,8 @@ export async function makeHarness(
     clock,
     env,
     store: storeInUse,
-    authorize: wrap(createAuthorizeApp(await loadAuthorizeConfig(env), { now })),
-    token: wrap(createTokenApp(await loadTokenConfig(env), { now, store: storeInUse })),
+    authorize: wrap(await authorizeApp(env, { now })),
+    token: wrap(await tokenApp(env, { now, store: storeInUse })),
   };
 }
 
@@ -49,19 +47,18 @@ export function ctx(): RequestContext {
   return { requestId: 'test', route: 'test', log: {} };
 }
 
-/** Calls an app through the same error boundary the SCF adapter uses. */
+/**
+ * A request to the harness's functions, routed as the gateway routes it: /authorize and /logout to the
+ * authorize function, every other path to the token function.
+ */
+export function routeRequest(h: Harness, req: Request): Promise<HttpResponse> {
+  const path = new URL(req.url).pathname;
+  return path === '/authorize' || path === '/logout' ? h.authorize(req) : h.token(req);
+}
+
+/** An app as a function of the request alone, called through the error boundary (runApp). */
 export function wrap(app: App): (req: Request) => Promise<HttpResponse> {
-  return async (req) => {
-    const c = ctx();
-    // The caller's address, as a gateway would pass it in requestContext.sourceIp.
-    const sourceIp = req.headers.get('x-test-source-ip');
-    if (sourceIp !== null) c.sourceIp = sourceIp;
-    try {
-      return await app(req, c);
-    } catch (error) {
-      return renderError(error, c);
-    }
-  };
+  return async (req) => (await runApp(app, req)).res;
 }
 
 /** Parameters as a record, or as name/value pairs when one repeats (RFC 8707 `resource`). */
@@ -85,7 +82,8 @@ export function standardParams(extra: Record<string, string> = {}): Record<strin
 }
 
 export function cookieOf(res: HttpResponse): string | undefined {
-  return res.headers.get('set-cookie')?.split(';', 1)[0];
+  const set = res.headers.get('set-cookie');
+  return set === null ? undefined : setCookiePair(set);
 }
 
 export function csrfOf(html: string): string {
@@ -148,10 +146,9 @@ export async function runAuthorization(
   return new URL(decided.headers.get('location')!);
 }
 
-export async function redeem(h: Harness, fields: FlowParams, basic = true): Promise<HttpResponse> {
+export async function redeem(h: Harness, fields: FlowParams, withBasic = true): Promise<HttpResponse> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (basic)
-    headers.authorization = `Basic ${Buffer.from(`confidential:${CONFIDENTIAL_SECRET}`).toString('base64')}`;
+  if (withBasic) headers.authorization = basic('confidential', CONFIDENTIAL_SECRET);
   return h.token(
     new Request(`${ISSUER}/token`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() }),
   );

@@ -98,7 +98,10 @@ export function randomId(): string {
   return randomBytes(8).toString('hex');
 }
 
-/** Runs an app as the SCF boundary would: thrown OAuthErrors become their responses. */
+/**
+ * Runs an app as the platform entries' error boundary would: thrown OAuthErrors become their responses.
+ * The caller's address, as a gateway passes it in requestContext.sourceIp, is an `x-test-source-ip` header.
+ */
 export async function runApp(
   app: import('../../shared/http/scf.ts').App,
   req: Request,
@@ -107,7 +110,13 @@ export async function runApp(
   log: import('../../shared/log.ts').RequestLog;
 }> {
   const { renderError } = await import('../../shared/http/scf.ts');
-  const ctx = { requestId: 'test', route: `${req.method} ${new URL(req.url).pathname}`, log: {} };
+  const ctx: import('../../shared/http/app.ts').RequestContext = {
+    requestId: 'test',
+    route: `${req.method} ${new URL(req.url).pathname}`,
+    log: {},
+  };
+  const sourceIp = req.headers.get('x-test-source-ip');
+  if (sourceIp !== null) ctx.sourceIp = sourceIp;
   try {
     return { res: await app(req, ctx), log: ctx.log };
   } catch (error) {

@@ -1,9 +1,10 @@
 // `npm start` in a child process with a clean environment (development mode), on a free port, and
 // the console walk-throughs of the docs run against it as written.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { freePort } from '../../infra/net.ts';
 import { type ConsoleStep, matchesShown } from './readme.ts';
 import { ROOT } from './run.ts';
@@ -52,6 +53,64 @@ export function printedSecret(server: NpmStart): string {
   const secret = /export CLIENT_SECRET=(\S+)/.exec(server.output())?.[1];
   if (!secret) throw new Error('npm start printed no CLIENT_SECRET');
   return secret;
+}
+
+/** The demo user's password the development banner printed. */
+export function printedPassword(server: NpmStart): string {
+  const password = /user {11}demo \/ (\S+)/.exec(server.output())?.[1];
+  if (!password) throw new Error('npm start printed no password for demo');
+  return password;
+}
+
+/**
+ * Whether the shell tools a doc's walk-through runs are installed. Under CI=true a missing one is a
+ * failure, never a skip; elsewhere the walk-through (`title`) is skipped with how to install them.
+ */
+export function walkthroughToolsAvailable(
+  title: string,
+  tools: readonly string[] = ['curl', 'openssl', 'sed'],
+) {
+  const missing = tools.filter((t) => spawnSync(t, ['--version'], { stdio: 'ignore' }).error !== undefined);
+  if (missing.length === 0) return true;
+  const message = `the walk-through needs ${missing.join(', ')}: install with "sudo apt-get install ${missing.join(' ')}"`;
+  if (process.env.CI === 'true') throw new Error(message);
+  process.stderr.write(`Skipping ${title}: ${message}\n`);
+  return false;
+}
+
+/** A doc's walk-through against `npm start`: the server, and its scripts run in a scratch directory. */
+export interface Walkthrough {
+  readonly server: NpmStart;
+  /** Runs `script` with `bash -c 'set -eu …'` in the scratch directory, which is also its HOME. */
+  run(script: string): SpawnSyncReturns<string>;
+}
+
+/** Called in a describe: before its tests, `npm start` and a scratch directory named `prefix…`; after, both gone. */
+export function useWalkthrough(prefix: string): Walkthrough {
+  let server: NpmStart | undefined;
+  let workdir: string | undefined;
+  beforeAll(async () => {
+    workdir = mkdtempSync(join(tmpdir(), prefix));
+    server = await startNpmStart();
+  });
+  afterAll(() => {
+    server?.stop();
+    if (workdir) rmSync(workdir, { recursive: true, force: true });
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('npm start is not started');
+      return server;
+    },
+    run(script) {
+      return spawnSync('bash', ['-c', `set -eu\n${script}`], {
+        cwd: workdir,
+        env: { PATH: process.env.PATH ?? '', HOME: workdir },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    },
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 // OpenID Connect fixtures: a relying party registered for openid/profile/email, a user with standard
 // claims, and a browser-like agent that follows the sign-in pages over HTTP, keeping its cookie.
+import { setCookiePair } from '../../shared/http/cookies.ts';
 import { hashPassword } from '../../shared/password.ts';
 import { CHALLENGE, hiddenFieldPairsOf, hiddenFieldsOf } from './authorize-flow.ts';
 import { basic, CONFIDENTIAL_SECRET, ISSUER, TEST_USER, testClients } from './fixtures.ts';
@@ -107,7 +108,7 @@ export class SignInAgent {
       }),
     );
     const set = res.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';', 1)[0]!;
+    if (set) this.cookie = setCookiePair(set);
     const location = res.headers.get('location');
     const html = await res.text();
     if (location) return { status: res.status, location: new URL(location, this.base) };

@@ -23,6 +23,33 @@ export function readmeSteps(marker: string, file = 'README.md'): ConsoleStep[] {
   return steps;
 }
 
+/**
+ * The run blocks of a Markdown file (`file` from the repository root): `block(name, lang)` is the
+ * ```<lang> block after `<!-- run: name -->`, `shown(name)` the plain ``` block that follows it (the
+ * output the doc shows).
+ */
+export function runBlocks(file: string): {
+  block(name: string, lang?: string): string;
+  shown(name: string): string;
+} {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  return {
+    block(name, lang = 'sh') {
+      const match = new RegExp(`<!-- run: ${name} -->\\n\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(text);
+      if (!match) throw new Error(`${file} has no "${name}" block`);
+      return match[1]!;
+    },
+    shown(name) {
+      const match = new RegExp(
+        `<!-- run: ${name} -->\\n\`\`\`sh\\n[\\s\\S]*?\`\`\`\\n\\n\`\`\`\\n([\\s\\S]*?)\`\`\``,
+      ).exec(text);
+      if (!match) throw new Error(`${file} shows no output for "${name}"`);
+      return match[1]!.trim();
+    },
+  };
+}
+
+/** Whether `actual` is the line `shown`, where `…` stands for any text. */
 export function matchesShown(actual: string, shown: string): boolean {
   const pattern = shown
     .split('…')

@@ -1,6 +1,8 @@
-// Resource indicator tests (RFC 8707): the resources this test server issues tokens for, and a client
-// limited to one of them.
-import { AUDIENCE, CONFIDENTIAL_SECRET, testClients } from './fixtures.ts';
+// Resource indicator tests (RFC 8707): the resources this test server issues tokens for, a client
+// limited to one of them, and the client credentials request that asks for them.
+import type { HttpResponse } from '../../shared/http/web.ts';
+import type { Harness } from './authorize-flow.ts';
+import { AUDIENCE, basic, CONFIDENTIAL_SECRET, form, testClients } from './fixtures.ts';
 
 export const MCP_RESOURCE = 'https://mcp.example/mcp';
 export const OTHER_RESOURCE = 'https://reports.example';
@@ -19,3 +21,16 @@ export const RESOURCES_ENV = {
   OAUTH_RESOURCES: JSON.stringify([AUDIENCE, MCP_RESOURCE, OTHER_RESOURCE]),
   OAUTH_CLIENTS: JSON.stringify([...testClients, LIMITED_CLIENT]),
 };
+
+/** POST /token with client_credentials as `client` (its secret CONFIDENTIAL_SECRET), `pairs` added (`resource`…). */
+export function clientCredentials(
+  h: Pick<Harness, 'token'>,
+  pairs: [string, string][],
+  client = 'confidential',
+): Promise<HttpResponse> {
+  return h.token(
+    form(new URLSearchParams([['grant_type', 'client_credentials'], ...pairs]).toString(), {
+      authorization: basic(client, CONFIDENTIAL_SECRET),
+    }),
+  );
+}

@@ -1,17 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../shared/http/app.ts';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
-import { functionsBusinessApp } from '../support/apps.ts';
-import { AUDIENCE, ISSUER, runApp, testKeys } from '../support/fixtures.ts';
+import { businessApp } from '../support/apps.ts';
+import { AUDIENCE, ISSUER, runApp, testEnv, testKeys } from '../support/fixtures.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
-let app: Awaited<ReturnType<typeof functionsBusinessApp>>;
+let app: App;
 let withCookie: typeof app;
 let token: string;
 
 beforeAll(async () => {
-  app = await functionsBusinessApp({}, () => NOW);
-  withCookie = await functionsBusinessApp({ OAUTH_BEARER_COOKIE: 'id_token' }, () => NOW);
+  app = await businessApp(await testEnv(), { now: () => NOW });
+  withCookie = await businessApp(await testEnv({ OAUTH_BEARER_COOKIE: 'id_token' }), { now: () => NOW });
   const key = await importSigningKey((await testKeys()).privatePem);
   ({ token } = await signAccessToken(key, {
     issuer: ISSUER,
@@ -93,13 +94,13 @@ describe('GET /work', () => {
     expect((await call(work({ authorization: `Bearer ${token}`, cookie: 'id_token=a.b.c' }))).status).toBe(
       200,
     );
-    const other = await functionsBusinessApp({ OAUTH_BEARER_COOKIE: 'at' }, () => NOW);
+    const other = await businessApp(await testEnv({ OAUTH_BEARER_COOKIE: 'at' }), { now: () => NOW });
     expect((await call(work({ cookie: `id_token=${token}` }), other)).status).toBe(401);
     expect((await call(work({ cookie: `at=${token}` }), other)).status).toBe(200);
   });
 
   it('names OAUTH_BEARER_COOKIE when it is not a cookie name', async () => {
-    await expect(functionsBusinessApp({ OAUTH_BEARER_COOKIE: 'id token' })).rejects.toThrow(
+    await expect(businessApp(await testEnv({ OAUTH_BEARER_COOKIE: 'id token' }))).rejects.toThrow(
       /OAUTH_BEARER_COOKIE must be a cookie name/,
     );
   });
@@ -110,7 +111,7 @@ describe('GET /work', () => {
   });
 
   it('refuses a token once it is expired', async () => {
-    const later = await functionsBusinessApp({}, () => NOW + 400_000);
+    const later = await businessApp(await testEnv(), { now: () => NOW + 400_000 });
     const { res } = await runApp(later, work({ authorization: `Bearer ${token}` }));
     expect(res.status).toBe(401);
   });

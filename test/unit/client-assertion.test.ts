@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTokenApp } from '../../functions/token/app.ts';
 import { loadTokenConfig } from '../../functions/token/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
+import { tokenApp } from '../support/apps.ts';
 import {
   basic,
   CONFIDENTIAL_SECRET,
@@ -26,9 +26,7 @@ beforeAll(async () => {
   rs = makeJwtClient('jwt-rs', 'RS256');
   ps = makeJwtClient('jwt-ps', 'PS256');
   const clients = JSON.stringify([...testClients, es.entry, rs.entry, ps.entry]);
-  app = createTokenApp(await loadTokenConfig(await testEnv({ OAUTH_CLIENTS: clients })), {
-    store: new MemoryStore(),
-  });
+  app = await tokenApp(await testEnv({ OAUTH_CLIENTS: clients }), { store: new MemoryStore() });
 });
 
 async function token(params: Record<string, string>, headers: Record<string, string> = {}, url = TOKEN) {

@@ -1,12 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBusinessApp } from '../../functions/business/app.ts';
-import { loadBusinessConfig } from '../../functions/business/config.ts';
-import { createTokenApp } from '../../functions/token/app.ts';
-import { loadTokenConfig } from '../../functions/token/config.ts';
 import type { App } from '../../shared/http/scf.ts';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { type Store, StoreUnavailableError } from '../../shared/store/store.ts';
+import { businessApp, tokenApp } from '../support/apps.ts';
 import {
   AUDIENCE,
   basic,
@@ -31,9 +28,9 @@ let business: App;
 beforeAll(async () => {
   store = new MemoryStore({ now });
   const env = await testEnv({ OAUTH_STORE: 'redis://127.0.0.1:1' });
-  app = createTokenApp(await loadTokenConfig(env), { now, store });
+  app = await tokenApp(env, { now, store });
   // The business function asks the same store, as it does when both point at one Redis.
-  business = createBusinessApp(await loadBusinessConfig(env), { now, store });
+  business = await businessApp(env, { now, store });
 });
 
 const confidential = { authorization: basic('confidential', CONFIDENTIAL_SECRET) };
@@ -238,8 +235,8 @@ describe('an unreachable store', () => {
   it('makes introspection, revocation and the business check answer 503, never "not revoked"', async () => {
     const env = await testEnv({ OAUTH_STORE: 'redis://127.0.0.1:1' });
     const token = await issue();
-    const downApp = createTokenApp(await loadTokenConfig(env), { now, store: down });
-    const downBusiness = createBusinessApp(await loadBusinessConfig(env), { now, store: down });
+    const downApp = await tokenApp(env, { now, store: down });
+    const downBusiness = await businessApp(env, { now, store: down });
     for (const req of [
       form({ token }, confidential, `${ISSUER}/introspect`),
       form({ token }, confidential, `${ISSUER}/revoke`),

@@ -1,11 +1,11 @@
 // Page languages: one table per language with the same keys, the choice by ui_locales, then
 // Accept-Language, then OAUTH_DEFAULT_LOCALE, and scope descriptions from the tables and configuration.
 import { describe, expect, it } from 'vitest';
-import { createAuthorizeApp } from '../../functions/authorize/app.ts';
 import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { en } from '../../shared/i18n/en.ts';
 import { LOCALES, matchLocale, negotiateLocale } from '../../shared/i18n/locales.ts';
+import { authorizeApp } from '../support/apps.ts';
 import { wrap } from '../support/authorize-flow.ts';
 import { ISSUER, TEST_USER, testEnv } from '../support/fixtures.ts';
 import { oidcOverrides, RP_ID, RP_REDIRECT, SignInAgent } from '../support/oidc.ts';
@@ -59,9 +59,7 @@ async function page(
   query: Record<string, string>,
   headers: Record<string, string> = {},
 ) {
-  const app = wrap(
-    createAuthorizeApp(await loadAuthorizeConfig(await testEnv(await oidcOverrides(overrides)))),
-  );
+  const app = wrap(await authorizeApp(await testEnv(await oidcOverrides(overrides))));
   const params = new URLSearchParams({
     response_type: 'code',
     client_id: RP_ID,
@@ -110,7 +108,7 @@ describe('the pages in each language', () => {
   it('the consent page describes each scope: the standard ones from the table, the own ones from configuration', async () => {
     const descriptions = JSON.stringify({ read: { en: 'Read your documents', 'zh-CN': '读取你的文档' } });
     const env = await testEnv(await oidcOverrides({ OAUTH_SCOPE_DESCRIPTIONS: descriptions }));
-    const app = wrap(createAuthorizeApp(await loadAuthorizeConfig(env)));
+    const app = wrap(await authorizeApp(env));
     const agent = new SignInAgent(ISSUER, app, { 'accept-language': 'zh-CN' });
     const params = new URLSearchParams({
       response_type: 'code',

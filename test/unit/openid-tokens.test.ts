@@ -4,7 +4,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthorizeConfig } from '../../functions/authorize/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import { FIXED_NOW, type Harness, makeHarness, VERIFIER } from '../support/authorize-flow.ts';
+import { FIXED_NOW, type Harness, makeHarness, routeRequest, VERIFIER } from '../support/authorize-flow.ts';
 import { basic, ISSUER, TEST_USER, testEnv } from '../support/fixtures.ts';
 import {
   ALICE_CLAIMS,
@@ -21,11 +21,7 @@ import {
 
 let h: Harness;
 
-function route(req: Request) {
-  return new URL(req.url).pathname === '/authorize' || new URL(req.url).pathname === '/logout'
-    ? h.authorize(req)
-    : h.token(req);
-}
+const route = (req: Request) => routeRequest(h, req);
 
 beforeAll(async () => {
   h = await makeHarness(await oidcOverrides());

@@ -19,8 +19,14 @@ import {
   standardParams,
   VERIFIER,
 } from '../support/authorize-flow.ts';
-import { AUDIENCE, CONFIDENTIAL_SECRET, testClients, testEnv } from '../support/fixtures.ts';
-import { LIMITED_CLIENT, MCP_RESOURCE, OTHER_RESOURCE, RESOURCES_ENV } from '../support/resources.ts';
+import { AUDIENCE, testClients, testEnv } from '../support/fixtures.ts';
+import {
+  clientCredentials,
+  LIMITED_CLIENT,
+  MCP_RESOURCE,
+  OTHER_RESOURCE,
+  RESOURCES_ENV,
+} from '../support/resources.ts';
 
 const MCP = MCP_RESOURCE;
 const REPORTS = OTHER_RESOURCE;
@@ -32,17 +38,6 @@ const audOf = async (res: HttpResponse) => {
   expect(res.status, JSON.stringify(body)).toBe(200);
   return decodeJwt(body.access_token as string).aud;
 };
-const clientCredentials = (h: Harness, pairs: [string, string][], client = 'confidential') =>
-  h.token(
-    new Request('https://auth.example/token', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${client}:${CONFIDENTIAL_SECRET}`).toString('base64')}`,
-      },
-      body: new URLSearchParams([['grant_type', 'client_credentials'], ...pairs]).toString(),
-    }),
-  );
 async function expectTarget(res: HttpResponse) {
   expect({ status: res.status, error: (await bodyOf(res)).error }).toEqual({
     status: 400,

@@ -1,16 +1,16 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBusinessApp } from '../../functions/business/app.ts';
 import { loadBusinessConfig } from '../../functions/business/config.ts';
-import { createTokenApp } from '../../functions/token/app.ts';
 import { loadTokenConfig } from '../../functions/token/config.ts';
 import { type GeneratedKeys, generateSigningKeys } from '../../infra/keys/generate.ts';
 import { planRotation } from '../../infra/keys/rotate.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import type { App } from '../../shared/http/app.ts';
 import { parseInstant } from '../../shared/instant.ts';
 import { importSigningKey } from '../../shared/jwt/keys.ts';
 import { signAccessToken } from '../../shared/jwt/sign.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
+import { businessApp, tokenApp } from '../support/apps.ts';
 import {
   AUDIENCE,
   basic,
@@ -40,11 +40,11 @@ beforeAll(async () => {
   phase2 = await testEnv({ ...plan.switch });
 });
 
-async function tokenApp(env: Record<string, string>) {
-  return createTokenApp(await loadTokenConfig(env), { now, store: new MemoryStore({ now }) });
+async function tokenFunction(env: Record<string, string>) {
+  return tokenApp(env, { now, store: new MemoryStore({ now }) });
 }
 
-async function issue(app: Awaited<ReturnType<typeof tokenApp>>) {
+async function issue(app: App) {
   const { res } = await runApp(
     app,
     form({ grant_type: 'client_credentials' }, { authorization: basic('confidential', CONFIDENTIAL_SECRET) }),
@@ -54,7 +54,7 @@ async function issue(app: Awaited<ReturnType<typeof tokenApp>>) {
 }
 
 async function work(env: Record<string, string>, token: string) {
-  const app = createBusinessApp(await loadBusinessConfig(env), { now });
+  const app = await businessApp(env, { now });
   const { res } = await runApp(
     app,
     new Request(`${ISSUER}/work`, { headers: { authorization: `Bearer ${token}` } }),
@@ -87,7 +87,7 @@ describe('OAUTH_SIGNING_KEY_NOT_AFTER', () => {
   );
 
   it('cuts the lifetime of tokens so none outlives the switch time, and says so in expires_in', async () => {
-    const app = await tokenApp(phase1);
+    const app = await tokenFunction(phase1);
     clock.now = START;
     const early = await issue(app);
     expect(early.body.expires_in).toBe(120);
@@ -99,13 +99,13 @@ describe('OAUTH_SIGNING_KEY_NOT_AFTER', () => {
   });
 
   it('leaves the lifetime alone while the switch is far away', async () => {
-    const app = await tokenApp({ ...phase1, OAUTH_SIGNING_KEY_NOT_AFTER: String(T + 86_400) });
+    const app = await tokenFunction({ ...phase1, OAUTH_SIGNING_KEY_NOT_AFTER: String(T + 86_400) });
     clock.now = START;
     expect((await issue(app)).body.expires_in).toBe(300);
   });
 
   it('answers 503 temporarily_unavailable once the switch time has passed, signing nothing', async () => {
-    const app = await tokenApp(phase1);
+    const app = await tokenFunction(phase1);
     clock.now = T * 1000;
     const r = await issue(app);
     expect({ status: r.status, error: r.body.error }).toEqual({
@@ -118,7 +118,7 @@ describe('OAUTH_SIGNING_KEY_NOT_AFTER', () => {
 
 describe('the JWKS through a rotation', () => {
   async function kids(env: Record<string, string>) {
-    const { res } = await runApp(await tokenApp(env), new Request(`${ISSUER}/.well-known/jwks.json`));
+    const { res } = await runApp(await tokenFunction(env), new Request(`${ISSUER}/.well-known/jwks.json`));
     return ((await res.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
   }
 
@@ -129,7 +129,7 @@ describe('the JWKS through a rotation', () => {
   it('step 2 signs with the new key and keeps the old one published', async () => {
     expect(await kids(phase2)).toEqual([newKeys.kid, oldKeys.kid]);
     clock.now = T * 1000;
-    const r = await issue(await tokenApp(phase2));
+    const r = await issue(await tokenFunction(phase2));
     expect(decodeProtectedHeader(r.body.access_token).kid).toBe(newKeys.kid);
   });
 });
@@ -137,9 +137,9 @@ describe('the JWKS through a rotation', () => {
 describe('the business function through a rotation', () => {
   it('accepts tokens of both keys while both are listed, and the old one until it expires', async () => {
     clock.now = START;
-    const old = (await issue(await tokenApp(phase1))).body.access_token;
+    const old = (await issue(await tokenFunction(phase1))).body.access_token;
     clock.now = T * 1000;
-    const fresh = (await issue(await tokenApp(phase2))).body.access_token;
+    const fresh = (await issue(await tokenFunction(phase2))).body.access_token;
     clock.now = T * 1000 - 1000;
     expect(await work(phase1, old)).toBe(200);
     clock.now = T * 1000 + 1000;
@@ -184,7 +184,7 @@ describe('typ (RFC 9068 §2.1, §4)', () => {
 
   it('the token function writes the configured typ', async () => {
     clock.now = START;
-    const r = await issue(await tokenApp(await testEnv({ OAUTH_ACCESS_TOKEN_TYP: 'JWT' })));
+    const r = await issue(await tokenFunction(await testEnv({ OAUTH_ACCESS_TOKEN_TYP: 'JWT' })));
     expect(decodeProtectedHeader(r.body.access_token).typ).toBe('JWT');
   });
 });

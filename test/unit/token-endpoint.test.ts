@@ -1,12 +1,21 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionsTokenApp } from '../support/apps.ts';
-import { basic, CONFIDENTIAL_SECRET, form, ISSUER, POST_SECRET, runApp } from '../support/fixtures.ts';
+import type { App } from '../../shared/http/app.ts';
+import { tokenApp } from '../support/apps.ts';
+import {
+  basic,
+  CONFIDENTIAL_SECRET,
+  form,
+  ISSUER,
+  POST_SECRET,
+  runApp,
+  testEnv,
+} from '../support/fixtures.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
-let app: Awaited<ReturnType<typeof functionsTokenApp>>;
+let app: App;
 beforeAll(async () => {
-  app = await functionsTokenApp({}, () => NOW);
+  app = await tokenApp(await testEnv(), { now: () => NOW });
 });
 
 async function call(req: Request) {
@@ -70,7 +79,7 @@ describe('POST /token, client_credentials', () => {
         scope: 'read',
       },
     ]);
-    const other = await functionsTokenApp({ OAUTH_CLIENTS: clients }, () => NOW);
+    const other = await tokenApp(await testEnv({ OAUTH_CLIENTS: clients }), { now: () => NOW });
     const { res } = await runApp(other, form(cc, { authorization: basic('id:with space', special) }));
     expect(res.status).toBe(200);
   });

@@ -2,8 +2,7 @@
 // platform's fields: the method check, the header list, the URL, the body, and the integrated
 // response `{statusCode, headers, body, isBase64Encoded}` all three platforms answer with.
 import { OAuthError } from '../errors.ts';
-import { memoize } from '../memo.ts';
-import { type HttpResponse, LiteHeaders, LiteRequest, LiteResponse, PLAIN_PATH, PlainUrl } from './web.ts';
+import { type HttpResponse, LiteHeaders, LiteRequest, LiteResponse } from './web.ts';
 
 /** The integrated response: SCF API Gateway, Lambda (payload 1.0 and 2.0) and FC 3.0 all read it. */
 export interface IntegratedResponse {
@@ -67,18 +66,6 @@ export function encodeQuery(query: unknown): string {
   return parts.join('&');
 }
 
-// The origins of the hosts requests came for (one or two per instance), as URL serializes them.
-const originOf = memoize(16, (base) => new URL(base).origin);
-
-/** `new URL(base).origin`, or undefined when `base` is no URL (the full parse then refuses it). */
-function knownOrigin(base: string): string | undefined {
-  try {
-    return originOf(base);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Builds the request from the platform's fields: `path` the request path, `query` an encoded query
  * string without `?`, `headers` made for this request alone. Throws OAuthError for a path no URL holds.
@@ -96,27 +83,19 @@ export function requestFromParts(
   const host =
     hostHeader !== null && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(hostHeader) ? hostHeader : 'localhost';
   const proto = headers.get('x-forwarded-proto') === 'http' ? 'http' : 'https';
-  // Most requests are a plain path with no query to a host seen before: their URL needs no parsing.
-  const origin = query ? undefined : knownOrigin(`${proto}://${host}`);
-  let url: URL | PlainUrl;
-  if (origin !== undefined && PLAIN_PATH.test(path)) url = new PlainUrl(origin, path);
-  else {
-    try {
-      url = new URL(
-        `${proto}://${host}${path.includes('?') || path.includes('#') ? path.replace(/[?#]/g, encodeURIComponent) : path}${query ? `?${query.replace(/#/g, '%23')}` : ''}`,
-      );
-    } catch {
-      throw new OAuthError('invalid_request', 'malformed request path');
-    }
-  }
-
-  let body: Uint8Array | undefined;
+  const url = `${proto}://${host}${path.includes('?') || path.includes('#') ? path.replace(/[?#]/g, encodeURIComponent) : path}${query ? `?${query.replace(/#/g, '%23')}` : ''}`;
+  let body: Uint8Array | null = null;
   if (method !== 'GET' && method !== 'HEAD' && typeof rawBody === 'string' && rawBody.length > 0) {
     body = base64 ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
     headers.set('content-length', String(body.byteLength));
   }
-  // Headers, body and URL were made here for this request alone: the request takes them as they are.
-  return new LiteRequest(url, { method, headers, body: body ?? null }, true);
+  // The method and the headers have been checked, and only a method that may carry a body has one:
+  // what the request can still refuse is the URL.
+  try {
+    return new LiteRequest(url, { method, headers, body });
+  } catch {
+    throw new OAuthError('invalid_request', 'malformed request path');
+  }
 }
 
 /** The integrated response: a text body as it is, any other base64; `set-cookie` its first value. */

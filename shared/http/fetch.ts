@@ -9,7 +9,7 @@ import type { RequestContext } from './app.ts';
 import { answer } from './boundary.ts';
 import { appendHeader, readMethod, sourceIpOf } from './event.ts';
 import type { Instance } from './instance.ts';
-import { type HttpResponse, LiteHeaders, LiteRequest, PLAIN_PATH, PlainUrl } from './web.ts';
+import { type HttpResponse, LiteHeaders, LiteRequest } from './web.ts';
 
 /** `info.sourceIp` is the caller's address where the host knows it (npm run serve: the socket's). */
 export type FetchHandler = (request: Request, info?: { sourceIp?: string }) => Promise<Response>;
@@ -43,23 +43,17 @@ export function fetchRequestToRequest({ request, body }: ReadRequest): LiteReque
     appendHeader(headers, name, value);
   });
   if (body !== null) headers.set('content-length', String(body.byteLength));
-  const url = request.url;
-  const start = pathStart(url);
-  // A serialized http(s) URL without credentials (a Request allows none): its origin is the text before
-  // the path. A plain path with no query then needs no parsing, as with the other adapters.
-  const plain = start > 0 && !url.includes('?', start) && PLAIN_PATH.test(url.slice(start));
-  let target: URL | PlainUrl;
+  // The method and the headers have been checked, and only a method that may carry a body has one:
+  // what the request can still refuse is the URL.
   try {
-    target = plain ? new PlainUrl(url.slice(0, start), url.slice(start)) : new URL(url);
+    return new LiteRequest(request.url, { method, headers, body });
   } catch {
     throw new OAuthError('invalid_request', 'malformed request URL');
   }
-  return new LiteRequest(target, { method, headers, body }, true);
 }
 
-/** The app's answer as a global Response, every `Set-Cookie` kept apart. */
+/** The app's answer as a new global Response, every `Set-Cookie` kept apart. */
 export async function toResponse(res: HttpResponse): Promise<Response> {
-  if (res instanceof Response) return res;
   const headers: [string, string][] = [];
   res.headers.forEach((value, name) => {
     if (name !== 'set-cookie') headers.push([name, value]);

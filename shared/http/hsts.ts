@@ -2,7 +2,6 @@
 // pages with their password form and session cookie, and the token endpoint with its credentials.
 import { OAuthError } from '../errors.ts';
 import { type App, renderError } from './scf.ts';
-import { LiteHeaders } from './web.ts';
 
 /** One year (RFC 6797 §6.1.1); no includeSubDomains: the issuer's host may share a parent domain. */
 export const HSTS = 'max-age=31536000';
@@ -22,7 +21,7 @@ export function withHsts(app: App, issuer: string): App {
       if (!(error instanceof OAuthError)) throw error;
       res = renderError(error, ctx);
     }
-    if (res.headers instanceof LiteHeaders) res.headers.set('strict-transport-security', HSTS);
+    res.headers.set('strict-transport-security', HSTS);
     return res;
   };
   if (app.dispose) secured.dispose = app.dispose;

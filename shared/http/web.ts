@@ -22,10 +22,15 @@ export interface HttpRequest {
   text(): Promise<string>;
 }
 
+/** An answer's headers: read, and set by what wraps an app (HSTS); the global Headers has both. */
+export interface ResponseHeaderList extends HeaderList {
+  set(name: string, value: string): void;
+}
+
 /** What the adapter and callers read from an endpoint's answer; a global Response satisfies it. */
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: HeaderList;
+  readonly headers: ResponseHeaderList;
   arrayBuffer(): Promise<ArrayBuffer>;
   text(): Promise<string>;
   json(): Promise<unknown>;
@@ -189,8 +194,7 @@ class Body {
   #text: string | null = null;
   #used = false;
 
-  /** `owned`: the caller hands over a Uint8Array it will not touch again, so it is not copied. */
-  constructor(body: BodyInit | undefined, headers: LiteHeaders, owned = false) {
+  constructor(body: BodyInit | undefined, headers: LiteHeaders) {
     if (body === undefined || body === null) {
       // no body
     } else if (typeof body === 'string') {
@@ -199,7 +203,7 @@ class Body {
       if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
     } else if (body instanceof Uint8Array) {
       // A copy in its own buffer: `Buffer#slice` would share memory (and Node's pool) instead.
-      this.#bytes = owned ? body : new Uint8Array(body);
+      this.#bytes = new Uint8Array(body);
     } else if (body instanceof ArrayBuffer) {
       this.#bytes = new Uint8Array(body.slice(0));
     } else {
@@ -266,64 +270,13 @@ export interface RequestInit {
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
-/** What endpoints read of a request's URL: a `URL` has all of it. */
-export interface UrlView {
-  readonly href: string;
-  readonly protocol: string;
-  readonly pathname: string;
-  readonly search: string;
-  readonly searchParams: URLSearchParams;
-}
-
-// A path of characters WHATWG URL leaves as they are, with no empty or dot segment and no query or
-// fragment: as the path of an http(s) URL, its pathname is the path itself.
-export const PLAIN_PATH = /^(?:\/(?!\/|\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@-]*)+$/;
-
-/**
- * An http(s) URL whose origin is known valid and whose path is a `PLAIN_PATH` with no query: read as
- * `new URL(href)` reads it, without parsing it.
- */
-export class PlainUrl implements UrlView {
-  #searchParams: URLSearchParams | undefined;
-
-  /** `origin`: a URL's `origin` (http or https); `pathname`: a `PLAIN_PATH`. */
-  constructor(
-    readonly origin: string,
-    readonly pathname: string,
-  ) {}
-
-  get href(): string {
-    return this.origin + this.pathname;
-  }
-
-  get protocol(): string {
-    return this.origin.startsWith('https:') ? 'https:' : 'http:';
-  }
-
-  get search(): string {
-    return '';
-  }
-
-  /** Empty; shared by the readers of one request, as a URL's is: read it, never change it. */
-  get searchParams(): URLSearchParams {
-    this.#searchParams ??= new URLSearchParams();
-    return this.#searchParams;
-  }
-}
-
 export class LiteRequest extends Body implements HttpRequest {
   readonly method: string;
+  readonly url: string;
   readonly headers: LiteHeaders;
-  #url: string | undefined;
-  #parsedUrl: URL | PlainUrl | undefined;
 
-  /**
-   * `adopt`: the caller hands over the URL object, the headers and a Uint8Array body it built for this
-   * request alone (the SCF adapter does), so none of them is copied or parsed again.
-   */
-  constructor(input: string | URL | PlainUrl, init: RequestInit = {}, adopt = false) {
-    const headers =
-      adopt && init.headers instanceof LiteHeaders ? init.headers : new LiteHeaders(init.headers);
+  constructor(input: string | URL, init: RequestInit = {}) {
+    const headers = new LiteHeaders(init.headers);
     let method = init.method ?? 'GET';
     if (!HTTP_TOKEN.test(method)) throw new TypeError('invalid request method');
     const upper = method.toUpperCase();
@@ -332,33 +285,17 @@ export class LiteRequest extends Body implements HttpRequest {
     const body = init.body ?? null;
     if (body !== null && (method === 'GET' || method === 'HEAD'))
       throw new TypeError('a GET or HEAD request cannot have a body');
-    super(body, headers, adopt);
+    super(body, headers);
     this.method = method;
-    // Throws TypeError for a URL that does not parse, as the standard requires; a URL object has
-    // been parsed already, and a PlainUrl needs no parsing.
-    if (input instanceof PlainUrl) this.#parsedUrl = input;
-    else {
-      this.#url = input instanceof URL ? input.href : new URL(String(input)).href;
-      if (adopt && input instanceof URL) this.#parsedUrl = input;
-    }
+    // Throws TypeError for a URL that does not parse, as the standard requires.
+    this.url = new URL(String(input)).href;
     this.headers = headers;
-  }
-
-  get url(): string {
-    this.#url ??= this.#parsedUrl!.href;
-    return this.#url;
-  }
-
-  /** `url` parsed, once for all the readers of one request. Shared: read it, never change it. */
-  get parsedUrl(): UrlView {
-    this.#parsedUrl ??= new URL(this.url);
-    return this.#parsedUrl;
   }
 }
 
-/** The request's URL parsed: once per request for a LiteRequest, anew for any other request. */
-export function requestUrl(req: HttpRequest): UrlView {
-  return req instanceof LiteRequest ? req.parsedUrl : new URL(req.url);
+/** The request's URL parsed. */
+export function requestUrl(req: HttpRequest): URL {
+  return new URL(req.url);
 }
 
 export interface ResponseInit {

@@ -2,7 +2,6 @@
 
 import type { KeyObject } from 'node:crypto';
 import { verify } from 'node:crypto';
-import { memoize } from '../memo.ts';
 
 /**
  * Why a compact JWS was refused; callers turn it into their own error. Codes and messages are
@@ -82,7 +81,7 @@ export function decodeClaims(jws: CompactJws): Record<string, unknown> {
 }
 
 export interface CompactJws {
-  /** Shared by every token with the same encoded header: read it, never change it or its values. */
+  /** Frozen: what the token says, not to be changed by a reader. */
   header: Readonly<Record<string, unknown>>;
   /** The encoded payload part, decoded only once the signature is known good. */
   payload: string;
@@ -90,18 +89,14 @@ export interface CompactJws {
   signature: string;
 }
 
-// Every token we issue carries one of a few protected headers (one per key and typ): each is decoded
-// once and kept, frozen, by its encoded form; a made-up header costs a decode, as before.
-const readHeader = memoize(
-  32,
-  (encoded): Readonly<Record<string, unknown>> =>
-    Object.freeze(
-      decodeJsonObject(
-        encoded,
-        () => new CompactJwsError('ERR_JWS_INVALID', 'JWS Protected Header is invalid'),
-      ),
+function readHeader(encoded: string): Readonly<Record<string, unknown>> {
+  return Object.freeze(
+    decodeJsonObject(
+      encoded,
+      () => new CompactJwsError('ERR_JWS_INVALID', 'JWS Protected Header is invalid'),
     ),
-);
+  );
+}
 
 /**
  * Splits and reads the header (RFC 7515 §4: a JSON object); nothing is trusted until `verifyRs256`

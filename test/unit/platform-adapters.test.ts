@@ -6,6 +6,7 @@ import { OAuthError } from '../../shared/errors.ts';
 import type { App } from '../../shared/http/app.ts';
 import { createEntries } from '../../shared/http/entries.ts';
 import { fcEventToRequest, parseFcEvent } from '../../shared/http/fc.ts';
+import { toResponse } from '../../shared/http/fetch.ts';
 import { lambdaEventToRequest } from '../../shared/http/lambda.ts';
 import { LiteResponse } from '../../shared/http/web.ts';
 import { setLogSink } from '../../shared/log.ts';
@@ -174,6 +175,32 @@ describe('response formats and the access log', () => {
     expect(res.status).toBe(200);
     expect(res.headers.getSetCookie()).toEqual(['a=1; Secure', 'b=2; Secure']);
     expect(await res.json()).toEqual({ ok: true });
+  });
+
+  type Init = { status: number; headers?: [string, string][] };
+  it.each([
+    ['a light response', (body: string | null, init: Init) => new LiteResponse(body, init)],
+    ['a global Response', (body: string | null, init: Init) => new Response(body, init)],
+  ])('fetch: the app answering %s gives the same Response', async (_, make) => {
+    const headers: [string, string][] = [
+      ['content-type', 'application/json'],
+      ['set-cookie', 'a=1; Secure'],
+      ['set-cookie', 'b=2; Secure'],
+      ['x-b', '1'],
+      ['X-B', '2'],
+    ];
+    const full = await toResponse(make('{"ok":true}', { status: 201, headers }));
+    expect(full.status).toBe(201);
+    expect([...full.headers]).toEqual([
+      ['content-type', 'application/json'],
+      ['set-cookie', 'a=1; Secure'],
+      ['set-cookie', 'b=2; Secure'],
+      ['x-b', '1, 2'],
+    ]);
+    expect(await full.text()).toBe('{"ok":true}');
+    const empty = await toResponse(make(null, { status: 204 }));
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
   });
 
   it.each(['handler', 'fcHandler', 'fetch', 'main_handler'] as const)(

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '../../shared/errors.ts';
 import { createScfHandler, eventToRequest, responseToIntegrated } from '../../shared/http/scf.ts';
-import { requestUrl } from '../../shared/http/web.ts';
+import { LiteResponse, requestUrl } from '../../shared/http/web.ts';
 import { isoTime, logLine, type RequestLogLine, setLogSink } from '../../shared/log.ts';
 import { loadEvent } from '../support/events.ts';
 
@@ -196,6 +196,52 @@ describe('Response → integrated response', () => {
     expect(out.isBase64Encoded).toBe(true);
     expect(Buffer.from(out.body, 'base64')).toEqual(Buffer.from([0, 255, 1]));
   });
+
+  // The adapter reads a light response's headers and text body directly and any other through the
+  // HttpResponse interface: both ways give the same integrated response.
+  type Init = { status?: number; headers?: [string, string][] };
+  const answers = [
+    ['a light response', (body: string | Uint8Array | null, init: Init) => new LiteResponse(body, init)],
+    ['a global Response', (body: string | Uint8Array | null, init: Init) => new Response(body, init)],
+  ] as const;
+
+  it.each(answers)(
+    'reads %s as the other: headers, first Set-Cookie, text and binary bodies',
+    async (_, make) => {
+      const headers: [string, string][] = [
+        ['Content-Type', 'application/json'],
+        ['set-cookie', 'a=1; Secure'],
+        ['x-b', '1'],
+        ['set-cookie', 'b=2; Secure'],
+        ['X-B', '2'],
+      ];
+      expect(await responseToIntegrated(make('\uFEFF{"a":"é\uD800"}', { status: 201, headers }))).toEqual({
+        isBase64Encoded: false,
+        statusCode: 201,
+        headers: { 'content-type': 'application/json', 'set-cookie': 'a=1; Secure', 'x-b': '1, 2' },
+        body: '\uFEFF{"a":"é\uFFFD"}',
+      });
+      expect(await responseToIntegrated(make('plain', {}))).toEqual({
+        isBase64Encoded: false,
+        statusCode: 200,
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body: 'plain',
+      });
+      const binary = make(new Uint8Array([0, 255, 1]), { headers: [['content-type', 'image/png']] });
+      expect(await responseToIntegrated(binary)).toEqual({
+        isBase64Encoded: true,
+        statusCode: 200,
+        headers: { 'content-type': 'image/png' },
+        body: Buffer.from([0, 255, 1]).toString('base64'),
+      });
+      expect(await responseToIntegrated(make(null, { status: 204 }))).toEqual({
+        isBase64Encoded: false,
+        statusCode: 204,
+        headers: {},
+        body: '',
+      });
+    },
+  );
 });
 
 describe('the handler boundary', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LiteHeaders, LiteRequest, LiteResponse } from '../../shared/http/web.ts';
+import { LiteHeaders, LiteRequest, LiteResponse, requestUrl } from '../../shared/http/web.ts';
 
 // The global Headers/Request/Response (undici) are the reference: the subset must agree with them.
 function entriesOf(headers: {
@@ -52,6 +52,24 @@ describe('LiteHeaders', () => {
     const mine = new LiteHeaders(global);
     expect(mine.get('x-a')).toBe('1');
     expect(mine.getSetCookie()).toEqual(['a=1', 'b=2']);
+  });
+
+  it('copies another LiteHeaders as it copies a global Headers, into a list of its own', () => {
+    const init: [string, string][] = [
+      ['X-A', '1'],
+      ['set-cookie', 'a=1'],
+      ['x-a', '2'],
+      ['set-cookie', 'b=2'],
+    ];
+    const lite = new LiteHeaders(init);
+    const fromLite = new LiteHeaders(lite);
+    const fromGlobal = new LiteHeaders(new Headers(init));
+    expect(entriesOf(fromLite)).toEqual(entriesOf(fromGlobal));
+    expect(fromLite.getSetCookie()).toEqual(fromGlobal.getSetCookie());
+    lite.set('x-a', '3');
+    lite.append('set-cookie', 'c=3');
+    expect(fromLite.get('x-a')).toBe('1, 2');
+    expect(fromLite.getSetCookie()).toEqual(['a=1', 'b=2']);
   });
 
   it('set replaces and delete removes, whatever the case', () => {
@@ -236,17 +254,26 @@ describe('the body as the integrated response carries it (utf8)', () => {
   });
 });
 
-describe('a request that adopts what the adapter built', () => {
-  it('reads the same as one that copies, and hands out the URL it was given', async () => {
+describe('a request built from the objects an adapter made', () => {
+  it('reads the same as one built from their text, and keeps copies of its own', async () => {
     const url = new URL('https://a.example/token?x=1');
     const body = Buffer.from('grant_type=client_credentials');
     const headers = new LiteHeaders({ 'content-type': 'application/x-www-form-urlencoded' });
-    const adopted = new LiteRequest(url, { method: 'POST', headers, body }, true);
-    const copied = new LiteRequest(url, { method: 'POST', headers, body });
-    expect(adopted.url).toBe(copied.url);
-    expect(adopted.parsedUrl).toBe(url);
-    expect(copied.parsedUrl).not.toBe(url);
-    expect(adopted.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
-    expect(await adopted.text()).toBe(await copied.text());
+    const fromObjects = new LiteRequest(url, { method: 'POST', headers, body });
+    const fromText = new LiteRequest(url.href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    expect(fromObjects.url).toBe(fromText.url);
+    expect(fromObjects.url).toBe(url.href);
+    expect(fromObjects.headers).not.toBe(headers);
+    // What the caller changes afterwards is not the request's.
+    url.pathname = '/other';
+    headers.set('content-type', 'text/plain');
+    body.fill(0);
+    expect(requestUrl(fromObjects).pathname).toBe('/token');
+    expect(fromObjects.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
+    expect(await fromObjects.text()).toBe(await fromText.text());
   });
 });

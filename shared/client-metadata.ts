@@ -1,13 +1,9 @@
 // Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document; MCP authorization
 // 2025-11-25): a client_id that is an https URL names a JSON document of the client's metadata, fetched
-// here. The fetch is a server-side request to an address the client chose, so it is fenced in: https
-// only, never to a private, loopback or link-local address (checked after DNS resolution, and the
-// connection made to the address checked), no redirects, 5 s, 5 KB. Documents are cached in the store.
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
+// here (the fenced fetch itself: shared/document-fetch.ts, loaded with the first document), checked,
+// and cached in the store.
 import type { Client } from './clients.ts';
+import type { FetchedDocument } from './document-fetch.ts';
 import { parseJsonSafely } from './env.ts';
 import { checkClientMetadata, RegistryError } from './registry.ts';
 import { type Store, storeKey } from './store/store.ts';
@@ -32,60 +28,6 @@ export interface MetadataDocumentOptions {
   now?: () => number;
   /** DNS resolution; tests give names their own addresses. */
   resolve?: (hostname: string) => Promise<{ address: string; family: number }[]>;
-}
-
-// Special-purpose ranges (RFC 6890 and the IANA registries): nothing a public document is served from.
-const PRIVATE = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  PRIVATE.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-] as const)
-  PRIVATE.addSubnet(net, bits, 'ipv6');
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-/** The IPv4 address inside an IPv4-mapped IPv6 one (::ffff:a.b.c.d), else the address itself. */
-function unmapped(address: string): { address: string; type: 'ipv4' | 'ipv6' } {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return { address: mapped[1]!, type: 'ipv4' };
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (hex) {
-    const n = (Number.parseInt(hex[1]!, 16) << 16) | Number.parseInt(hex[2]!, 16);
-    return { address: [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.'), type: 'ipv4' };
-  }
-  return { address, type: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
-}
-
-/** Whether the document may be fetched from `address`: public, or loopback when allowed. */
-export function addressAllowed(address: string, allowLoopback: boolean): boolean {
-  const { address: a, type } = unmapped(address);
-  if (allowLoopback && LOOPBACK.check(a, type)) return true;
-  return !PRIVATE.check(a, type);
 }
 
 /** What is wrong with `clientId` as a metadata document URL, or undefined. */
@@ -126,7 +68,6 @@ export interface MetadataDocuments {
 
 export function createMetadataDocuments(options: MetadataDocumentOptions): MetadataDocuments {
   const now = options.now ?? Date.now;
-  const resolveName = options.resolve ?? ((host: string) => dnsLookup(host, { all: true, verbatim: true }));
 
   /** The document's metadata as a client record, refusing what such a client may not have. */
   function accept(document: unknown, clientId: string): Record<string, unknown> {
@@ -173,76 +114,13 @@ export function createMetadataDocuments(options: MetadataDocumentOptions): Metad
     return record;
   }
 
-  async function fetchDocument(clientId: string): Promise<{ body: string; cacheControl?: string }> {
-    const url = new URL(clientId);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host)
-      ? [{ address: host, family: isIP(host) }]
-      : await resolveName(host).catch(() => []);
-    if (addresses.length === 0) throw new MetadataDocumentError('the client_id host does not resolve');
-    // Every address the name has must be public: a name with one private address is refused whole.
-    if (addresses.some((a) => !addressAllowed(a.address, options.allowLoopback))) {
-      throw new MetadataDocumentError('the client_id host is a private, loopback or link-local address');
-    }
-    const target = addresses[0]!;
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const fail = (message: string) => {
-        clearTimeout(deadline);
-        req.destroy();
-        reject(new MetadataDocumentError(message));
-      };
-      const req = send(
-        url,
-        {
-          method: 'GET',
-          headers: { accept: 'application/json' },
-          // The connection goes to the address checked above: no second resolution to rebind.
-          lookup: (_name, opts, callback) => {
-            if ((opts as { all?: boolean }).all) callback(null, [target] as never);
-            else callback(null, target.address, target.family);
-          },
-          timeout: FETCH_TIMEOUT_MS,
-        },
-        (res: IncomingMessage) => {
-          // No redirects (draft §4: the document is at its URL); any other status is no document.
-          if (res.statusCode !== 200) {
-            const redirect = res.statusCode !== undefined && res.statusCode >= 300 && res.statusCode < 400;
-            return fail(
-              redirect
-                ? 'the metadata document URL redirects'
-                : `the metadata document answered ${res.statusCode}`,
-            );
-          }
-          if (Number(res.headers['content-length'] ?? 0) > MAX_DOCUMENT_BYTES) {
-            return fail('the metadata document is over 5 KB');
-          }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.byteLength;
-            if (size > MAX_DOCUMENT_BYTES) fail('the metadata document is over 5 KB');
-            else chunks.push(chunk);
-          });
-          res.on('end', () => {
-            clearTimeout(deadline);
-            const cacheControl = res.headers['cache-control'];
-            resolve({
-              body: Buffer.concat(chunks).toString('utf8'),
-              ...(cacheControl ? { cacheControl } : {}),
-            });
-          });
-          res.on('error', () => fail('the metadata document could not be read'));
-        },
-      );
-      // The whole exchange, not only idle time, is bounded.
-      const deadline = setTimeout(() => fail('the metadata document took over 5 s'), FETCH_TIMEOUT_MS);
-      req.on('timeout', () => fail('the metadata document took over 5 s'));
-      req.on('error', () => {
-        clearTimeout(deadline);
-        reject(new MetadataDocumentError('the metadata document could not be fetched'));
-      });
-      req.end();
+  async function fetchDocument(clientId: string): Promise<FetchedDocument> {
+    // The network modules (DNS, http, https, net: ~15 ms to load) are loaded with the first document
+    // fetched, not at every cold start of a function that may never fetch one.
+    const { fetchPublicDocument } = await import('./document-fetch.ts');
+    return fetchPublicDocument(clientId, {
+      allowLoopback: options.allowLoopback,
+      ...(options.resolve ? { resolve: options.resolve } : {}),
     });
   }
 

@@ -55,6 +55,22 @@ describe('npm run build', () => {
     expect(declarations).not.toMatch(/from '/);
   });
 
+  it.each(['authorize', 'token'])(
+    '%s: a cold start loads no network module (they come with the first metadata document fetched)',
+    (fn) => {
+      // The bundle loaded and its configuration read, as at an instance's start, in a fresh process.
+      const probe = `require(process.argv[1]);const loaded=process.moduleLoadList.filter((m)=>/^NativeModule (net|http|https|tls|dns\\/promises)$/.test(m));process.stdout.write(JSON.stringify(loaded))`;
+      const run = spawnSync(process.execPath, ['-e', probe, join(outdir, fn, 'index.js')], {
+        env: envOf(fn),
+        encoding: 'utf8',
+      });
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual([]);
+      // And the module that fetches is in the bundle, behind the first fetch.
+      expect(readFileSync(join(outdir, fn, 'index.js'), 'utf8')).toContain('require("node:https")');
+    },
+  );
+
   it('token: POST /token from a recorded API Gateway event issues an access token', async () => {
     const e = loadEvent('apigw-post-token');
     (e.headers as Record<string, string>).authorization = basic;

@@ -6,11 +6,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addressAllowed,
   cacheSeconds,
   createMetadataDocuments,
   MetadataDocumentError,
 } from '../../shared/client-metadata.ts';
+import { addressAllowed } from '../../shared/document-fetch.ts';
 import { MemoryStore } from '../../shared/store/memory.ts';
 import { makeHarness } from '../support/authorize-flow.ts';
 

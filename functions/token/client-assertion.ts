@@ -1,6 +1,6 @@
 // RFC 7523 §2.2 / §3: client authentication with a JWT the client signs with its own key
 // (`private_key_jwt`), checked against the keys registered in its `jwks`.
-import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
 import { ASSERTION_ALGS } from '../../shared/client-keys.ts';
 import type { Client, ClientSource } from '../../shared/clients.ts';
 import { OAuthError } from '../../shared/errors.ts';
@@ -74,7 +74,9 @@ export function createAssertionVerifier(options: AssertionOptions): AssertionVer
     ) {
       throw refuse('the assertion is not a compact JWS');
     }
-    let unverified: ReturnType<typeof decodeJwt>;
+    // jose is loaded with the first assertion, not at every cold start of the token function.
+    const { createLocalJWKSet, decodeJwt, errors, jwtVerify } = await import('./jose.ts');
+    let unverified: JWTPayload;
     try {
       unverified = decodeJwt(assertion);
     } catch {
@@ -95,7 +97,7 @@ export function createAssertionVerifier(options: AssertionOptions): AssertionVer
     }
 
     const nowMs = now();
-    let claims: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+    let claims: JWTPayload;
     try {
       const keys = createLocalJWKSet({ keys: client.jwks.map((k) => ({ ...k })) });
       const result = await jwtVerify(

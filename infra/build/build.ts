@@ -18,8 +18,10 @@ export const VENDOR_BUDGET_BYTES = 256 * 1024;
  * Packages bundled apart from index.js, into vendor/<package>.js beside it (shipped in the same zip).
  * ioredis alone is ~190 KB minified, twice the budget; only a deployment with OAUTH_STORE=redis:// uses
  * it, and where it is reached through a dynamic import() the vendor file is not even read otherwise.
+ * jose (~60 KB) verifies client assertions only: the token function loads it with the first one, and
+ * a cold start without one does not parse it.
  */
-export const VENDOR_PACKAGES = ['ioredis'] as const;
+export const VENDOR_PACKAGES = ['ioredis', 'jose'] as const;
 /** Deploy-time code that must never reach a function bundle. */
 export const FORBIDDEN_IN_BUNDLE = [
   'tencentcloud-sdk-nodejs',

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JWT_BEARER_ASSERTION } from '../../functions/token/client-assertion.ts';
 import { BUNDLE_BUDGET_BYTES, type BuildReport, buildAll } from '../../infra/build/build.ts';
 import { listFunctions } from '../../infra/build/bundle.ts';
 import { KIT_BUDGET_BYTES, KIT_PACKAGE_NAME } from '../../infra/build/package.ts';
@@ -12,6 +13,7 @@ import { loadProject } from '../../infra/serverless/project.ts';
 import { runBundle } from '../support/bundles.ts';
 import { loadEvent } from '../support/events.ts';
 import { CONFIDENTIAL_SECRET, testEnv } from '../support/fixtures.ts';
+import { makeJwtClient } from '../support/jwt-client.ts';
 import { redisAvailable, startRedis } from '../support/redis.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -53,6 +55,38 @@ describe('npm run build', () => {
     const declarations = readFileSync(join(kit.dir, 'index.d.ts'), 'utf8');
     expect(declarations).toContain('export declare function protect<');
     expect(declarations).not.toMatch(/from '/);
+  });
+
+  it('token: ships jose as vendor/jose.js, read with the first client assertion only', async () => {
+    const token = report.results.find((r) => r.name === 'token')!;
+    expect(existsSync(join(outdir, 'token/vendor/jose.js'))).toBe(true);
+    expect(readFileSync(token.file, 'utf8')).toContain('./vendor/jose.js');
+    const client = makeJwtClient('bundle-jwt-client');
+    const env = envOf('token');
+    const clients = JSON.parse(env.OAUTH_CLIENTS!) as unknown[];
+    const withClient = { ...env, OAUTH_CLIENTS: JSON.stringify([...clients, client.entry]) };
+    const e = loadEvent('apigw-post-token');
+    e.body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope: 'read',
+      client_assertion_type: JWT_BEARER_ASSERTION,
+      client_assertion: await client.assertion(env.OAUTH_ISSUER!),
+    }).toString();
+    const run = await runBundle(token.file, e, withClient);
+    expect(run.error).toBeUndefined();
+    expect(run.result?.statusCode).toBe(200);
+    // index.js alone, without its vendor folder, still authenticates clients by their secret.
+    const alone = mkdtempSync(join(tmpdir(), 'scf-oauth2-alone-'));
+    try {
+      cpSync(token.file, join(alone, 'index.js'));
+      const secret = loadEvent('apigw-post-token');
+      (secret.headers as Record<string, string>).authorization = basic;
+      const memory = await runBundle(join(alone, 'index.js'), secret, env);
+      expect(memory.error).toBeUndefined();
+      expect(memory.result?.statusCode).toBe(200);
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
   });
 
   it.each(['authorize', 'token'])(
@@ -115,7 +149,7 @@ describe('npm run build', () => {
     'token: ships ioredis as vendor/ioredis.js beside index.js and runs on a Redis store',
     async () => {
       const token = report.results.find((r) => r.name === 'token')!;
-      expect(token.vendor.map((v) => v.name)).toEqual(['ioredis']);
+      expect(token.vendor.map((v) => v.name)).toEqual(['ioredis', 'jose']);
       expect(existsSync(join(outdir, 'token/vendor/ioredis.js'))).toBe(true);
       expect(readFileSync(token.file, 'utf8')).not.toContain('cluster-key-slot');
       const redis = await startRedis();

@@ -35,9 +35,15 @@ export function hostOf(target: FunctionTarget, env: Record<string, string> = tar
   });
 }
 
-/** Calls the handler, which must answer 200; its body when it does. */
+let invocations = 0;
+
+/**
+ * Calls the handler, which must answer 200; its body when it does. With the context SCF hands every
+ * invocation: its request id (the function's log line carries it) and the function's name.
+ */
 export async function call200(host: FunctionHost, event: ScfEvent): Promise<string> {
-  const outcome = await host.invoke(event, {});
+  const context = { request_id: `bench-${++invocations}`, function_name: 'bench' };
+  const outcome = await host.invoke(event, context);
   const result = outcome.result as { statusCode?: number; body?: string } | undefined;
   if (result?.statusCode !== 200) {
     throw new Error(`${event.httpMethod} ${event.path} answered ${result?.statusCode ?? outcome.error}`);

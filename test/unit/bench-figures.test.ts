@@ -9,7 +9,7 @@ const base: BenchRaw = {
   machine: { cpu: 'test cpu', cores: 2, node: 'v20', openssl: '3' },
   elapsedS: 12,
   bundles: [
-    { name: 'business', bytes: 25_000, vendor: [{ bytes: 194_000 }] },
+    { name: 'business', bytes: 25_000, vendor: [{ name: 'ioredis', bytes: 194_000 }] },
     { name: 'token', bytes: 101_000 },
   ],
 };
@@ -66,6 +66,7 @@ describe('computeFigures', () => {
     expect(f.store_round_trips).toEqual({ code_exchange: 1, refresh: 2, revocation_check: 0.33 });
     expect(f.bundle_bytes).toEqual({ business: 25_000, token: 101_000 });
     expect(f.optional_chunk_bytes).toEqual({ business: 194_000, token: 0 });
+    expect(f.optional_chunks).toEqual({ business: { ioredis: 194_000 }, token: {} });
     expect(targetsMet(f)).toEqual({
       'store_round_trips.code_exchange': true,
       'store_round_trips.refresh': true,

@@ -97,6 +97,11 @@ export async function readKey<T>(
   }
 }
 
+/** OAUTH_AUDIENCE, required: the audience of access tokens (RFC 9068 §3), the business API's URL. */
+export function readAudience(reader: EnvReader): string {
+  return reader.required('OAUTH_AUDIENCE') ?? '';
+}
+
 /** OAUTH_ACCESS_TOKEN_TYP: the `typ` access tokens carry (RFC 9068 `at+jwt`, or `JWT` for older resource servers). */
 export function readAccessTokenTyp(reader: EnvReader): AccessTokenTyp {
   return reader.oneOf<AccessTokenTyp>('OAUTH_ACCESS_TOKEN_TYP', 'at+jwt', ['at+jwt', 'JWT']);

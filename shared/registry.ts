@@ -133,11 +133,6 @@ export class Registry {
     await this.putUser({ ...user, disabled: true });
   }
 
-  /** Whether tokens of `sub` must be refused: the user was disabled. */
-  async isSubjectDisabled(sub: string): Promise<boolean> {
-    return (await this.store.get(disabledKey(sub))) !== undefined;
-  }
-
   async listUsers(): Promise<UserRecord[]> {
     return this.list<UserRecord>(userKey(''));
   }

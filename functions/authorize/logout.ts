@@ -4,10 +4,10 @@
 // the client registered, with its state.
 import type { Client } from '../../shared/clients.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/web.ts';
-import { LiteResponse } from '../../shared/http/web.ts';
 import type { IdTokenHint } from '../../shared/jwt/id-token-hint.ts';
 import type { AuthorizeDeps } from './deps.ts';
 import { htmlResponse, type PageText, renderSignedOutPage, renderSignOutPage } from './pages.ts';
+import { redirectToClient } from './redirect.ts';
 import { ErrorPage, type RawParams } from './request.ts';
 
 /** The parameters of RP-Initiated Logout 1.0 §2 the confirmation form carries forward. */
@@ -102,17 +102,7 @@ export async function handleLogout(
 }
 
 function signedOut(req: HttpRequest, request: LogoutRequest, text: PageText, cookie?: string): HttpResponse {
-  if (request.returnTo) {
-    return new LiteResponse(null, {
-      status: req.method === 'POST' ? 303 : 302,
-      headers: {
-        location: request.returnTo.href,
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-        ...(cookie ? { 'set-cookie': cookie } : {}),
-      },
-    });
-  }
+  if (request.returnTo) return redirectToClient(req, request.returnTo.href, {}, cookie);
   return htmlResponse(text, 'signedOutTitle', renderSignedOutPage(text, 'signedOutText'), {
     ...(cookie ? { setCookie: cookie } : {}),
   });

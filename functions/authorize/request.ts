@@ -3,7 +3,7 @@
 import { type Client, splitScope } from '../../shared/clients.ts';
 import { isLoopbackHost } from '../../shared/env.ts';
 import { OAuthError } from '../../shared/errors.ts';
-import { decodeForm, MAX_FORM_BYTES, mediaType, readBody, safeName } from '../../shared/http/params.ts';
+import { decodeForm, MAX_FORM_BYTES, readFormText, safeName } from '../../shared/http/params.ts';
 import { type HttpRequest, requestUrl } from '../../shared/http/web.ts';
 import { en } from '../../shared/i18n/en.ts';
 import type { StringKey } from '../../shared/i18n/locales.ts';
@@ -85,7 +85,6 @@ const MAX_STATE_LENGTH = 2048;
 // The nonce travels inside the sealed code, in a URL: bounded like state, tighter.
 const MAX_NONCE_LENGTH = 512;
 const MAX_HINT_LENGTH = 256;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The request's parameters: the query of a GET, the form body of a POST. Until the client is known
@@ -93,16 +92,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export async function readRawParams(req: HttpRequest): Promise<RawParams> {
   if (req.method === 'GET') return parseRawParams(requestUrl(req).search.slice(1));
-  if (mediaType(req) !== 'application/x-www-form-urlencoded') {
-    throw new ErrorPage(415, 'formMediaType');
-  }
-  let text: string;
-  try {
-    text = utf8.decode(await readBody(req, MAX_FORM_BYTES));
-  } catch (error) {
-    if (error instanceof OAuthError) throw error;
-    throw new ErrorPage(400, 'formEncoding');
-  }
+  const text = await readFormText(req, MAX_FORM_BYTES, (problem) =>
+    problem === 'media-type' ? new ErrorPage(415, 'formMediaType') : new ErrorPage(400, 'formEncoding'),
+  );
   return parseRawParams(text);
 }
 

@@ -1,5 +1,5 @@
 // The business function's configuration, read once from its environment at cold start.
-import { readAccessTokenTyp, readKey, readStore, readTolerance } from '../../shared/config.ts';
+import { readAccessTokenTyp, readAudience, readKey, readStore, readTolerance } from '../../shared/config.ts';
 import { type Env, EnvReader, readIssuer } from '../../shared/env.ts';
 import { HTTP_TOKEN } from '../../shared/http/web.ts';
 import { importPublicKeys, type VerificationKey } from '../../shared/jwt/keys.ts';
@@ -21,7 +21,7 @@ export interface BusinessConfig {
 export async function loadBusinessConfig(env: Env): Promise<Readonly<BusinessConfig>> {
   const reader = new EnvReader(env);
   const issuer = readIssuer(reader);
-  const audience = reader.required('OAUTH_AUDIENCE') ?? '';
+  const audience = readAudience(reader);
   const publicKeys = await readKey(reader, 'OAUTH_PUBLIC_KEYS', true, importPublicKeys);
   const clockTolerance = readTolerance(reader);
   const accessTokenTyp = readAccessTokenTyp(reader);

@@ -1,6 +1,13 @@
 // The token function's configuration, read once from its environment at cold start.
 import { type ClientRegistry, readClients } from '../../shared/clients.ts';
-import { readAccessTokenTyp, readKey, readSealKeys, readStore, readTolerance } from '../../shared/config.ts';
+import {
+  readAccessTokenTyp,
+  readAudience,
+  readKey,
+  readSealKeys,
+  readStore,
+  readTolerance,
+} from '../../shared/config.ts';
 import { type Env, EnvReader, readIssuer } from '../../shared/env.ts';
 import {
   importPublicKeys,
@@ -41,7 +48,7 @@ export interface TokenConfig {
 export async function loadTokenConfig(env: Env): Promise<Readonly<TokenConfig>> {
   const reader = new EnvReader(env);
   const issuer = readIssuer(reader);
-  const audience = reader.required('OAUTH_AUDIENCE') ?? '';
+  const audience = readAudience(reader);
   const signingKey = await readKey(reader, 'OAUTH_PRIVATE_KEY', true, importSigningKey);
   const retired = await readKey(reader, 'OAUTH_RETIRED_PUBLIC_KEYS', false, importPublicKeys);
   const sealKeys = readSealKeys(reader, TOKEN_PURPOSES);

@@ -2,15 +2,11 @@
 // Before the planned switch time T the current key keeps signing, but no token it signs outlives T;
 // the next key is published ahead; at T the gateway and the signing key change together, and every
 // token of the old key has already expired. docs/key-rotation.md walks through the procedure.
+import { readKey } from '../../shared/config.ts';
 import type { EnvReader } from '../../shared/env.ts';
 import { OAuthError } from '../../shared/errors.ts';
 import { formatInstant, parseInstant } from '../../shared/instant.ts';
-import {
-  importPublicKeys,
-  KeyFormatError,
-  type SigningKey,
-  type VerificationKey,
-} from '../../shared/jwt/keys.ts';
+import { importPublicKeys, type SigningKey, type VerificationKey } from '../../shared/jwt/keys.ts';
 
 export interface RotationConfig {
   nextKeys: readonly VerificationKey[];
@@ -21,16 +17,8 @@ export async function readRotation(
   reader: EnvReader,
   signingKey: SigningKey | undefined,
 ): Promise<RotationConfig> {
-  let nextKeys: VerificationKey[] = [];
-  const next = reader.optional('OAUTH_NEXT_PUBLIC_KEYS');
-  if (next !== undefined) {
-    try {
-      nextKeys = (await importPublicKeys(next)).filter((k) => k.kid !== signingKey?.kid);
-    } catch (error) {
-      if (!(error instanceof KeyFormatError)) throw error;
-      reader.report(`OAUTH_NEXT_PUBLIC_KEYS ${error.message}`);
-    }
-  }
+  const next = await readKey(reader, 'OAUTH_NEXT_PUBLIC_KEYS', false, importPublicKeys);
+  const nextKeys = (next ?? []).filter((k) => k.kid !== signingKey?.kid);
   const notAfter = reader.optional('OAUTH_SIGNING_KEY_NOT_AFTER');
   if (notAfter === undefined) return { nextKeys };
   const parsed = parseInstant(notAfter);

@@ -2,15 +2,11 @@
 // platform's fields: the method check, the header list, the URL, the body, and the integrated
 // response `{statusCode, headers, body, isBase64Encoded}` all three platforms answer with.
 import { OAuthError } from '../errors.ts';
+import type { IntegratedResponse } from '../resource-server/types.ts';
 import { type HttpResponse, LiteHeaders, LiteRequest, LiteResponse } from './web.ts';
 
-/** The integrated response: SCF API Gateway, Lambda (payload 1.0 and 2.0) and FC 3.0 all read it. */
-export interface IntegratedResponse {
-  isBase64Encoded: boolean;
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
+// The integrated response of the three platforms is the kit's public type.
+export type { IntegratedResponse };
 
 type Values = Record<string, string | string[] | undefined>;
 

@@ -21,7 +21,13 @@ export function withHsts(app: App, issuer: string): App {
       if (!(error instanceof OAuthError)) throw error;
       res = renderError(error, ctx);
     }
-    res.headers.set('strict-transport-security', HSTS);
+    try {
+      res.headers.set('strict-transport-security', HSTS);
+    } catch (error) {
+      // A response whose headers are immutable (the runtime's Response.redirect or Response.error):
+      // answered as it is. The functions build their answers themselves, whose headers never are.
+      if (!(error instanceof TypeError)) throw error;
+    }
     return res;
   };
   if (app.dispose) secured.dispose = app.dispose;

@@ -66,18 +66,32 @@ export async function readBody(req: HttpRequest, limit: number): Promise<Uint8Ar
   return body;
 }
 
+/**
+ * The text of an `application/x-www-form-urlencoded` body of at most `limit` bytes (over it: 413). Another
+ * media type, or bytes that are not UTF-8, are refused with what `refuse` makes of the problem: an RFC
+ * 6749 error at an endpoint, a page where a person reads it.
+ */
+export async function readFormText(
+  req: HttpRequest,
+  limit: number,
+  refuse: (problem: 'media-type' | 'encoding') => Error,
+): Promise<string> {
+  if (mediaType(req) !== 'application/x-www-form-urlencoded') throw refuse('media-type');
+  const bytes = await readBody(req, limit);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw refuse('encoding');
+  }
+}
+
 /** An `application/x-www-form-urlencoded` body (RFC 6749 §4.1.3, §4.4.2). Anything else is refused. */
 export async function readForm(req: HttpRequest, limit = MAX_FORM_BYTES): Promise<Params> {
-  if (mediaType(req) !== 'application/x-www-form-urlencoded') {
-    throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
-  }
-  const bytes = await readBody(req, limit);
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new OAuthError('invalid_request', 'the body is not valid UTF-8');
-  }
+  const text = await readFormText(req, limit, (problem) =>
+    problem === 'media-type'
+      ? new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded')
+      : new OAuthError('invalid_request', 'the body is not valid UTF-8'),
+  );
   return parseUrlEncoded(text, 'the body');
 }
 

@@ -1,6 +1,6 @@
 // The in-memory store: one process (local runs, tests). JavaScript runs one callback at a time, so
 // each method is atomic without locks.
-import type { RecordCheck, Store } from './store.ts';
+import { type RecordCheck, revokedKey, type Store } from './store.ts';
 
 interface Entry {
   value: string;
@@ -51,18 +51,18 @@ export class MemoryStore implements Store {
   }
 
   async revoke(id: string, expiresAt: number): Promise<void> {
-    const key = `revoked:${id}`;
+    const key = revokedKey(id);
     const existing = this.live(key);
     // Keep the longest expiry: a revocation is never shortened.
     this.set(key, '1', Math.max(expiresAt, existing?.expiresAt ?? 0));
   }
 
   async isRevoked(id: string): Promise<boolean> {
-    return this.live(`revoked:${id}`) !== undefined;
+    return this.live(revokedKey(id)) !== undefined;
   }
 
   async anyRecorded({ revoked = [], keys = [] }: RecordCheck): Promise<boolean> {
-    return revoked.some((id) => this.live(`revoked:${id}`)) || keys.some((key) => this.live(key));
+    return revoked.some((id) => this.live(revokedKey(id))) || keys.some((key) => this.live(key));
   }
 
   async increment(key: string, expiresAt: number): Promise<number> {

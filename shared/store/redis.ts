@@ -1,7 +1,7 @@
 // The Redis store (TencentDB for Redis in production): shared by every function instance. Each
 // single-use step is one atomic Redis command or Lua script, never a read followed by a write.
 import { Redis } from 'ioredis';
-import { type RecordCheck, type Store, StoreUnavailableError } from './store.ts';
+import { type RecordCheck, revokedKey, type Store, StoreUnavailableError } from './store.ts';
 
 export interface RedisStoreOptions {
   /** How long a request waits for a (re)connection before the store counts as unavailable. */
@@ -107,15 +107,15 @@ export class RedisStore implements Store {
   }
 
   async revoke(id: string, expiresAt: number): Promise<void> {
-    await this.run((c) => c.eval(REVOKE_SCRIPT, 1, `revoked:${id}`, String(this.ttlMs(expiresAt))));
+    await this.run((c) => c.eval(REVOKE_SCRIPT, 1, revokedKey(id), String(this.ttlMs(expiresAt))));
   }
 
   async isRevoked(id: string): Promise<boolean> {
-    return (await this.run((c) => c.exists(`revoked:${id}`))) === 1;
+    return (await this.run((c) => c.exists(revokedKey(id)))) === 1;
   }
 
   async anyRecorded({ revoked = [], keys = [] }: RecordCheck): Promise<boolean> {
-    const all = [...revoked.map((id) => `revoked:${id}`), ...keys];
+    const all = [...revoked.map(revokedKey), ...keys];
     if (all.length === 0) return false;
     // One EXISTS of every key: the count of those present.
     return (await this.run((c) => c.exists(...all))) > 0;

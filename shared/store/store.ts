@@ -73,6 +73,11 @@ export type StoreNamespace =
   | 'throttle'
   | 'cimd';
 
+/** Where both stores keep the revocation of `id` (itself a namespaced key, e.g. `family:…`). */
+export function revokedKey(id: string): string {
+  return `revoked:${id}`;
+}
+
 /** Expiry of records that live until they are removed (year 9999). */
 export const NEVER_EXPIRES = 253_402_300_799;
 

@@ -90,7 +90,7 @@ describe('redirect_uri manipulation at /authorize', () => {
     ['userinfo before an attacker host', 'https://client.example@evil.example/cb'],
     ['a trailing dot on the host', 'https://client.example./cb'],
     ['an explicit default port', 'https://client.example:443/cb'],
-    ['percent-encoded path characters', 'https://client.example/%63b'],
+    ['a path with percent-encoded characters', 'https://client.example/%63b'],
     ['a fragment', `${CONFIDENTIAL_REDIRECT}#frag`],
     ['a javascript: URI', 'javascript:alert(document.domain)//https://client.example/cb'],
     ['a data: URI', 'data:text/html,<script>alert(1)</script>'],

@@ -199,7 +199,7 @@ describe('forged access tokens at /work', () => {
     await refusedEverywhere(rawRs256({ alg: 'RS256', jwk }, claims(), foreign.privateKey));
   });
 
-  it.each(['jku', 'x5u'])('a %s header pointing at an attacker URL is refused', async (name) => {
+  it.each(['jku', 'x5u'])('the %s header pointing at an attacker URL is refused', async (name) => {
     await refusedByBackend(ours({ [name]: 'https://attacker.example/keys.json' }));
   });
 

@@ -229,7 +229,7 @@ describe('request parsing at /token', () => {
       'invalid_request',
     ],
     [
-      'raw invalid UTF-8 bytes in the body',
+      'a body with raw invalid UTF-8 bytes',
       Buffer.concat([Buffer.from('grant_type=client_credentials&scope='), Buffer.from([0xc3, 0x28])]),
       withClient(),
       400,

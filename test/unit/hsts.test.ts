@@ -28,4 +28,12 @@ describe('withHsts', () => {
     expect(res.headers.get('strict-transport-security')).toBe(HSTS);
     expect(withHsts(app, 'http://localhost:8080')).toBe(app);
   });
+
+  it('answers a response whose headers are immutable as it is, rather than failing', async () => {
+    const app: App = async () => Response.redirect('https://client.example/cb', 302);
+    const res = await withHsts(app, 'https://auth.example')(req(), ctx());
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('https://client.example/cb');
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+  });
 });

@@ -139,12 +139,88 @@ describe('forged access tokens at /work', () => {
     });
   });
 
-  it('alg none with an empty signature is refused', async () => {
-    await refusedEverywhere(unsigned(claims()));
+  it.each<[string, () => string | Promise<string>]>([
+    ['alg none with an empty signature', () => unsigned(claims())],
+    ['alg none with a signature part', () => `${unsigned(claims())}c2ln`],
+    [
+      'a tampered payload (scope widened)',
+      async () => tamperPayload(await valid(), (c) => ({ ...c, scope: 'admin' })),
+    ],
+    [
+      'a tampered payload (subject swapped)',
+      async () => tamperPayload(await valid(), (c) => ({ ...c, sub: 'root' })),
+    ],
+    ['a tampered signature', async () => tamperSignature(await valid())],
+    [
+      'a stripped signature',
+      async () => {
+        const [h, p] = (await valid()).split('.');
+        return `${h}.${p}.`;
+      },
+    ],
+    [
+      'a token with only two parts',
+      async () => {
+        const [h, p] = (await valid()).split('.');
+        return `${h}.${p}`;
+      },
+    ],
+    ['a JWE-shaped five-part token', () => 'eyJhbGciOiJkaXIifQ..aaaa.bbbb.cccc'],
+    [
+      'an expired token',
+      () => ours({}, claims({ iat: 1_600_000_000, nbf: 1_600_000_000, exp: 1_600_000_300 })),
+    ],
+    [
+      'a token not valid yet (nbf in the future)',
+      () => {
+        const future = Math.floor(Date.now() / 1000) + 3600;
+        return ours({}, claims({ iat: future, nbf: future, exp: future + 300 }));
+      },
+    ],
+    [
+      'a token without exp (the gateway requires it)',
+      () => {
+        const { exp: _exp, ...rest } = claims();
+        return ours({}, rest);
+      },
+    ],
+    [
+      'a token without iat (the gateway requires it)',
+      () => {
+        const { iat: _iat, ...rest } = claims();
+        return ours({}, rest);
+      },
+    ],
+    [
+      'a header that is not JSON',
+      async () => {
+        const [, p, s] = (await valid()).split('.');
+        return `${Buffer.from('{alg:RS256').toString('base64url')}.${p}.${s}`;
+      },
+    ],
+    ['trailing garbage after the signature', async () => `${await valid()}.extra`],
+    [
+      'an exp given as a string',
+      () => {
+        const now = Math.floor(Date.now() / 1000);
+        return ours({}, claims({ exp: String(now + 300) }));
+      },
+    ],
+  ])('%s is refused', async (_case, token) => {
+    await refusedEverywhere(await token());
   });
 
-  it('alg none with a signature part is refused', async () => {
-    await refusedEverywhere(`${unsigned(claims())}c2ln`);
+  it.each<[string, () => string | Promise<string>]>([
+    ['a crit header naming an unknown extension', () => ours({ crit: ['exp-ext'], 'exp-ext': true })],
+    ['a token from another issuer', () => ours({}, claims({ iss: 'https://attacker.example' }))],
+    ['a token for another audience', () => ours({}, claims({ aud: 'https://other-api.example' }))],
+    [
+      'a token whose audience array omits ours',
+      () => ours({}, claims({ aud: ['https://a.example', 'https://b.example'] })),
+    ],
+    ['an empty kid', () => ours({ kid: '' })],
+  ])('%s is refused by the backend', async (_case, token) => {
+    await refusedByBackend(await token());
   });
 
   it.each(['None', 'NONE', 'nOnE'])('alg %s (case trick on none) is refused', async (alg) => {
@@ -207,81 +283,11 @@ describe('forged access tokens at /work', () => {
     await refusedByBackend(ours({ x5c: ['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'] }));
   });
 
-  it('a crit header naming an unknown extension is refused', async () => {
-    await refusedByBackend(ours({ crit: ['exp-ext'], 'exp-ext': true }));
-  });
-
-  it('a tampered payload (scope widened) is refused', async () => {
-    await refusedEverywhere(tamperPayload(await valid(), (c) => ({ ...c, scope: 'admin' })));
-  });
-
-  it('a tampered payload (subject swapped) is refused', async () => {
-    await refusedEverywhere(tamperPayload(await valid(), (c) => ({ ...c, sub: 'root' })));
-  });
-
-  it('a tampered signature is refused', async () => {
-    await refusedEverywhere(tamperSignature(await valid()));
-  });
-
-  it('a stripped signature is refused', async () => {
-    const [h, p] = (await valid()).split('.');
-    await refusedEverywhere(`${h}.${p}.`);
-  });
-
-  it('a token with only two parts is refused', async () => {
-    const [h, p] = (await valid()).split('.');
-    await refusedEverywhere(`${h}.${p}`);
-  });
-
-  it('a JWE-shaped five-part token is refused', async () => {
-    await refusedEverywhere('eyJhbGciOiJkaXIifQ..aaaa.bbbb.cccc');
-  });
-
-  it('an expired token is refused', async () => {
-    await refusedEverywhere(ours({}, claims({ iat: 1_600_000_000, nbf: 1_600_000_000, exp: 1_600_000_300 })));
-  });
-
-  it('a token not valid yet (nbf in the future) is refused', async () => {
-    const future = Math.floor(Date.now() / 1000) + 3600;
-    await refusedEverywhere(ours({}, claims({ iat: future, nbf: future, exp: future + 300 })));
-  });
-
-  it('a token without exp is refused (the gateway requires it)', async () => {
-    const { exp: _exp, ...rest } = claims();
-    await refusedEverywhere(ours({}, rest));
-  });
-
-  it('a token without iat is refused (the gateway requires it)', async () => {
-    const { iat: _iat, ...rest } = claims();
-    await refusedEverywhere(ours({}, rest));
-  });
-
-  it('a token from another issuer is refused by the backend', async () => {
-    await refusedByBackend(ours({}, claims({ iss: 'https://attacker.example' })));
-  });
-
-  it('a token for another audience is refused by the backend', async () => {
-    await refusedByBackend(ours({}, claims({ aud: 'https://other-api.example' })));
-  });
-
-  it('a token whose audience array omits ours is refused by the backend', async () => {
-    await refusedByBackend(ours({}, claims({ aud: ['https://a.example', 'https://b.example'] })));
-  });
-
   it('alg RS512 signed with our key is refused (only RS256 is allowed)', async () => {
     const input = `${b64({ alg: 'RS512', kid: key.kid })}.${b64(claims())}`;
     const { createSign } = await import('node:crypto');
     const sig = createSign('RSA-SHA512').update(input).sign(key.privateKey).toString('base64url');
     await refusedByBackend(`${input}.${sig}`);
-  });
-
-  it('an empty kid is refused', async () => {
-    await refusedByBackend(ours({ kid: '' }));
-  });
-
-  it('a header that is not JSON is refused', async () => {
-    const [, p, s] = (await valid()).split('.');
-    await refusedEverywhere(`${Buffer.from('{alg:RS256').toString('base64url')}.${p}.${s}`);
   });
 
   it('a payload that is not JSON is refused', async () => {
@@ -296,15 +302,6 @@ describe('forged access tokens at /work', () => {
     const { createSign } = await import('node:crypto');
     const sig = createSign('RSA-SHA256').update(input).sign(key.privateKey).toString('base64url');
     await refusedEverywhere(`${input}.${sig}`);
-  });
-
-  it('trailing garbage after the signature is refused', async () => {
-    await refusedEverywhere(`${await valid()}.extra`);
-  });
-
-  it('an exp given as a string is refused', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    await refusedEverywhere(ours({}, claims({ exp: String(now + 300) })));
   });
 
   it.each([

@@ -1,7 +1,31 @@
 // The one access-log line per request, whatever the platform: its request id, the route, the status
 // and the latency, with the error and its private detail when there was one.
+import { randomUUID } from 'node:crypto';
 import { logLine } from '../log.ts';
 import type { RequestContext } from './app.ts';
+
+/** What a platform tells of one event, as it tells it (anything may be missing or of another type). */
+export interface EventFacts {
+  /** The request ids the platform gives, the preferred first (the invocation's, then the gateway's). */
+  ids: readonly unknown[];
+  method: unknown;
+  path: unknown;
+  /** The caller's address. */
+  sourceIp: unknown;
+}
+
+/** One event's context: the first request id given (a new one when none is), the route as logged, the caller. */
+export function requestContext(facts: EventFacts): RequestContext {
+  const id = facts.ids.find((v): v is string => typeof v === 'string' && v !== '');
+  const ip = facts.sourceIp;
+  return {
+    requestId: id ?? randomUUID(),
+    route: logRoute(facts.method, facts.path),
+    log: {},
+    // Bounded: the longest IPv6 text form with a zone is well under 64 characters.
+    ...(typeof ip === 'string' && ip.length > 0 && ip.length <= 64 ? { sourceIp: ip } : {}),
+  };
+}
 
 /** `started`: process.hrtime.bigint() when the event arrived. */
 export function logAccess(ctx: RequestContext, status: number, started: bigint): void {

@@ -116,9 +116,3 @@ export async function responseToIntegrated(res: HttpResponse): Promise<Integrate
   }
   return { isBase64Encoded: !text, statusCode: res.status, headers, body };
 }
-
-/** The caller's address as a platform event states it, for RequestContext; nothing when it is absent. */
-export function sourceIpOf(value: unknown): { sourceIp?: string } {
-  // Bounded: the longest IPv6 text form with a zone is well under 64 characters.
-  return typeof value === 'string' && value.length > 0 && value.length <= 64 ? { sourceIp: value } : {};
-}

@@ -3,10 +3,8 @@
 // isBase64Encoded}`. Only translation lives here; the error boundary, the access log and the
 // instance lifecycle are shared by all entries.
 // Format: https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/http-trigger-invoking-function
-import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../errors.ts';
-import { logAccess, logRoute } from './access-log.ts';
-import type { RequestContext } from './app.ts';
+import { logAccess, requestContext } from './access-log.ts';
 import { answer } from './boundary.ts';
 import {
   appendHeaders,
@@ -16,7 +14,6 @@ import {
   readMethod,
   requestFromParts,
   responseToIntegrated,
-  sourceIpOf,
 } from './event.ts';
 import type { Instance } from './instance.ts';
 import { LiteHeaders, type LiteRequest } from './web.ts';
@@ -79,15 +76,12 @@ export function fcEntry(instance: Instance): FcHandler {
   return async (raw, context) => {
     const started = process.hrtime.bigint();
     const event = parseFcEvent(raw);
-    const ctx: RequestContext = {
-      requestId:
-        (typeof context?.requestId === 'string' && context.requestId) ||
-        (typeof event?.requestContext?.requestId === 'string' && event.requestContext.requestId) ||
-        randomUUID(),
-      route: logRoute(event?.requestContext?.http?.method, event?.rawPath),
-      log: {},
-      ...sourceIpOf(event?.requestContext?.http?.sourceIp),
-    };
+    const ctx = requestContext({
+      ids: [context?.requestId, event?.requestContext?.requestId],
+      method: event?.requestContext?.http?.method,
+      path: event?.rawPath,
+      sourceIp: event?.requestContext?.http?.sourceIp,
+    });
     const out = await responseToIntegrated(await answer(instance, fcEventToRequest, event, ctx));
     logAccess(ctx, out.statusCode, started);
     return out;

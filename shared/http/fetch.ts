@@ -4,10 +4,9 @@
 // instance lifecycle are the ones every entry shares.
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../errors.ts';
-import { logAccess, logRoute } from './access-log.ts';
-import type { RequestContext } from './app.ts';
+import { logAccess, requestContext } from './access-log.ts';
 import { answer } from './boundary.ts';
-import { appendHeader, readMethod, sourceIpOf } from './event.ts';
+import { appendHeader, readMethod } from './event.ts';
 import type { Instance } from './instance.ts';
 import { type HttpResponse, LiteHeaders, LiteRequest } from './web.ts';
 
@@ -79,12 +78,12 @@ async function readBody(request: Request): Promise<Uint8Array | null | undefined
 export function fetchEntry(instance: Instance, requestId: () => string = randomUUID): FetchHandler {
   return async (request, info) => {
     const started = process.hrtime.bigint();
-    const ctx: RequestContext = {
-      requestId: requestId(),
-      route: logRoute(request.method, pathOf(request.url)),
-      log: {},
-      ...sourceIpOf(info?.sourceIp),
-    };
+    const ctx = requestContext({
+      ids: [requestId()],
+      method: request.method,
+      path: pathOf(request.url),
+      sourceIp: info?.sourceIp,
+    });
     const read: ReadRequest = { request, body: await readBody(request) };
     const out = await toResponse(await answer(instance, fetchRequestToRequest, read, ctx));
     logAccess(ctx, out.status, started);

@@ -4,10 +4,8 @@
 // Formats: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
 // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 // https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html
-import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../errors.ts';
-import { logAccess, logRoute } from './access-log.ts';
-import type { RequestContext } from './app.ts';
+import { logAccess, requestContext } from './access-log.ts';
 import { answer } from './boundary.ts';
 import {
   appendHeader,
@@ -18,7 +16,6 @@ import {
   readMethod,
   requestFromParts,
   responseToIntegrated,
-  sourceIpOf,
 } from './event.ts';
 import type { Instance } from './instance.ts';
 import { LiteHeaders, type LiteRequest } from './web.ts';
@@ -116,15 +113,12 @@ export function lambdaEntry(instance: Instance): LambdaHandler {
     const started = process.hrtime.bigint();
     const v2 = isV2(event);
     const e = (event && typeof event === 'object' ? event : {}) as LambdaV1Event & Partial<LambdaV2Event>;
-    const ctx: RequestContext = {
-      requestId:
-        (typeof context?.awsRequestId === 'string' && context.awsRequestId) ||
-        (typeof e.requestContext?.requestId === 'string' && e.requestContext.requestId) ||
-        randomUUID(),
-      route: v2 ? logRoute(e.requestContext?.http?.method, e.rawPath) : logRoute(e.httpMethod, e.path),
-      log: {},
-      ...sourceIpOf(v2 ? e.requestContext?.http?.sourceIp : e.requestContext?.identity?.sourceIp),
-    };
+    const ctx = requestContext({
+      ids: [context?.awsRequestId, e.requestContext?.requestId],
+      method: v2 ? e.requestContext?.http?.method : e.httpMethod,
+      path: v2 ? e.rawPath : e.path,
+      sourceIp: v2 ? e.requestContext?.http?.sourceIp : e.requestContext?.identity?.sourceIp,
+    });
     const res = await answer(instance, lambdaEventToRequest, event, ctx);
     const cookies = res.headers.getSetCookie();
     const out: LambdaV1Result | LambdaV2Result = await responseToIntegrated(res);

@@ -1,9 +1,8 @@
 // The SCF adapter: API Gateway trigger and function URL events ⇄ request/response. Only translation
 // lives here; the error boundary, the access log and the instance lifecycle are their own modules.
-import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../errors.ts';
-import { logAccess, logRoute } from './access-log.ts';
-import type { App, RequestContext } from './app.ts';
+import { logAccess, requestContext } from './access-log.ts';
+import type { App } from './app.ts';
 import { answer } from './boundary.ts';
 import {
   appendHeaders,
@@ -13,7 +12,6 @@ import {
   readMethod,
   requestFromParts,
   responseToIntegrated,
-  sourceIpOf,
 } from './event.ts';
 import { createInstance, type Instance } from './instance.ts';
 import { LiteHeaders, type LiteRequest } from './web.ts';
@@ -72,15 +70,12 @@ export function scfEntry(instance: Instance): ScfHandler {
     // process.hrtime rather than `performance`, whose first use loads perf_hooks at every cold start.
     const started = process.hrtime.bigint();
     const e = (event && typeof event === 'object' ? event : {}) as ApiGatewayEvent;
-    const ctx: RequestContext = {
-      requestId:
-        (typeof context?.request_id === 'string' && context.request_id) ||
-        (typeof e.requestContext?.requestId === 'string' && e.requestContext.requestId) ||
-        randomUUID(),
-      route: logRoute(e.httpMethod, e.path),
-      log: {},
-      ...sourceIpOf(e.requestContext?.sourceIp),
-    };
+    const ctx = requestContext({
+      ids: [context?.request_id, e.requestContext?.requestId],
+      method: e.httpMethod,
+      path: e.path,
+      sourceIp: e.requestContext?.sourceIp,
+    });
     const out = await responseToIntegrated(await answer(instance, eventToRequest, event, ctx));
     logAccess(ctx, out.statusCode, started);
     return out;

@@ -3,8 +3,9 @@
 //
 //   const { protect } = require('scf-oauth2-resource-server');
 //   exports.main_handler = protect({ scopes: ['read'] }, async (event, context, auth) => ({ ... }));
-import { randomUUID } from 'node:crypto';
+
 import { OAuthError as SharedOAuthError } from '../errors.ts';
+import { requestContext } from '../http/access-log.ts';
 import { eventToRequest, type RequestContext, renderError, responseToIntegrated } from '../http/scf.ts';
 import { logLine, type RequestLog } from '../log.ts';
 import { createGuard, type Guard } from './guard.ts';
@@ -123,12 +124,11 @@ function refusalContext(event: unknown, context: unknown, log: RequestLog): Requ
     requestContext?: { requestId?: unknown };
   };
   const c = (context ?? {}) as { request_id?: unknown };
-  return {
-    requestId:
-      (typeof c.request_id === 'string' && c.request_id) ||
-      (typeof e.requestContext?.requestId === 'string' && e.requestContext.requestId) ||
-      randomUUID(),
-    route: `${String(e.httpMethod).slice(0, 10)} ${String(e.path).slice(0, 200)}`,
-    log,
-  };
+  const { requestId, route } = requestContext({
+    ids: [c.request_id, e.requestContext?.requestId],
+    method: e.httpMethod,
+    path: e.path,
+    sourceIp: undefined,
+  });
+  return { requestId, route, log };
 }

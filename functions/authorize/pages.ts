@@ -105,6 +105,26 @@ ${body}
   return new LiteResponse(html, { status: options.status ?? 200, headers });
 }
 
+/**
+ * A yes-or-no form: the request's hidden fields, and two buttons that post `decision`, the first the
+ * primary action. Each button is `[value, label]`.
+ */
+function decisionForm(
+  text: PageText,
+  action: string,
+  fields: Readonly<Record<string, string | readonly string[]>>,
+  primary: readonly [string, StringKey],
+  secondary: readonly [string, StringKey],
+): string {
+  return `<form method="post" action="${escapeHtml(action)}">
+${hiddenFields(fields)}
+<div class="actions">
+<button type="submit" name="decision" value="${primary[0]}">${text.t(primary[1])}</button>
+<button type="submit" name="decision" value="${secondary[0]}" class="secondary">${text.t(secondary[1])}</button>
+</div>
+</form>`;
+}
+
 function hiddenFields(fields: Readonly<Record<string, string | readonly string[]>>): string {
   return Object.entries(fields)
     .flatMap(([name, value]) =>
@@ -171,13 +191,7 @@ export function renderConsentPage(text: PageText, input: ConsentPageInput): stri
   return `<h1>${text.t('consentTitle')}</h1>
 <p>${text.t('consentIntro', { client: input.clientId, user: input.username })}</p>
 ${input.published ? publishedBy(text, input.published) : ''}${scopes}
-<form method="post" action="${escapeHtml(input.action)}">
-${hiddenFields(input.fields)}
-<div class="actions">
-<button type="submit" name="decision" value="allow">${text.t('allow')}</button>
-<button type="submit" name="decision" value="deny" class="secondary">${text.t('deny')}</button>
-</div>
-</form>`;
+${decisionForm(text, input.action, input.fields, ['allow', 'allow'], ['deny', 'deny'])}`;
 }
 
 /** `message` is already HTML (from `text.t`). */
@@ -200,13 +214,7 @@ export function renderSignOutPage(text: PageText, input: SignOutPageInput): stri
   const from = input.clientId ? `<p>${text.t('signOutFrom', { client: input.clientId })}</p>\n` : '';
   return `<h1>${text.t('signOutTitle')}</h1>
 ${from}<p>${text.t('signOutQuestion', { user: input.username })}</p>
-<form method="post" action="${escapeHtml(input.action)}">
-${hiddenFields(input.fields)}
-<div class="actions">
-<button type="submit" name="decision" value="logout">${text.t('signOutButton')}</button>
-<button type="submit" name="decision" value="stay" class="secondary">${text.t('stayButton')}</button>
-</div>
-</form>`;
+${decisionForm(text, input.action, input.fields, ['logout', 'signOutButton'], ['stay', 'stayButton'])}`;
 }
 
 export function renderSignedOutPage(text: PageText, message: 'signedOutText' | 'notSignedOutText'): string {

@@ -1,8 +1,7 @@
 // Offline checks of serverless.yml: the real configuration passes; deliberately broken copies fail, each
 // with a message naming the file and the input.
 import { createPrivateKey } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeys } from '../../infra/keys/generate.ts';
@@ -10,6 +9,7 @@ import { checkDeployConfig, environmentBytes, SCF_ENV_LIMIT_BYTES } from '../../
 import { functionInstanceFiles, loadProject } from '../../infra/serverless/project.ts';
 import { gatewayPublicKey, importPublicKeys, importSigningKey } from '../../shared/jwt/keys.ts';
 import { realisticDeployEnv } from '../support/deploy-env.ts';
+import { editedCopy } from '../support/deploy-root.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** A serverless.yml variable reference, e.g. ref('env:X') is the text $, {, env:X, }. */
@@ -26,17 +26,7 @@ afterEach(() => {
 
 /** A copy of every serverless.yml of the project, with `edit` applied to one of them. */
 function brokenCopy(file: string, edit: (text: string) => string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'scf-oauth2-config-'));
-  copies.push(dir);
-  cpSync(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
-  for (const f of functionInstanceFiles(ROOT))
-    cpSync(f, join(dir, f.slice(ROOT.length + 1)), { recursive: true });
-  const target = join(dir, file);
-  const before = readFileSync(target, 'utf8');
-  const after = edit(before);
-  expect(after).not.toBe(before);
-  writeFileSync(target, after);
-  return dir;
+  return editedCopy([join(ROOT, 'serverless.yml'), ...functionInstanceFiles(ROOT)], file, edit, copies);
 }
 
 describe('the deploy configuration', () => {

@@ -1,9 +1,9 @@
 // Offline checks of the AWS SAM template and the Alibaba Cloud Serverless Devs project (no cloud
 // account): the real files pass against freshly built bundles; broken copies fail, each naming what
 // is wrong. Also: the Dockerfile and systemd unit of docs/self-hosting.md name files that exist.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAll } from '../../infra/build/build.ts';
 import {
@@ -13,6 +13,7 @@ import {
   SERVERLESS_DEVS_PROJECT,
 } from '../../infra/platforms/check.ts';
 import { functionInstanceFiles } from '../../infra/serverless/project.ts';
+import { editedCopy } from '../support/deploy-root.ts';
 import { ROOT } from '../support/run.ts';
 
 /** A Serverless Devs variable reference, e.g. envRef('X') is the text $, {, env('X'), }. */
@@ -31,24 +32,13 @@ afterAll(() => {
 
 /** A copy of the configuration files with `edit` applied to `file`. */
 function brokenCopy(file: string, edit: (text: string) => string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'scf-oauth2-platform-'));
-  dirs.push(dir);
-  for (const f of [
+  const files = [
     join(ROOT, 'serverless.yml'),
     ...functionInstanceFiles(ROOT),
     join(ROOT, SAM_TEMPLATE),
     join(ROOT, SERVERLESS_DEVS_PROJECT),
-  ]) {
-    const target = join(dir, f.slice(ROOT.length + 1));
-    mkdirSync(dirname(target), { recursive: true });
-    cpSync(f, target);
-  }
-  const target = join(dir, file);
-  const before = readFileSync(target, 'utf8');
-  const after = edit(before);
-  expect(after).not.toBe(before);
-  writeFileSync(target, after);
-  return dir;
+  ];
+  return editedCopy(files, file, edit, dirs);
 }
 
 describe('deploy/aws/template.yaml (AWS SAM)', () => {
